@@ -1,0 +1,38 @@
+"""fastbt: fast backtests you can cross-check.
+
+Numba kernels run whole backtests in one pass; a bar-by-bar reference engine
+implements the same rules in plain Python so every fast result can be verified.
+"""
+
+from fastbt import _numba_cache  # noqa: F401  (sets up Numba's cache before any kernel)
+from fastbt.data import SAMPLES, load, synthetic, synthetic_universe
+from fastbt.engine import run, verify
+from fastbt.errors import DataWarning, VerificationError
+from fastbt.options import RunOptions
+from fastbt.reference.history import History
+from fastbt.reference.strategies import ReferenceStrategy
+from fastbt.result import Result
+from fastbt.strategies import Param, Strategy, get_strategy, list_strategies, register_strategy
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SAMPLES",
+    "DataWarning",
+    "History",
+    "Param",
+    "ReferenceStrategy",
+    "Result",
+    "RunOptions",
+    "Strategy",
+    "VerificationError",
+    "__version__",
+    "get_strategy",
+    "list_strategies",
+    "load",
+    "register_strategy",
+    "run",
+    "synthetic",
+    "synthetic_universe",
+    "verify",
+]

@@ -1,6 +1,6 @@
 """Fill arithmetic shared by every simulation kernel (docs/execution.md, "Fills")."""
 
-import math
+import numpy as np
 
 from fastbt.kernels.jit import kernel
 
@@ -27,7 +27,7 @@ def buy_quantity(cash, exec_price, commission, fixed_fee, size, size_in_units, f
     else:
         qty = (size * cash - fixed_fee) / (exec_price * (1.0 + commission))
     if not fractional:
-        qty = math.floor(qty)
+        qty = np.floor(qty)
     return qty
 
 

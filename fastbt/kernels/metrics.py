@@ -121,8 +121,9 @@ def _ratio(numerator, denominator):
 
 
 @kernel
-def metrics_finish(bar_stats, trade_stats, cash0, first_close, last_close, periods_per_year,
-                   total_fees, n_skipped):
+def metrics_finish(
+    bar_stats, trade_stats, cash0, first_close, last_close, periods_per_year, total_fees, n_skipped
+):
     """Final metric values in the order of ``METRIC_NAMES``."""
     n, final_equity, sum_r, sum_r2, sum_neg, _, max_dd, _, max_run, exposed_bars = bar_stats
     out = np.full(N_METRICS, np.nan)

@@ -82,8 +82,17 @@ def execute(order, bar, price, book, costs, trade_stats):
         pnl = qty * (fill - entry_price) - (entry_fee + fee)
         trade_return = pnl / (qty * entry_price + entry_fee)
         trade_stats_add(trade_stats, pnl, trade_return)
-        closed = (float(entry_bar), entry_price, float(bar), fill, qty, entry_fee, fee, pnl,
-                  trade_return)
+        closed = (
+            float(entry_bar),
+            entry_price,
+            float(bar),
+            fill,
+            qty,
+            entry_fee,
+            fee,
+            pnl,
+            trade_return,
+        )
         qty = 0.0
     return (cash, qty, entry_bar, entry_price, entry_fee, total_fees, n_skipped), closed
 
@@ -177,7 +186,13 @@ def simulate(
         n_recorded += 1
 
     metrics = metrics_finish(
-        bar_stats, trade_stats, cash0, close[0], close[n - 1], periods_per_year, total_fees,
+        bar_stats,
+        trade_stats,
+        cash0,
+        close[0],
+        close[n - 1],
+        periods_per_year,
+        total_fees,
         n_skipped,
     )
     return metrics, equity_out, cash_out, position_out, trades[:n_recorded].copy()

@@ -1,0 +1,65 @@
+"""Field-by-field comparison of two Results, used by ``fastbt.verify`` and the tests.
+
+Money and metrics agree to 1e-9 relative (with an absolute floor of 1e-12, scaled
+by the starting cash for currency amounts, so values that cancel to about zero
+compare sensibly); trade counts and bar indices agree exactly.
+"""
+
+import math
+
+from fastbt.result import Result
+
+RELATIVE = 1e-9
+ABSOLUTE = 1e-12
+_CURRENCY_METRICS = {"total_fees", "expectancy"}
+_TRADE_FLOATS = ("entry_price", "exit_price", "qty", "entry_fee", "exit_fee", "pnl", "return")
+_TRADE_EXACT = ("entry_bar", "exit_bar", "status")
+
+
+def close_enough(a: float, b: float, scale: float = 1.0) -> bool:
+    """Equal within tolerance; NaN matches NaN and infinities must match exactly."""
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    if math.isinf(a) or math.isinf(b):
+        return a == b
+    return math.isclose(a, b, rel_tol=RELATIVE, abs_tol=ABSOLUTE * scale)
+
+
+def compare_results(fast: Result, reference: Result) -> list[str]:
+    """Every difference between two results of the same backtest, as readable lines."""
+    cash = fast.options.cash
+    diffs = []
+    for name, value in fast.metrics.items():
+        other = reference.metrics.get(name)
+        scale = cash if name in _CURRENCY_METRICS else 1.0
+        if other is None or not close_enough(float(value), float(other), scale):
+            diffs.append(f"metric {name}: fast={value!r} reference={other!r}")
+    for label, a, b in (
+        ("equity", fast.equity, reference.equity),
+        ("cash", fast.cash, reference.cash),
+        ("position", fast.position, reference.position),
+    ):
+        bad = [
+            i
+            for i, (x, y) in enumerate(zip(a, b, strict=True))
+            if not close_enough(float(x), float(y), cash)
+        ]
+        if bad:
+            i = bad[0]
+            diffs.append(
+                f"{label} differs at {len(bad)} bar(s), first at bar {i} "
+                f"({a.index[i]}): fast={a.iloc[i]!r} reference={b.iloc[i]!r}"
+            )
+    if len(fast.trades) != len(reference.trades):
+        diffs.append(f"trade count: fast={len(fast.trades)} reference={len(reference.trades)}")
+        return diffs
+    for k in range(len(fast.trades)):
+        x, y = fast.trades.iloc[k], reference.trades.iloc[k]
+        for column in _TRADE_EXACT:
+            same = (x[column] is y[column]) or x[column] == y[column]
+            if not same:
+                diffs.append(f"trade {k} {column}: fast={x[column]!r} reference={y[column]!r}")
+        for column in _TRADE_FLOATS:
+            if not close_enough(float(x[column]), float(y[column]), cash):
+                diffs.append(f"trade {k} {column}: fast={x[column]!r} reference={y[column]!r}")
+    return diffs

@@ -1,0 +1,52 @@
+"""``fastbt.load``: one entry point for bars from a sample, a file or a DataFrame."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from fastbt.data.samples import SAMPLES, read_sample
+from fastbt.data.validate import validate_bars
+
+_READERS = {".csv": pd.read_csv, ".parquet": pd.read_parquet, ".pq": pd.read_parquet}
+
+
+def _read_file(path: Path) -> pd.DataFrame:
+    """Raw frame from a CSV or Parquet file, with a clear error for anything else."""
+    reader = _READERS.get(path.suffix.lower())
+    if reader is None:
+        raise ValueError(f"{path}: unsupported file type {path.suffix!r} (use .csv or .parquet)")
+    try:
+        return reader(path)
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{path}: could not be read ({error})") from None
+
+
+def load(source, *, repair: bool = True, ffill: bool = False) -> pd.DataFrame:
+    """Validated OHLCV bars from ``source``.
+
+    ``source`` is a DataFrame, a path to a CSV or Parquet file, or the name of a
+    bundled sample (GOOG, EURUSD, BTCUSD). ``repair`` sorts and de-duplicates
+    timestamps with a warning instead of rejecting them; ``ffill`` forward-fills
+    missing values. The result's ``attrs["symbol"]`` names where it came from.
+    """
+    if isinstance(source, pd.DataFrame):
+        return validate_bars(source, repair=repair, ffill=ffill)
+    if not isinstance(source, str | Path):
+        raise ValueError(
+            f"data source must be a DataFrame, a file path or a symbol, got {type(source).__name__}"
+        )
+    path = Path(source)
+    if path.is_file():
+        frame = _read_file(path)
+        frame.attrs["symbol"] = path.stem.upper()
+    elif str(source).upper() in SAMPLES:
+        frame = read_sample(str(source))
+    else:
+        raise ValueError(
+            f"unknown data source {str(source)!r}: not a file, and not a bundled sample "
+            f"({', '.join(SAMPLES)})"
+        )
+    try:
+        return validate_bars(frame, repair=repair, ffill=ffill)
+    except ValueError as error:
+        raise ValueError(f"{source}: {error}") from None

@@ -1,0 +1,177 @@
+"""Input validation and normalisation of OHLCV bars (docs/data.md).
+
+Every rule rejects with a ``ValueError`` that names the column, row or value at
+fault. The loader can repair two things and says so with a ``DataWarning``:
+unsorted timestamps (sorted) and duplicate timestamps (the last row kept).
+"""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from fastbt.errors import DataWarning
+
+PRICE_COLUMNS = ("open", "high", "low", "close")
+COLUMNS = (*PRICE_COLUMNS, "volume")
+_DATE_COLUMNS = ("date", "datetime", "timestamp", "time")
+_HIGH_LOW_TOLERANCE = 1e-9
+
+
+def _where(index: pd.Index, position: int) -> str:
+    """Human description of one row: its timestamp and position in the input."""
+    return f"row {position} ({index[position]})"
+
+
+def _with_datetime_index(frame: pd.DataFrame) -> pd.DataFrame:
+    """Move a date column into the index, or parse the index, as timestamps."""
+    lowered = {str(column).strip().lower(): column for column in frame.columns}
+    date_column = next((lowered[name] for name in _DATE_COLUMNS if name in lowered), None)
+    if date_column is not None and not isinstance(frame.index, pd.DatetimeIndex):
+        frame = frame.set_index(date_column)
+    if isinstance(frame.index, pd.DatetimeIndex):
+        index = frame.index
+    else:
+        try:
+            index = pd.DatetimeIndex(pd.to_datetime(frame.index, format="mixed"))
+        except (ValueError, TypeError) as error:
+            raise ValueError(
+                "timestamps: no date column (date, datetime, timestamp or time) and the "
+                f"index could not be read as dates ({error})"
+            ) from None
+    if index.hasnans:
+        position = int(np.flatnonzero(index.isna())[0])
+        raise ValueError(f"timestamps: row {position} has no timestamp")
+    if index.tz is not None:
+        index = index.tz_convert("UTC")
+    frame = frame.copy()
+    frame.index = index.rename("timestamp")
+    return frame
+
+
+def _ohlcv_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Keep open/high/low/close/volume (any case) as float64; volume defaults to 0."""
+    by_name = {str(column).strip().lower(): column for column in frame.columns}
+    missing = [name for name in PRICE_COLUMNS if name not in by_name]
+    if missing:
+        raise ValueError(f"missing column(s): {', '.join(missing)}")
+    out = pd.DataFrame(index=frame.index)
+    for name in COLUMNS:
+        if name not in by_name:
+            out[name] = 0.0
+            continue
+        try:
+            out[name] = pd.to_numeric(frame[by_name[name]], errors="raise").astype("float64")
+        except (ValueError, TypeError):
+            values = pd.to_numeric(frame[by_name[name]], errors="coerce")
+            bad = int(np.flatnonzero(values.isna() & frame[by_name[name]].notna())[0])
+            raise ValueError(
+                f"column '{name}' at {_where(frame.index, bad)}: "
+                f"{frame[by_name[name]].iloc[bad]!r} is not a number"
+            ) from None
+    return out
+
+
+def _order_timestamps(frame: pd.DataFrame, repair: bool) -> pd.DataFrame:
+    """Reject, or sort, timestamps that are not increasing; handle duplicates."""
+    index = frame.index
+    if not index.is_monotonic_increasing:
+        if not repair:
+            position = int(np.flatnonzero(np.diff(index.asi8) < 0)[0]) + 1
+            raise ValueError(
+                f"timestamps are not sorted: {_where(index, position)} comes before "
+                f"the previous row ({index[position - 1]})"
+            )
+        frame = frame.sort_index(kind="stable")
+        warnings.warn("timestamps were not sorted; sorted them", DataWarning, stacklevel=4)
+    duplicated = frame.index.duplicated(keep="last")
+    if duplicated.any():
+        count = int(duplicated.sum())
+        if not repair:
+            position = int(np.flatnonzero(frame.index.duplicated(keep="first"))[0])
+            raise ValueError(
+                f"duplicate timestamp {frame.index[position]} ({count} duplicate row(s) in all)"
+            )
+        frame = frame[~duplicated]
+        warnings.warn(
+            f"dropped {count} row(s) with duplicate timestamps, keeping the last of each",
+            DataWarning,
+            stacklevel=4,
+        )
+    return frame
+
+
+def _fill_gaps(frame: pd.DataFrame, ffill: bool) -> pd.DataFrame:
+    """Reject NaN values, or forward-fill them when asked."""
+    missing = frame.isna()
+    if not missing.to_numpy().any():
+        return frame
+    if ffill:
+        filled = frame.ffill()
+        count = int(missing.any(axis=1).sum())
+        still = filled.isna().to_numpy()
+        if not still.any():
+            warnings.warn(
+                f"forward-filled {count} row(s) with missing values", DataWarning, stacklevel=4
+            )
+            return filled
+        row, column = np.argwhere(still)[0]
+        raise ValueError(
+            f"column '{frame.columns[column]}' at {_where(frame.index, int(row))} is missing "
+            "and there is no earlier value to forward-fill from"
+        )
+    row, column = np.argwhere(missing.to_numpy())[0]
+    raise ValueError(
+        f"column '{frame.columns[column]}' at {_where(frame.index, int(row))} is missing (NaN); "
+        "pass ffill=True (CLI: --ffill) to forward-fill missing values"
+    )
+
+
+def _check_prices(frame: pd.DataFrame) -> None:
+    """Finite, positive prices with high/low enclosing open and close."""
+    for name in PRICE_COLUMNS:
+        values = frame[name].to_numpy()
+        bad = np.flatnonzero(~np.isfinite(values) | (values <= 0.0))
+        if bad.size:
+            position = int(bad[0])
+            raise ValueError(
+                f"column '{name}' at {_where(frame.index, position)}: price {values[position]} "
+                f"must be finite and positive ({bad.size} bad row(s) in all)"
+            )
+    o, h, low, c = (frame[name].to_numpy() for name in PRICE_COLUMNS)
+    top = np.maximum(o, c)
+    bottom = np.minimum(o, c)
+    checks = (
+        ("high", h < top * (1.0 - _HIGH_LOW_TOLERANCE), h, "below max(open, close)", top),
+        ("low", low > bottom * (1.0 + _HIGH_LOW_TOLERANCE), low, "above min(open, close)", bottom),
+    )
+    for name, bad_mask, values, relation, bound in checks:
+        bad = np.flatnonzero(bad_mask)
+        if bad.size:
+            position = int(bad[0])
+            raise ValueError(
+                f"column '{name}' at {_where(frame.index, position)}: {name} {values[position]} "
+                f"is {relation} = {bound[position]} ({bad.size} bad row(s) in all)"
+            )
+
+
+def validate_bars(data: pd.DataFrame, *, repair: bool = False, ffill: bool = False) -> pd.DataFrame:
+    """Validated, normalised copy of ``data``: a UTC-or-naive DatetimeIndex named
+    ``timestamp`` and float64 columns open, high, low, close, volume.
+
+    ``repair`` sorts unsorted timestamps and drops duplicates (keeping the last),
+    warning with a ``DataWarning``; without it both are errors. ``ffill``
+    forward-fills missing values instead of rejecting them.
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError(
+            f"data must be a pandas DataFrame of OHLCV bars, got {type(data).__name__}"
+        )
+    frame = _ohlcv_columns(_with_datetime_index(data))
+    frame = _order_timestamps(frame, repair)
+    frame = _fill_gaps(frame, ffill)
+    if len(frame) < 2:
+        raise ValueError(f"need at least 2 bars, got {len(frame)}")
+    _check_prices(frame)
+    frame.attrs = dict(data.attrs)
+    return frame

@@ -1,0 +1,157 @@
+"""``run`` and ``verify``: validate once, dispatch to the kernels or the reference
+engine, and wrap the output in a ``Result``."""
+
+import numpy as np
+import pandas as pd
+
+from fastbt.compare import compare_results
+from fastbt.data.load import load
+from fastbt.errors import VerificationError
+from fastbt.kernels.metrics import METRIC_NAMES
+from fastbt.kernels.simulate import TRADE_FIELDS, simulate
+from fastbt.options import RunOptions
+from fastbt.periods import infer_periods_per_year
+from fastbt.reference.engine import run_reference
+from fastbt.result import Result, trades_frame
+from fastbt.strategies import Strategy, get_strategy
+
+ENGINES = ("fast", "reference")
+_COUNT_METRICS = {"n_trades", "n_skipped", "max_drawdown_bars"}
+
+
+def _arrays(bars: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """Contiguous float64 open, high, low, close, volume."""
+    return tuple(
+        np.ascontiguousarray(bars[c].to_numpy(dtype="float64"))
+        for c in ("open", "high", "low", "close", "volume")
+    )
+
+
+def _run_fast(bars, strategy: Strategy, params: dict, options: RunOptions, periods: float):
+    open_, high, low, close, volume = _arrays(bars)
+    entry, exit_ = strategy.signals(open_, high, low, close, volume, *params.values())
+    metrics, equity, cash, position, trades = simulate(
+        open_,
+        close,
+        np.asarray(entry, dtype=np.bool_),
+        np.asarray(exit_, dtype=np.bool_),
+        options.cash,
+        options.commission,
+        options.fixed_fee,
+        options.slippage,
+        options.fill == "close",
+        options.size,
+        options.size_type == "units",
+        options.fractional,
+        options.close_at_end,
+        periods,
+        True,
+    )
+    values = {name: float(v) for name, v in zip(METRIC_NAMES, metrics, strict=True)}
+    return values, equity, cash, position, trades
+
+
+def _run_reference(bars, strategy: Strategy, params: dict, options: RunOptions, periods: float):
+    run = run_reference(bars, strategy.reference(**params), options, periods)
+    rows = np.array(
+        [
+            [
+                t.entry_bar,
+                t.entry_price,
+                -1 if t.exit_bar is None else t.exit_bar,
+                t.exit_price,
+                t.qty,
+                t.entry_fee,
+                t.exit_fee,
+                t.pnl,
+                t.trade_return,
+            ]
+            for t in run.trades
+        ],
+        dtype="float64",
+    ).reshape(-1, len(TRADE_FIELDS))
+    values = {name: float(run.metrics[name]) for name in METRIC_NAMES}
+    return values, run.equity, run.cash, run.position, rows
+
+
+def run(
+    data,
+    strategy: str | Strategy,
+    *,
+    cash: float = 10_000.0,
+    commission: float = 0.0,
+    fixed_fee: float = 0.0,
+    slippage: float = 0.0,
+    fill: str = "next_open",
+    size: float = 1.0,
+    size_type: str = "percent",
+    fractional: bool = True,
+    close_at_end: bool = False,
+    periods_per_year: float | None = None,
+    engine: str = "fast",
+    **params,
+) -> Result:
+    """Backtest ``strategy`` on ``data`` and return a ``Result``.
+
+    ``data``: a DataFrame of OHLCV bars, a CSV/Parquet path or a bundled sample
+    symbol (see ``fastbt.load``). ``strategy``: a registered name or a
+    ``Strategy``; its parameters are keyword arguments (defaults otherwise).
+    Fill, sizing and fee rules are in docs/execution.md. ``engine="reference"``
+    runs the slow bar-by-bar engine instead of the Numba kernels.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    options = RunOptions(
+        cash=cash,
+        commission=commission,
+        fixed_fee=fixed_fee,
+        slippage=slippage,
+        fill=fill,
+        size=size,
+        size_type=size_type,
+        fractional=fractional,
+        close_at_end=close_at_end,
+        periods_per_year=periods_per_year,
+    )
+    spec = get_strategy(strategy)
+    bars = load(data)
+    values = spec.resolve(params, len(bars))
+    periods = options.periods_per_year or infer_periods_per_year(bars.index)
+    runner = _run_fast if engine == "fast" else _run_reference
+    metrics, equity, cash_held, position, trades = runner(bars, spec, values, options, periods)
+    for name in _COUNT_METRICS:
+        metrics[name] = int(metrics[name])
+    metrics["periods_per_year"] = periods
+    index = bars.index
+    return Result(
+        strategy=spec.name,
+        params=values,
+        options=options,
+        metrics=metrics,
+        equity=pd.Series(equity, index=index, name="equity"),
+        cash=pd.Series(cash_held, index=index, name="cash"),
+        position=pd.Series(position, index=index, name="position"),
+        trades=trades_frame(trades, index),
+        symbol=bars.attrs.get("symbol"),
+        engine=engine,
+    )
+
+
+def verify(data, strategy: str | Strategy, **kwargs) -> Result:
+    """Run both engines with the same arguments; return the fast Result if they agree.
+
+    Raises ``VerificationError`` listing every metric, per-bar value and trade field
+    that differs beyond the tolerance in docs/verification.md.
+    """
+    if "engine" in kwargs:
+        raise ValueError("verify runs both engines; do not pass engine=")
+    bars = load(data)
+    fast = run(bars, strategy, engine="fast", **kwargs)
+    reference = run(bars, strategy, engine="reference", **kwargs)
+    diffs = compare_results(fast, reference)
+    if diffs:
+        raise VerificationError(
+            f"fast and reference engines disagree on {len(diffs)} point(s):\n  "
+            + "\n  ".join(diffs)
+        )
+    return fast

@@ -1,0 +1,9 @@
+"""Exceptions and warnings fastbt raises on purpose."""
+
+
+class DataWarning(UserWarning):
+    """Input data was repaired (sorted, de-duplicated, forward-filled); says what and how much."""
+
+
+class VerificationError(AssertionError):
+    """The fast and reference engines disagreed; the message lists every difference."""

@@ -1,0 +1,85 @@
+"""Metrics from the full equity curve and trade list, with pandas (docs/metrics.md).
+
+Written from the definitions, not for speed; the kernels must agree with this.
+"""
+
+import math
+
+import numpy as np
+import pandas as pd
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    """numerator / denominator, NaN when the denominator is zero."""
+    return float("nan") if denominator == 0 else numerator / denominator
+
+
+def longest_run(flags: pd.Series) -> int:
+    """Length of the longest run of consecutive True values."""
+    run_id = (~flags).cumsum()
+    lengths = flags.groupby(run_id).sum()
+    return int(lengths.max()) if len(lengths) else 0
+
+
+def equity_metrics(
+    equity: pd.Series, exposed: pd.Series, cash0: float, periods_per_year: float
+) -> dict:
+    """Return, risk and drawdown metrics of an equity curve."""
+    n = len(equity)
+    returns = equity / equity.shift(1, fill_value=cash0) - 1.0
+    mean = returns.mean()
+    std = returns.std(ddof=1)
+    downside = math.sqrt((returns.clip(upper=0.0) ** 2).mean())
+    root_p = math.sqrt(periods_per_year)
+    growth = equity.iloc[-1] / cash0
+    cagr = float(np.float64(growth) ** (periods_per_year / n) - 1.0) if growth >= 0 else math.nan
+    peak = equity.cummax().clip(lower=cash0)
+    drawdown = 1.0 - equity / peak
+    max_drawdown = float(drawdown.max())
+    return {
+        "total_return": growth - 1.0,
+        "cagr": cagr,
+        "volatility": std * root_p,
+        "sharpe": _ratio(mean, std) * root_p,
+        "sortino": _ratio(mean, downside) * root_p,
+        "max_drawdown": max_drawdown,
+        "max_drawdown_bars": longest_run(equity < peak),
+        "calmar": _ratio(cagr, max_drawdown),
+        "exposure": float(exposed.mean()),
+    }
+
+
+def trade_metrics(closed_pnl: pd.Series, closed_returns: pd.Series) -> dict:
+    """Statistics over closed trades; NaN where there are too few trades."""
+    n = len(closed_pnl)
+    nan = math.nan
+    if n == 0:
+        return dict.fromkeys(
+            (
+                "win_rate",
+                "profit_factor",
+                "avg_trade_return",
+                "best_trade_return",
+                "worst_trade_return",
+                "expectancy",
+                "sqn",
+            ),
+            nan,
+        ) | {"n_trades": 0}
+    gross_profit = closed_pnl[closed_pnl > 0].sum()
+    gross_loss = abs(closed_pnl[closed_pnl < 0].sum())
+    if gross_loss > 0:
+        profit_factor = gross_profit / gross_loss
+    else:
+        profit_factor = math.inf if gross_profit > 0 else nan
+    pnl_std = closed_pnl.std(ddof=1) if n >= 2 else nan
+    return {
+        "n_trades": n,
+        "win_rate": float((closed_pnl > 0).mean()),
+        "profit_factor": profit_factor,
+        "avg_trade_return": closed_returns.mean(),
+        "best_trade_return": closed_returns.max(),
+        "worst_trade_return": closed_returns.min(),
+        "expectancy": closed_pnl.mean(),
+        "sqn": _ratio(math.sqrt(n) * closed_pnl.mean(), pnl_std) if n >= 2 else nan,
+    }

@@ -1,0 +1,94 @@
+"""``Result``: what one backtest returns, as pandas objects on the data's index."""
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from fastbt.kernels.simulate import TRADE_FIELDS
+from fastbt.options import RunOptions
+
+TRADE_COLUMNS = (
+    "entry_bar",
+    "entry_time",
+    "entry_price",
+    "exit_bar",
+    "exit_time",
+    "exit_price",
+    "qty",
+    "entry_fee",
+    "exit_fee",
+    "fees",
+    "pnl",
+    "return",
+    "bars_held",
+    "status",
+)
+
+
+def trades_frame(rows: np.ndarray, index: pd.DatetimeIndex) -> pd.DataFrame:
+    """Trade table from raw rows laid out as ``TRADE_FIELDS`` (exit_bar -1 = still open)."""
+    raw = pd.DataFrame(
+        np.asarray(rows, dtype="float64").reshape(-1, len(TRADE_FIELDS)), columns=list(TRADE_FIELDS)
+    )
+    is_open = raw["exit_bar"].to_numpy() < 0
+    entry_bar = raw["entry_bar"].to_numpy().astype("int64")
+    exit_bar = pd.array(np.where(is_open, 0, raw["exit_bar"]).astype("int64"), dtype="Int64")
+    exit_bar[is_open] = pd.NA
+    exit_time = pd.Series(index[np.where(is_open, 0, raw["exit_bar"]).astype("int64")])
+    exit_time[is_open] = pd.NaT
+    frame = pd.DataFrame(
+        {
+            "entry_bar": entry_bar,
+            "entry_time": index[entry_bar],
+            "entry_price": raw["entry_price"],
+            "exit_bar": exit_bar,
+            "exit_time": exit_time.to_numpy(),
+            "exit_price": raw["exit_price"],
+            "qty": raw["qty"],
+            "entry_fee": raw["entry_fee"],
+            "exit_fee": raw["exit_fee"],
+            "fees": raw["entry_fee"] + raw["exit_fee"].fillna(0.0),
+            "pnl": raw["pnl"],
+            "return": raw["return"],
+            "bars_held": (exit_bar - entry_bar),
+            "status": np.where(is_open, "open", "closed"),
+        }
+    )
+    return frame[list(TRADE_COLUMNS)]
+
+
+def _format(value) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+@dataclass(frozen=True, repr=False)
+class Result:
+    """One backtest: metrics (docs/metrics.md), per-bar series and the trade table."""
+
+    strategy: str
+    params: dict
+    options: RunOptions
+    metrics: dict
+    equity: pd.Series
+    cash: pd.Series
+    position: pd.Series
+    trades: pd.DataFrame
+    symbol: str | None = None
+    engine: str = "fast"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def closed_trades(self) -> pd.DataFrame:
+        return self.trades[self.trades["status"] == "closed"]
+
+    def __repr__(self) -> str:
+        params = " ".join(f"{k}={v}" for k, v in self.params.items())
+        shown = ("total_return", "sharpe", "max_drawdown", "n_trades")
+        metrics = ", ".join(f"{k}={_format(self.metrics[k])}" for k in shown)
+        where = f" on {self.symbol}" if self.symbol else ""
+        span = f"{len(self.equity)} bars {self.equity.index[0]} .. {self.equity.index[-1]}"
+        return f"<Result {self.strategy}({params}){where}, {span}: {metrics} [{self.engine}]>"

@@ -1,0 +1,6 @@
+"""Strategy definitions and the name -> strategy registry."""
+
+from fastbt.strategies.registry import get_strategy, list_strategies, register_strategy
+from fastbt.strategies.spec import Param, Strategy
+
+__all__ = ["Param", "Strategy", "get_strategy", "list_strategies", "register_strategy"]
