@@ -1,0 +1,183 @@
+"""The ``fastbt`` command. Bad input: one line on stderr and exit code 2."""
+
+import argparse
+import json
+import sys
+import warnings
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose errors are one line, no usage dump."""
+
+    def error(self, message: str):
+        sys.stderr.write(f"fastbt: error: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _number(text: str) -> int | float:
+    """'10' -> 10, '2.5' -> 2.5, '1e3' -> 1000.0."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"not a number: {text!r}") from None
+
+
+def _param(text: str) -> tuple[str, int | float]:
+    """Parse ``-p name=value``."""
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    try:
+        return name.strip(), _number(value.strip())
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"parameter {name}: {error}") from None
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", help="sample symbol (GOOG, EURUSD, BTCUSD) or CSV/Parquet file")
+    parser.add_argument(
+        "-s", "--strategy", default="ma_cross", help="strategy name (default ma_cross)"
+    )
+    parser.add_argument(
+        "-p",
+        "--param",
+        type=_param,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="strategy parameter, repeatable",
+    )
+    parser.add_argument("--cash", type=float, default=10_000.0)
+    parser.add_argument("--commission", type=float, default=0.0, help="fraction of notional")
+    parser.add_argument("--fixed-fee", type=float, default=0.0, help="currency per fill")
+    parser.add_argument("--slippage", type=float, default=0.0, help="fraction of price")
+    parser.add_argument("--fill", choices=("next_open", "close"), default="next_open")
+    parser.add_argument("--size", type=float, default=1.0)
+    parser.add_argument("--size-type", choices=("percent", "units"), default="percent")
+    parser.add_argument("--whole-units", action="store_true", help="floor quantities")
+    parser.add_argument("--close-at-end", action="store_true")
+    parser.add_argument("--periods-per-year", type=float, default=None)
+    parser.add_argument("--ffill", action="store_true", help="forward-fill missing values")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="fastbt", description="Fast, cross-checked backtests.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser("run", help="backtest one strategy on one data source")
+    _add_run_options(run)
+    run.add_argument("--engine", choices=("fast", "reference"), default="fast")
+    verify = commands.add_parser("verify", help="run both engines and compare them")
+    _add_run_options(verify)
+    commands.add_parser("strategies", help="list strategies, parameters and defaults")
+    commands.add_parser("demo", help="backtests on the bundled data, cross-checked")
+    return parser
+
+
+def _run_kwargs(args: argparse.Namespace) -> dict:
+    params = dict(args.param)
+    return dict(
+        cash=args.cash,
+        commission=args.commission,
+        fixed_fee=args.fixed_fee,
+        slippage=args.slippage,
+        fill=args.fill,
+        size=args.size,
+        size_type=args.size_type,
+        fractional=not args.whole_units,
+        close_at_end=args.close_at_end,
+        periods_per_year=args.periods_per_year,
+        **params,
+    )
+
+
+def _report(result, as_json: bool) -> None:
+    from fastbt.formatting import json_safe, metrics_table
+
+    if as_json:
+        payload = {
+            "strategy": result.strategy,
+            "symbol": result.symbol,
+            "engine": result.engine,
+            "params": result.params,
+            "options": result.options.as_dict(),
+            "metrics": result.metrics,
+            "n_trades": result.metrics["n_trades"],
+        }
+        print(json.dumps(json_safe(payload), allow_nan=False))
+        return
+    print(result)
+    print(metrics_table(result.metrics))
+
+
+def _command_run(args) -> None:
+    import fastbt
+
+    bars = fastbt.load(args.source, ffill=args.ffill)
+    kwargs = _run_kwargs(args)
+    if args.command == "verify":
+        result = fastbt.verify(bars, args.strategy, **kwargs)
+        if not args.json:
+            print("fast and reference engines agree")
+    else:
+        result = fastbt.run(bars, args.strategy, engine=args.engine, **kwargs)
+    _report(result, args.json)
+
+
+def _command_strategies(args) -> None:
+    import fastbt
+
+    for strategy in fastbt.list_strategies():
+        print(f"{strategy.name}: {strategy.description}")
+        for param in strategy.params:
+            print(f"    {param.describe()}  {param.doc}")
+
+
+def _command_demo(args) -> None:
+    import fastbt
+
+    for symbol, strategy, params in (("GOOG", "ma_cross", {}), ("EURUSD", "rsi", {})):
+        result = fastbt.verify(symbol, strategy, commission=0.001, **params)
+        _report(result, as_json=False)
+        print(
+            f"cross-check: the reference engine agrees on all metrics and "
+            f"{len(result.trades)} trades\n"
+        )
+
+
+_COMMANDS = {
+    "run": _command_run,
+    "verify": _command_run,
+    "strategies": _command_strategies,
+    "demo": _command_demo,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``fastbt`` console script."""
+    args = build_parser().parse_args(argv)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            _COMMANDS[args.command](args)
+        except (ValueError, OSError) as error:
+            message = str(error).splitlines()[0] if str(error) else type(error).__name__
+            sys.stderr.write(f"fastbt: error: {message}\n")
+            return EXIT_USAGE
+        finally:
+            from fastbt.errors import DataWarning
+
+            for warning in caught:
+                if issubclass(warning.category, DataWarning):
+                    sys.stderr.write(f"fastbt: note: {warning.message}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
