@@ -17,7 +17,7 @@ def infer_periods_per_year(index: pd.DatetimeIndex) -> float:
         return 12.0
     if spacing >= 5 * _DAY:
         return 52.0
-    weekend_share = float(np.mean(index.dayofweek >= 5))
+    weekend_share = float(np.mean(index.day_of_week >= 5))
     trading_days = 365.0 if weekend_share > 0.10 else 252.0
     if spacing >= _DAY:
         return trading_days
