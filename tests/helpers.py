@@ -1,5 +1,7 @@
 """Builders shared by the tests: small bar frames and strategies with scripted signals."""
 
+from typing import ClassVar
+
 import numpy as np
 import pandas as pd
 
@@ -21,8 +23,8 @@ def make_bars(open_, close, high=None, low=None, start="2024-01-01", freq="D") -
 class _Scripted(fastbt.ReferenceStrategy):
     """Reference form of a scripted strategy: reads the signal lists bar by bar."""
 
-    entries: list = []
-    exits: list = []
+    entries: ClassVar[list] = []
+    exits: ClassVar[list] = []
 
     def generate_signals(self, history):
         i = len(history) - 1
