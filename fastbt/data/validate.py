@@ -45,7 +45,7 @@ def _with_datetime_index(frame: pd.DataFrame) -> pd.DataFrame:
     if index.tz is not None:
         index = index.tz_convert("UTC")
     frame = frame.copy()
-    frame.index = index.rename("timestamp")
+    frame.index = pd.DatetimeIndex(index, freq=None, name="timestamp")
     return frame
 
 

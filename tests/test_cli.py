@@ -1,0 +1,137 @@
+"""The ``fastbt`` command, run as a real subprocess."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import fastbt
+
+FASTBT = Path(sys.executable).parent / "fastbt"
+
+
+def cli(*args, timeout=300):
+    return subprocess.run([str(FASTBT), *args], capture_output=True, text=True, timeout=timeout)
+
+
+def assert_one_line_error(completed, *fragments):
+    assert completed.returncode == 2
+    assert completed.stdout == ""
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1, completed.stderr
+    assert lines[0].startswith("fastbt: error: ")
+    assert "Traceback" not in completed.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_run_prints_a_metrics_table_equal_to_the_api():
+    completed = cli("run", "GOOG", "--strategy", "ma_cross", "-p", "fast=10", "-p", "slow=20")
+    assert completed.returncode == 0, completed.stderr
+    expected = fastbt.run("GOOG", "ma_cross", fast=10, slow=20)
+    table = dict(line.split() for line in completed.stdout.splitlines()[1:])
+    assert set(table) == set(expected.metrics)
+    assert table["n_trades"] == str(expected.metrics["n_trades"])
+    assert table["total_return"] == f"{100 * expected.metrics['total_return']:.2f}%"
+    assert table["sharpe"] == f"{expected.metrics['sharpe']:.3f}"
+
+
+def test_run_json_is_one_object_with_null_for_non_finite():
+    completed = cli(
+        "run",
+        "BTCUSD",
+        "-p",
+        "fast=2",
+        "-p",
+        "slow=100",
+        "--fill",
+        "close",
+        "--commission",
+        "0.001",
+        "--slippage",
+        "0.001",
+        "--json",
+    )
+    assert completed.returncode == 0, completed.stderr
+    payload = json.loads(completed.stdout)
+    expected = fastbt.run(
+        "BTCUSD", "ma_cross", fast=2, slow=100, fill="close", commission=0.001, slippage=0.001
+    )
+    assert payload["params"] == {"fast": 2, "slow": 100}
+    assert payload["n_trades"] == expected.metrics["n_trades"]
+    assert payload["metrics"]["total_return"] == pytest.approx(expected.metrics["total_return"])
+    for name, value in expected.metrics.items():
+        if value != value or value in (float("inf"), float("-inf")):
+            assert payload["metrics"][name] is None
+    assert "NaN" not in completed.stdout and "Infinity" not in completed.stdout
+
+
+def test_reference_engine_from_the_cli_gives_the_same_numbers():
+    args = ("run", "EURUSD", "-s", "rsi", "-p", "window=10", "--json", "--close-at-end")
+    fast = json.loads(cli(*args).stdout)
+    reference = json.loads(cli(*args, "--engine", "reference").stdout)
+    assert reference["engine"] == "reference"
+    assert reference["metrics"]["n_trades"] == fast["metrics"]["n_trades"]
+    assert reference["metrics"]["sharpe"] == pytest.approx(fast["metrics"]["sharpe"], rel=1e-9)
+
+
+def test_verify_command():
+    completed = cli("verify", "GOOG", "-p", "fast=5", "-p", "slow=40", "--commission", "0.001")
+    assert completed.returncode == 0, completed.stderr
+    assert "fast and reference engines agree" in completed.stdout
+
+
+def test_strategies_lists_parameters_and_defaults():
+    completed = cli("strategies")
+    assert completed.returncode == 0
+    assert "ma_cross" in completed.stdout and "fast=50" in completed.stdout
+    assert "slow=200" in completed.stdout
+    assert "window=14" in completed.stdout and "oversold=30.0" in completed.stdout
+    assert "overbought=70.0" in completed.stdout
+
+
+def test_csv_file_source_and_data_notes(tmp_path):
+    bars = fastbt.load("GOOG").iloc[:300]
+    path = tmp_path / "goog.csv"
+    shuffled = bars.iloc[::-1]
+    shuffled.reset_index().to_csv(path, index=False)
+    completed = cli("run", str(path), "-p", "fast=5", "-p", "slow=20", "--json")
+    assert completed.returncode == 0, completed.stderr
+    assert "fastbt: note: timestamps were not sorted; sorted them" in completed.stderr
+    assert json.loads(completed.stdout)["symbol"] == "GOOG"
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (("run", "NOPE"), ("unknown data source 'NOPE'",)),
+        (("run", "GOOG", "-s", "macd"), ("unknown strategy 'macd'",)),
+        (("run", "GOOG", "-p", "fast=30", "-p", "slow=10"), ("'fast' must be below 'slow'",)),
+        (("run", "GOOG", "-p", "span=3"), ("unknown parameter(s)", "span")),
+        (("run", "GOOG", "-p", "fast"), ("expected NAME=VALUE",)),
+        (("run", "GOOG", "-p", "fast=ten"), ("not a number",)),
+        (("run", "GOOG", "--cash", "-5"), ("cash must be positive",)),
+        (("run", "GOOG", "--commission", "-0.1"), ("commission must not be negative",)),
+        (("run", "GOOG", "--fill", "open"), ("--fill", "invalid choice")),
+        (("run", "GOOG", "--cash", "lots"), ("--cash", "invalid float value")),
+        (("run",), ("required", "source")),
+        (("frobnicate",), ("invalid choice",)),
+        ((), ("required",)),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(args, fragments):
+    assert_one_line_error(cli(*args), *fragments)
+
+
+def test_bad_file_is_one_line_exit_2(tmp_path):
+    path = tmp_path / "bars.csv"
+    path.write_text("Date,Open,High,Low,Close\n2024-01-01,1,2,1,1\n2024-01-02,1,0.5,1,1\n")
+    assert_one_line_error(cli("run", str(path)), "column 'high' at row 1", "bars.csv")
+
+
+def test_demo_runs_and_cross_checks():
+    completed = cli("demo")
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.count("cross-check: the reference engine agrees") == 2

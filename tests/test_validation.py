@@ -1,0 +1,190 @@
+"""One test per input-validation rule (docs/data.md): each names what is wrong."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import fastbt
+from tests.helpers import make_bars
+
+
+@pytest.fixture
+def bars():
+    return make_bars([10, 11, 12, 13, 14], [10.5, 11.5, 12.5, 13.5, 14.5])
+
+
+def run(data, strategy="ma_cross", **kwargs):
+    kwargs.setdefault("fast", 1)
+    kwargs.setdefault("slow", 2)
+    if strategy != "ma_cross":
+        kwargs.pop("fast")
+        kwargs.pop("slow")
+    return fastbt.run(data, strategy, **kwargs)
+
+
+def test_missing_ohlc_columns_are_named(bars):
+    with pytest.raises(ValueError, match=r"missing column\(s\): high, low"):
+        fastbt.load(bars.drop(columns=["high", "low"]))
+
+
+def test_column_names_are_case_insensitive_and_volume_optional(bars):
+    renamed = bars.drop(columns="volume").rename(columns=str.upper)
+    loaded = fastbt.load(renamed)
+    assert list(loaded.columns) == ["open", "high", "low", "close", "volume"]
+    assert (loaded["volume"] == 0).all()
+
+
+def test_fewer_than_two_bars(bars):
+    with pytest.raises(ValueError, match="need at least 2 bars, got 1"):
+        fastbt.load(bars.iloc[:1])
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf])
+def test_non_finite_price_names_column_and_row(bars, bad):
+    bars.iloc[2, bars.columns.get_loc("close")] = bad
+    with pytest.raises(ValueError, match=r"column 'close' at row 2 \(2024-01-03.*finite"):
+        fastbt.load(bars)
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0])
+def test_non_positive_price_names_column_and_row(bars, bad):
+    bars.iloc[3, bars.columns.get_loc("open")] = bad
+    bars.iloc[3, bars.columns.get_loc("low")] = bad
+    with pytest.raises(ValueError, match=r"column 'open' at row 3 .*positive"):
+        fastbt.load(bars)
+
+
+def test_non_numeric_value_is_named(bars):
+    frame = bars.astype({"close": object})
+    frame.iloc[1, frame.columns.get_loc("close")] = "n/a?"
+    with pytest.raises(ValueError, match=r"column 'close' at row 1 .*'n/a\?' is not a number"):
+        fastbt.load(frame)
+
+
+def test_high_below_body(bars):
+    bars.iloc[4, bars.columns.get_loc("high")] = 14.4
+    with pytest.raises(ValueError, match=r"column 'high' at row 4 .*below max\(open, close\)"):
+        fastbt.load(bars)
+
+
+def test_low_above_body(bars):
+    bars.iloc[0, bars.columns.get_loc("low")] = 10.2
+    with pytest.raises(ValueError, match=r"column 'low' at row 0 .*above min\(open, close\)"):
+        fastbt.load(bars)
+
+
+def test_high_low_tolerance_is_1e9_relative(bars):
+    bars.iloc[4, bars.columns.get_loc("high")] = 14.5 * (1 - 0.5e-9)
+    fastbt.load(bars)  # within tolerance: accepted
+    bars.iloc[4, bars.columns.get_loc("high")] = 14.5 * (1 - 2e-9)
+    with pytest.raises(ValueError, match="column 'high'"):
+        fastbt.load(bars)
+
+
+def test_duplicate_timestamps_are_dropped_keeping_the_last(bars):
+    doubled = pd.concat([bars.iloc[:3], bars.iloc[[2]].assign(close=12.0), bars.iloc[3:]])
+    with pytest.warns(fastbt.DataWarning, match="dropped 1 row"):
+        loaded = fastbt.load(doubled)
+    assert len(loaded) == 5
+    assert loaded["close"].iloc[2] == 12.0
+
+
+def test_duplicate_timestamps_are_an_error_without_repair(bars):
+    doubled = pd.concat([bars, bars.iloc[[1, 3]]]).sort_index(kind="stable")
+    with pytest.raises(ValueError, match=r"duplicate timestamp 2024-01-02.*2 duplicate row"):
+        fastbt.load(doubled, repair=False)
+
+
+def test_unsorted_timestamps_are_sorted_with_a_warning(bars):
+    shuffled = bars.iloc[[0, 3, 1, 4, 2]]
+    with pytest.warns(fastbt.DataWarning, match="not sorted; sorted them"):
+        loaded = fastbt.load(shuffled)
+    assert loaded.index.is_monotonic_increasing
+    pd.testing.assert_frame_equal(loaded, fastbt.load(bars))
+
+
+def test_unsorted_timestamps_are_an_error_without_repair(bars):
+    with pytest.raises(ValueError, match=r"not sorted: row 2 \(2024-01-02"):
+        fastbt.load(bars.iloc[[0, 3, 1, 4, 2]], repair=False)
+
+
+def test_nan_is_an_error_unless_forward_fill_is_asked(bars):
+    bars.iloc[2, :4] = np.nan  # a whole bar missing
+    with pytest.raises(ValueError, match=r"column 'open' at row 2 .*missing.*ffill=True"):
+        fastbt.load(bars)
+    with pytest.warns(fastbt.DataWarning, match="forward-filled 1 row"):
+        filled = fastbt.load(bars, ffill=True)
+    pd.testing.assert_series_equal(filled.iloc[2], filled.iloc[1], check_names=False)
+
+
+def test_leading_nan_cannot_be_forward_filled(bars):
+    bars.iloc[0, bars.columns.get_loc("open")] = np.nan
+    with pytest.raises(ValueError, match=r"column 'open' at row 0 .*no earlier value"):
+        fastbt.load(bars, ffill=True)
+
+
+def test_unreadable_timestamps(bars):
+    frame = bars.reset_index(drop=True)
+    frame.index = ["a", "b", "c", "d", "e"]
+    with pytest.raises(ValueError, match="timestamps: no date column"):
+        fastbt.load(frame)
+
+
+def test_unknown_strategy_lists_the_known_ones(bars):
+    with pytest.raises(ValueError, match="unknown strategy 'macd'; available: ma_cross, rsi"):
+        fastbt.run(bars, "macd")
+
+
+def test_unknown_parameter_is_named(bars):
+    with pytest.raises(ValueError, match=r"unknown parameter\(s\) for strategy 'ma_cross': span"):
+        run(bars, span=3)
+
+
+@pytest.mark.parametrize(
+    ("strategy", "params", "message"),
+    [
+        ("ma_cross", {"fast": 3, "slow": 3}, "'fast' must be below 'slow'"),
+        ("ma_cross", {"fast": 0, "slow": 3}, "'fast' must be >= 1"),
+        ("ma_cross", {"fast": 1, "slow": 5}, r"'slow' must be below the number of bars \(5\)"),
+        ("ma_cross", {"fast": 1.5, "slow": 3}, "'fast' must be a whole number"),
+        ("ma_cross", {"fast": True, "slow": 3}, "'fast' must be a number"),
+        ("rsi", {"window": 1}, "'window' must be >= 2"),
+        ("rsi", {"oversold": 70, "overbought": 30}, "'oversold' must be below 'overbought'"),
+        ("rsi", {"overbought": 101}, "'overbought' must be <= 100"),
+        ("rsi", {"oversold": -1}, "'oversold' must be >= 0"),
+    ],
+)
+def test_parameter_out_of_range(bars, strategy, params, message):
+    with pytest.raises(ValueError, match=message):
+        fastbt.run(bars, strategy, **params)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("cash", 0, "cash must be positive"),
+        ("cash", -5, "cash must be positive"),
+        ("commission", -0.001, "commission must not be negative"),
+        ("fixed_fee", -1, "fixed_fee must not be negative"),
+        ("slippage", -0.01, "slippage must not be negative"),
+        ("slippage", 1.0, "slippage must be below 1"),
+        ("size", 1.5, r"size must be in \(0, 1\]"),
+        ("fill", "open", "fill must be one of next_open, close"),
+        ("size_type", "shares", "size_type must be one of percent, units"),
+        ("cash", float("nan"), "cash must be finite"),
+        ("periods_per_year", 0, "periods_per_year must be positive"),
+    ],
+)
+def test_run_options_are_checked(bars, option, value, message):
+    with pytest.raises(ValueError, match=message):
+        run(bars, **{option: value})
+
+
+def test_units_size_must_be_positive(bars):
+    with pytest.raises(ValueError, match="size must be positive with size_type='units'"):
+        run(bars, size=0, size_type="units")
+
+
+def test_unknown_engine(bars):
+    with pytest.raises(ValueError, match="engine must be one of fast, reference"):
+        run(bars, engine="gpu")
