@@ -6,6 +6,7 @@ import sys
 import warnings
 
 EXIT_USAGE = 2
+EXIT_DISAGREEMENT = 1
 
 
 class _Parser(argparse.ArgumentParser):
@@ -164,15 +165,18 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        from fastbt.errors import DataWarning, VerificationError
+
         try:
             _COMMANDS[args.command](args)
+        except VerificationError as error:
+            sys.stderr.write(f"fastbt: {error}\n")
+            return EXIT_DISAGREEMENT
         except (ValueError, OSError) as error:
             message = str(error).splitlines()[0] if str(error) else type(error).__name__
             sys.stderr.write(f"fastbt: error: {message}\n")
             return EXIT_USAGE
         finally:
-            from fastbt.errors import DataWarning
-
             for warning in caught:
                 if issubclass(warning.category, DataWarning):
                     sys.stderr.write(f"fastbt: note: {warning.message}\n")

@@ -7,6 +7,8 @@ compare sensibly); trade counts and bar indices agree exactly.
 
 import math
 
+import numpy as np
+
 from fastbt.result import Result
 
 RELATIVE = 1e-9
@@ -14,6 +16,11 @@ ABSOLUTE = 1e-12
 _CURRENCY_METRICS = {"total_fees", "expectancy"}
 _TRADE_FLOATS = ("entry_price", "exit_price", "qty", "entry_fee", "exit_fee", "pnl", "return")
 _TRADE_EXACT = ("entry_bar", "exit_bar", "status")
+
+
+def _show(value) -> str:
+    """A number as plain Python would print it (no numpy type wrappers)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 def close_enough(a: float, b: float, scale: float = 1.0) -> bool:
@@ -33,7 +40,7 @@ def compare_results(fast: Result, reference: Result) -> list[str]:
         other = reference.metrics.get(name)
         scale = cash if name in _CURRENCY_METRICS else 1.0
         if other is None or not close_enough(float(value), float(other), scale):
-            diffs.append(f"metric {name}: fast={value!r} reference={other!r}")
+            diffs.append(f"metric {name}: fast={_show(value)} reference={_show(other)}")
     for label, a, b in (
         ("equity", fast.equity, reference.equity),
         ("cash", fast.cash, reference.cash),
@@ -48,7 +55,7 @@ def compare_results(fast: Result, reference: Result) -> list[str]:
             i = bad[0]
             diffs.append(
                 f"{label} differs at {len(bad)} bar(s), first at bar {i} "
-                f"({a.index[i]}): fast={a.iloc[i]!r} reference={b.iloc[i]!r}"
+                f"({a.index[i]}): fast={_show(a.iloc[i])} reference={_show(b.iloc[i])}"
             )
     if len(fast.trades) != len(reference.trades):
         diffs.append(f"trade count: fast={len(fast.trades)} reference={len(reference.trades)}")
@@ -58,8 +65,12 @@ def compare_results(fast: Result, reference: Result) -> list[str]:
         for column in _TRADE_EXACT:
             same = (x[column] is y[column]) or x[column] == y[column]
             if not same:
-                diffs.append(f"trade {k} {column}: fast={x[column]!r} reference={y[column]!r}")
+                diffs.append(
+                    f"trade {k} {column}: fast={_show(x[column])} reference={_show(y[column])}"
+                )
         for column in _TRADE_FLOATS:
             if not close_enough(float(x[column]), float(y[column]), cash):
-                diffs.append(f"trade {k} {column}: fast={x[column]!r} reference={y[column]!r}")
+                diffs.append(
+                    f"trade {k} {column}: fast={_show(x[column])} reference={_show(y[column])}"
+                )
     return diffs

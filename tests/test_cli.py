@@ -1,6 +1,7 @@
 """The ``fastbt`` command, run as a real subprocess."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -135,3 +136,22 @@ def test_demo_runs_and_cross_checks():
     completed = cli("demo")
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.count("cross-check: the reference engine agrees") == 2
+
+
+def test_verify_disagreement_exits_1_with_the_differences(tmp_path):
+    """A deliberately broken reference rule, injected through a sitecustomize module."""
+    (tmp_path / "sitecustomize.py").write_text(
+        "from fastbt.reference import portfolio\n"
+        "portfolio.Portfolio._fee = lambda self, price, qty: 1.0\n"
+    )
+    completed = subprocess.run(
+        [str(FASTBT), "verify", "GOOG", "-p", "fast=5", "-p", "slow=40", "--commission", "0.01"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+    )
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr
+    assert "fastbt: fast and reference engines disagree" in completed.stderr
+    assert "metric total_fees: fast=" in completed.stderr

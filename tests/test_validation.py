@@ -126,7 +126,7 @@ def test_leading_nan_cannot_be_forward_filled(bars):
 def test_unreadable_timestamps(bars):
     frame = bars.reset_index(drop=True)
     frame.index = ["a", "b", "c", "d", "e"]
-    with pytest.raises(ValueError, match="timestamps: no date column"):
+    with pytest.raises(ValueError, match="timestamps: index could not be read as dates"):
         fastbt.load(frame)
 
 
@@ -188,3 +188,21 @@ def test_units_size_must_be_positive(bars):
 def test_unknown_engine(bars):
     with pytest.raises(ValueError, match="engine must be one of fast, reference"):
         run(bars, engine="gpu")
+
+
+def test_numeric_index_is_not_read_as_nanoseconds(bars):
+    with pytest.raises(ValueError, match="the index holds numbers, not dates"):
+        fastbt.load(bars.reset_index(drop=True))
+
+
+def test_unparseable_date_column_is_named(bars):
+    frame = bars.reset_index(names="Date")
+    frame["Date"] = ["2024-01-01", "yesterday-ish", "2024-01-03", "2024-01-04", "2024-01-05"]
+    with pytest.raises(ValueError, match="timestamps: column 'Date' could not be read as dates"):
+        fastbt.load(frame)
+
+
+def test_columns_that_differ_only_in_case_are_ambiguous(bars):
+    frame = bars.assign(Close=bars["close"] * 2)
+    with pytest.raises(ValueError, match="columns 'close' and 'Close' are both 'close'"):
+        fastbt.load(frame)

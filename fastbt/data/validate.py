@@ -24,21 +24,25 @@ def _where(index: pd.Index, position: int) -> str:
 
 
 def _with_datetime_index(frame: pd.DataFrame) -> pd.DataFrame:
-    """Move a date column into the index, or parse the index, as timestamps."""
+    """Move a date column into the index, or parse the index, as timestamps.
+
+    A numeric index (a plain row counter, say) is refused rather than read as
+    nanoseconds since 1970.
+    """
     lowered = {str(column).strip().lower(): column for column in frame.columns}
     date_column = next((lowered[name] for name in _DATE_COLUMNS if name in lowered), None)
-    if date_column is not None and not isinstance(frame.index, pd.DatetimeIndex):
-        frame = frame.set_index(date_column)
     if isinstance(frame.index, pd.DatetimeIndex):
         index = frame.index
+    elif date_column is not None:
+        index = _parse_timestamps(frame[date_column], f"column '{date_column}'")
+        frame = frame.drop(columns=date_column)
+    elif pd.api.types.is_numeric_dtype(frame.index.dtype):
+        raise ValueError(
+            "timestamps: no date column (date, datetime, timestamp or time) and the index "
+            "holds numbers, not dates"
+        )
     else:
-        try:
-            index = pd.DatetimeIndex(pd.to_datetime(frame.index, format="mixed"))
-        except (ValueError, TypeError) as error:
-            raise ValueError(
-                "timestamps: no date column (date, datetime, timestamp or time) and the "
-                f"index could not be read as dates ({error})"
-            ) from None
+        index = _parse_timestamps(frame.index, "index")
     if index.hasnans:
         position = int(np.flatnonzero(index.isna())[0])
         raise ValueError(f"timestamps: row {position} has no timestamp")
@@ -49,9 +53,22 @@ def _with_datetime_index(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _parse_timestamps(values, where: str) -> pd.DatetimeIndex:
+    """Timestamps from strings or datetimes, or a ValueError saying where parsing failed."""
+    try:
+        return pd.DatetimeIndex(pd.to_datetime(values, format="mixed"))
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"timestamps: {where} could not be read as dates ({error})") from None
+
+
 def _ohlcv_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """Keep open/high/low/close/volume (any case) as float64; volume defaults to 0."""
-    by_name = {str(column).strip().lower(): column for column in frame.columns}
+    by_name = {}
+    for column in frame.columns:
+        name = str(column).strip().lower()
+        if name in by_name and name in COLUMNS:
+            raise ValueError(f"columns {by_name[name]!r} and {column!r} are both '{name}'")
+        by_name[name] = column
     missing = [name for name in PRICE_COLUMNS if name not in by_name]
     if missing:
         raise ValueError(f"missing column(s): {', '.join(missing)}")

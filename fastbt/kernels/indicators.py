@@ -1,4 +1,4 @@
-"""Indicators with the arithmetic the contract fixes (docs/execution.md, "Indicators").
+"""Indicators with the arithmetic the contract fixes (docs/strategies.md, "Indicator arithmetic").
 
 Window means use a left-to-right float64 prefix sum ``cs[k+1] = cs[k] + x[k]`` and
 ``(cs[i+1] - cs[i+1-w]) / w``. The reference path repeats exactly these operations,

@@ -1,0 +1,77 @@
+"""Set up a local environment and run the project's jobs, with nothing but Python 3.11.
+
+    python3.11 dev.py demo    # create .venv if needed, then backtests on the bundled data
+    python3.11 dev.py test    # create .venv if needed, then lint and the test suite
+    python3.11 dev.py bench   # benchmarks (pytest-benchmark) and the comparison script
+    python3.11 dev.py cov     # kernel line coverage with NUMBA_DISABLE_JIT=1
+
+The environment is (re)installed when pyproject.toml changes.
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".fastbt-installed"
+
+
+def ensure_environment() -> None:
+    """Create .venv and install fastbt with its dev extra, once per pyproject version."""
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    if not (BIN / "python").exists():
+        print(f"creating {VENV} ...", flush=True)
+        venv.create(VENV, with_pip=True)
+    print("installing fastbt and its dependencies ...", flush=True)
+    pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True)
+    STAMP.write_text(wanted)
+
+
+def run(*command: str, env: dict | None = None) -> int:
+    return subprocess.run(command, cwd=ROOT, env={**os.environ, **(env or {})}).returncode
+
+
+def main(argv: list[str]) -> int:
+    jobs = {
+        "demo": lambda extra: run(str(BIN / "fastbt"), "demo", *extra),
+        "test": lambda extra: (
+            run(str(BIN / "ruff"), "check", "fastbt", "tests", "benchmarks")
+            or run(str(BIN / "python"), "-m", "pytest", *extra)
+        ),
+        "bench": lambda extra: (
+            run(str(BIN / "python"), "-m", "pytest", "benchmarks", *extra)
+            or run(str(BIN / "python"), "benchmarks/bench_core.py", *extra)
+        ),
+        "cov": lambda extra: (
+            run(
+                str(BIN / "python"),
+                "-m",
+                "coverage",
+                "run",
+                "--source=fastbt",
+                "-m",
+                "pytest",
+                *extra,
+                env={"NUMBA_DISABLE_JIT": "1"},
+            )
+            or run(str(BIN / "python"), "-m", "coverage", "report", "--show-missing")
+        ),
+    }
+    if not argv or argv[0] not in jobs:
+        print(__doc__.strip())
+        return 2
+    ensure_environment()
+    return jobs[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
