@@ -11,11 +11,18 @@ import numpy as np
 import pandas as pd
 
 from fastbt.errors import DataWarning
+from fastbt.kernels.validation import price_rule_violations
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
 COLUMNS = (*PRICE_COLUMNS, "volume")
 _DATE_COLUMNS = ("date", "datetime", "timestamp", "time")
 _HIGH_LOW_TOLERANCE = 1e-9
+# (column, message) per rule, in the order of kernels.validation.price_rule_violations.
+_PRICE_RULES = (
+    *((name, "price {value} must be finite and positive") for name in PRICE_COLUMNS),
+    ("high", "high {value} is below max(open, close) = {top}"),
+    ("low", "low {value} is above min(open, close) = {bottom}"),
+)
 
 
 def _where(index: pd.Index, position: int) -> str:
@@ -48,9 +55,7 @@ def _with_datetime_index(frame: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(f"timestamps: row {position} has no timestamp")
     if index.tz is not None:
         index = index.tz_convert("UTC")
-    frame = frame.copy()
-    frame.index = pd.DatetimeIndex(index, freq=None, name="timestamp")
-    return frame
+    return frame.set_axis(pd.DatetimeIndex(index, freq=None, name="timestamp"), axis=0)
 
 
 def _parse_timestamps(values, where: str) -> pd.DatetimeIndex:
@@ -72,21 +77,23 @@ def _ohlcv_columns(frame: pd.DataFrame) -> pd.DataFrame:
     missing = [name for name in PRICE_COLUMNS if name not in by_name]
     if missing:
         raise ValueError(f"missing column(s): {', '.join(missing)}")
-    out = pd.DataFrame(index=frame.index)
-    for name in COLUMNS:
+    # Column-major storage: each column is one contiguous float64 array, which the
+    # kernels take without another copy.
+    values = np.zeros((len(frame), len(COLUMNS)), order="F")
+    for k, name in enumerate(COLUMNS):
         if name not in by_name:
-            out[name] = 0.0
             continue
+        column = frame[by_name[name]]
         try:
-            out[name] = pd.to_numeric(frame[by_name[name]], errors="raise").astype("float64")
+            values[:, k] = pd.to_numeric(column, errors="raise").to_numpy(dtype="float64")
         except (ValueError, TypeError):
-            values = pd.to_numeric(frame[by_name[name]], errors="coerce")
-            bad = int(np.flatnonzero(values.isna() & frame[by_name[name]].notna())[0])
+            values = pd.to_numeric(column, errors="coerce")
+            bad = int(np.flatnonzero(values.isna() & column.notna())[0])
             raise ValueError(
                 f"column '{name}' at {_where(frame.index, bad)}: "
-                f"{frame[by_name[name]].iloc[bad]!r} is not a number"
+                f"{column.iloc[bad]!r} is not a number"
             ) from None
-    return out
+    return pd.DataFrame(values, index=frame.index, columns=list(COLUMNS), copy=False)
 
 
 def _order_timestamps(frame: pd.DataFrame, repair: bool) -> pd.DataFrame:
@@ -101,11 +108,13 @@ def _order_timestamps(frame: pd.DataFrame, repair: bool) -> pd.DataFrame:
             )
         frame = frame.sort_index(kind="stable")
         warnings.warn("timestamps were not sorted; sorted them", DataWarning, stacklevel=4)
-    duplicated = frame.index.duplicated(keep="last")
+    # Sorted now, so duplicates are neighbours: row i repeats when it equals row i+1.
+    nanos = frame.index.asi8
+    duplicated = np.concatenate((nanos[:-1] == nanos[1:], [False]))
     if duplicated.any():
         count = int(duplicated.sum())
         if not repair:
-            position = int(np.flatnonzero(frame.index.duplicated(keep="first"))[0])
+            position = int(np.flatnonzero(duplicated)[0])
             raise ValueError(
                 f"duplicate timestamp {frame.index[position]} ({count} duplicate row(s) in all)"
             )
@@ -146,30 +155,18 @@ def _fill_gaps(frame: pd.DataFrame, ffill: bool) -> pd.DataFrame:
 
 def _check_prices(frame: pd.DataFrame) -> None:
     """Finite, positive prices with high/low enclosing open and close."""
-    for name in PRICE_COLUMNS:
-        values = frame[name].to_numpy()
-        bad = np.flatnonzero(~np.isfinite(values) | (values <= 0.0))
-        if bad.size:
-            position = int(bad[0])
-            raise ValueError(
-                f"column '{name}' at {_where(frame.index, position)}: price {values[position]} "
-                f"must be finite and positive ({bad.size} bad row(s) in all)"
-            )
     o, h, low, c = (frame[name].to_numpy() for name in PRICE_COLUMNS)
-    top = np.maximum(o, c)
-    bottom = np.minimum(o, c)
-    checks = (
-        ("high", h < top * (1.0 - _HIGH_LOW_TOLERANCE), h, "below max(open, close)", top),
-        ("low", low > bottom * (1.0 + _HIGH_LOW_TOLERANCE), low, "above min(open, close)", bottom),
-    )
-    for name, bad_mask, values, relation, bound in checks:
-        bad = np.flatnonzero(bad_mask)
-        if bad.size:
-            position = int(bad[0])
-            raise ValueError(
-                f"column '{name}' at {_where(frame.index, position)}: {name} {values[position]} "
-                f"is {relation} = {bound[position]} ({bad.size} bad row(s) in all)"
-            )
+    first, count = price_rule_violations(o, h, low, c, _HIGH_LOW_TOLERANCE)
+    for (name, problem), row, n_bad in zip(_PRICE_RULES, first, count, strict=True):
+        if row < 0:
+            continue
+        row = int(row)
+        detail = problem.format(
+            value=frame[name].iloc[row], top=max(o[row], c[row]), bottom=min(o[row], c[row])
+        )
+        raise ValueError(
+            f"column '{name}' at {_where(frame.index, row)}: {detail} ({n_bad} bad row(s) in all)"
+        )
 
 
 def validate_bars(data: pd.DataFrame, *, repair: bool = False, ffill: bool = False) -> pd.DataFrame:

@@ -11,19 +11,32 @@ from fastbt.kernels.jit import kernel
 
 
 @kernel
-def rolling_mean(x, window):
-    """Mean of the last ``window`` values at each bar; NaN during warm-up."""
+def prefix_sum(x):
+    """``cs[0] = 0, cs[k+1] = cs[k] + x[k]``, summed left to right in float64."""
     n = x.shape[0]
-    out = np.full(n, np.nan)
-    cs = 0.0
     prefix = np.empty(n + 1)
+    total = 0.0
     prefix[0] = 0.0
     for k in range(n):
-        cs = cs + x[k]
-        prefix[k + 1] = cs
+        total = total + x[k]
+        prefix[k + 1] = total
+    return prefix
+
+
+@kernel
+def window_mean(prefix, window):
+    """Mean of the last ``window`` values at each bar from a ``prefix_sum``; NaN in warm-up."""
+    n = prefix.shape[0] - 1
+    out = np.full(n, np.nan)
     for i in range(window - 1, n):
         out[i] = (prefix[i + 1] - prefix[i + 1 - window]) / window
     return out
+
+
+@kernel
+def rolling_mean(x, window):
+    """Mean of the last ``window`` values at each bar; NaN during warm-up."""
+    return window_mean(prefix_sum(x), window)
 
 
 @kernel

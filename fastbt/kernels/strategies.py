@@ -5,7 +5,7 @@ Signature shared by every strategy's fast form:
 arrays as long as the bars. A signal at bar i uses bars 0..i only.
 """
 
-from fastbt.kernels.indicators import rsi, sma
+from fastbt.kernels.indicators import prefix_sum, rsi, window_mean
 from fastbt.kernels.jit import kernel
 from fastbt.kernels.signals import crossover, crossover_level
 
@@ -13,8 +13,9 @@ from fastbt.kernels.signals import crossover, crossover_level
 @kernel
 def ma_cross_signals(open_, high, low, close, volume, fast, slow):
     """Enter when SMA(fast) crosses above SMA(slow); exit when it crosses below."""
-    fast_ma = sma(close, fast)
-    slow_ma = sma(close, slow)
+    prefix = prefix_sum(close)  # shared by both averages
+    fast_ma = window_mean(prefix, fast)
+    slow_ma = window_mean(prefix, slow)
     return crossover(fast_ma, slow_ma, True), crossover(fast_ma, slow_ma, False)
 
 
