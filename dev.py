@@ -2,7 +2,8 @@
 
     python3.11 dev.py demo    # create .venv if needed, then backtests on the bundled data
     python3.11 dev.py test    # create .venv if needed, then lint and the test suite
-    python3.11 dev.py bench   # benchmarks (pytest-benchmark) and the comparison script
+    python3.11 dev.py bench   # benchmarks (pytest-benchmark), then the comparison script
+                              # (extra arguments go to the script, e.g. --save)
     python3.11 dev.py cov     # kernel line coverage with NUMBA_DISABLE_JIT=1
 
 The environment is (re)installed when pyproject.toml changes.

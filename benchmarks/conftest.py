@@ -29,3 +29,17 @@ class Datasets:
 def datasets() -> Datasets:
     """Shared lazy datasets."""
     return Datasets()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line per benchmark with its median ns/bar (from ``record_property``)."""
+    rows = [
+        (report.nodeid.split("::")[-1], dict(report.user_properties)["ns_per_bar"])
+        for report in terminalreporter.stats.get("passed", [])
+        if report.when == "call" and "ns_per_bar" in dict(report.user_properties)
+    ]
+    if rows:
+        terminalreporter.write_sep("-", "median ns per bar")
+        width = max(len(name) for name, _ in rows)
+        for name, value in rows:
+            terminalreporter.write_line(f"{name:<{width}}  {value:>12,.1f}")

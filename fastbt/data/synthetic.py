@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 
+from fastbt.periods import infer_periods_per_year
+
 
 def synthetic(
     n_bars: int = 2520,
@@ -13,16 +15,21 @@ def synthetic(
     start_price: float = 100.0,
     drift: float = 0.05,
     volatility: float = 0.2,
-    periods_per_year: int = 252,
+    periods_per_year: float | None = None,
 ) -> pd.DataFrame:
     """GBM close path with consistent open/high/low and lognormal volume.
 
     ``drift`` and ``volatility`` are annual; each bar is ``1/periods_per_year``
-    of a year. Opens gap slightly from the previous close; highs and lows extend
-    beyond the body by a random fraction of a bar's volatility. Same seed, same bars.
+    of a year, inferred from ``freq`` the way metrics infer it when not given
+    (so minute bars get a minute's volatility, not a day's). Opens gap slightly
+    from the previous close; highs and lows extend beyond the body by a random
+    fraction of a bar's volatility. Same seed, same bars.
     """
     if n_bars < 2:
         raise ValueError(f"n_bars must be at least 2, got {n_bars}")
+    index = pd.date_range(start=start, periods=n_bars, freq=freq, name="timestamp")
+    if periods_per_year is None:
+        periods_per_year = infer_periods_per_year(index)
     rng = np.random.default_rng(seed)
     dt = 1.0 / periods_per_year
     bar_sigma = volatility * np.sqrt(dt)
@@ -34,7 +41,6 @@ def synthetic(
     high = np.maximum(open_, close) * np.exp(wick[0])
     low = np.minimum(open_, close) * np.exp(-wick[1])
     volume = np.round(rng.lognormal(mean=13.0, sigma=0.5, size=n_bars))
-    index = pd.date_range(start=start, periods=n_bars, freq=freq, name="timestamp")
     return pd.DataFrame(
         {"open": open_, "high": high, "low": low, "close": close, "volume": volume}, index=index
     )

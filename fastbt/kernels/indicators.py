@@ -7,7 +7,7 @@ so crossovers of nearly equal values resolve identically in both paths.
 
 import numpy as np
 
-from fastbt.kernels.jit import kernel
+from fastbt.kernels.jit import inline_kernel, kernel
 
 
 @kernel
@@ -23,13 +23,19 @@ def prefix_sum(x):
     return prefix
 
 
+@inline_kernel
+def window_mean_at(prefix, i, window):
+    """Mean of values i-window+1..i from a ``prefix_sum`` (caller ensures i >= window-1)."""
+    return (prefix[i + 1] - prefix[i + 1 - window]) / window
+
+
 @kernel
 def window_mean(prefix, window):
     """Mean of the last ``window`` values at each bar from a ``prefix_sum``; NaN in warm-up."""
     n = prefix.shape[0] - 1
     out = np.full(n, np.nan)
     for i in range(window - 1, n):
-        out[i] = (prefix[i + 1] - prefix[i + 1 - window]) / window
+        out[i] = window_mean_at(prefix, i, window)
     return out
 
 

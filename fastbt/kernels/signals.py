@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from fastbt.kernels.jit import kernel
+from fastbt.kernels.jit import inline_kernel, kernel
 
 
-@kernel
+@inline_kernel
 def crosses(a_prev, a_now, b_prev, b_now, above):
     """True when ``a`` crosses ``b`` between two bars (a tie at the earlier bar counts).
 
