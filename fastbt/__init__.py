@@ -5,13 +5,14 @@ implements the same rules in plain Python so every fast result can be verified.
 """
 
 from fastbt import _numba_cache  # noqa: F401  (sets up Numba's cache before any kernel)
-from fastbt.data import SAMPLES, load, synthetic, synthetic_universe
+from fastbt.data import SAMPLES, FetchResult, fetch, load, synthetic, synthetic_universe
 from fastbt.engine import run, verify
 from fastbt.errors import DataWarning, VerificationError
 from fastbt.options import RunOptions
 from fastbt.reference.history import History
 from fastbt.reference.strategies import ReferenceStrategy
 from fastbt.result import Result
+from fastbt.storage import MarketStore, Panel, StoreError
 from fastbt.strategies import Param, Strategy, get_strategy, list_strategies, register_strategy
 
 __version__ = "0.1.0"
@@ -19,14 +20,19 @@ __version__ = "0.1.0"
 __all__ = [
     "SAMPLES",
     "DataWarning",
+    "FetchResult",
     "History",
+    "MarketStore",
+    "Panel",
     "Param",
     "ReferenceStrategy",
     "Result",
     "RunOptions",
+    "StoreError",
     "Strategy",
     "VerificationError",
     "__version__",
+    "fetch",
     "get_strategy",
     "list_strategies",
     "load",

@@ -65,7 +65,17 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--close-at-end", action="store_true")
     parser.add_argument("--periods-per-year", type=float, default=None)
     parser.add_argument("--ffill", action="store_true", help="forward-fill missing values")
+    parser.add_argument("--interval", default="1d", help="bar interval of a stored symbol")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _add_store_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--store",
+        default=None,
+        metavar="DIR",
+        help="data directory (default $FASTBT_HOME or ~/.fastbt)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,6 +88,37 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(verify)
     commands.add_parser("strategies", help="list strategies, parameters and defaults")
     commands.add_parser("demo", help="backtests on the bundled data, cross-checked")
+    for command in (run, verify):
+        _add_store_option(command)
+
+    fetch = commands.add_parser("fetch", help="download bars from Yahoo Finance into the store")
+    fetch.add_argument("symbols", nargs="+", metavar="SYMBOL")
+    fetch.add_argument("--start", default=None, help="first date (inclusive)")
+    fetch.add_argument("--end", default=None, help="last date (exclusive)")
+    fetch.add_argument("--interval", default="1d")
+    fetch.add_argument(
+        "--unadjusted", action="store_true", help="raw prices, no split/dividend adjustment"
+    )
+    fetch.add_argument("--retries", type=int, default=3)
+    _add_store_option(fetch)
+
+    data = commands.add_parser("data", help="inspect and manage the market-data store")
+    actions = data.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("ls", help="stored symbols with their ranges and row counts")
+    importing = actions.add_parser("import", help="validate a CSV/Parquet file and store it")
+    importing.add_argument("file")
+    importing.add_argument("--symbol", required=True)
+    importing.add_argument("--interval", default="1d")
+    importing.add_argument("--ffill", action="store_true")
+    exporting = actions.add_parser("export", help="write a stored symbol to CSV or Parquet")
+    exporting.add_argument("symbol")
+    exporting.add_argument("--to", required=True, metavar="FILE", help="FILE.csv or FILE.parquet")
+    exporting.add_argument("--interval", default="1d")
+    removing = actions.add_parser("rm", help="delete a stored symbol")
+    removing.add_argument("symbol")
+    removing.add_argument("--interval", default="1d")
+    for action in (listing, importing, exporting, removing):
+        _add_store_option(action)
     return parser
 
 
@@ -120,7 +161,7 @@ def _report(result, as_json: bool) -> None:
 def _command_run(args) -> None:
     import fastbt
 
-    bars = fastbt.load(args.source, ffill=args.ffill)
+    bars = fastbt.load(args.source, interval=args.interval, store=args.store, ffill=args.ffill)
     kwargs = _run_kwargs(args)
     if args.command == "verify":
         result = fastbt.verify(bars, args.strategy, **kwargs)
@@ -152,11 +193,68 @@ def _command_demo(args) -> None:
         )
 
 
+def _command_fetch(args) -> int:
+    import fastbt
+
+    results = fastbt.fetch(
+        args.symbols,
+        start=args.start,
+        end=args.end,
+        interval=args.interval,
+        adjusted=not args.unadjusted,
+        store=args.store,
+        retries=args.retries,
+    )
+    for result in results:
+        if result.status == "failed":
+            sys.stderr.write(f"fastbt: {result.symbol}: failed: {result.error}\n")
+        else:
+            print(
+                f"{result.symbol}: {result.status}, {result.rows_added:+,} rows "
+                f"({result.rows_stored:,} stored)"
+            )
+    return 1 if any(r.status == "failed" for r in results) else 0
+
+
+def _command_data(args) -> int:
+    import fastbt
+
+    market = fastbt.MarketStore(args.store)
+    if args.action == "ls":
+        listing = market.list()
+        print(listing.to_string(index=False) if len(listing) else f"no data stored in {market}")
+    elif args.action == "import":
+        bars = fastbt.load(args.file, ffill=args.ffill)
+        rows = market.write(args.symbol, bars, interval=args.interval, source="import")
+        print(f"{args.symbol.upper()}: {rows:,} rows stored ({args.interval})")
+    elif args.action == "export":
+        _export(market.read(args.symbol, interval=args.interval), args.to)
+        print(f"wrote {args.to}")
+    elif not market.delete(args.symbol, interval=args.interval):
+        raise ValueError(f"no {args.interval} bars stored for {args.symbol.upper()}")
+    else:
+        print(f"deleted {args.symbol.upper()} ({args.interval})")
+    return 0
+
+
+def _export(bars, target: str) -> None:
+    """Write bars to .csv or .parquet, chosen by the file's suffix."""
+    suffix = target.rsplit(".", 1)[-1].lower() if "." in target else ""
+    if suffix == "csv":
+        bars.to_csv(target)
+    elif suffix in ("parquet", "pq"):
+        bars.to_parquet(target)
+    else:
+        raise ValueError(f"--to must end in .csv or .parquet, got {target!r}")
+
+
 _COMMANDS = {
     "run": _command_run,
     "verify": _command_run,
     "strategies": _command_strategies,
     "demo": _command_demo,
+    "fetch": _command_fetch,
+    "data": _command_data,
 }
 
 
@@ -168,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         from fastbt.errors import DataWarning, VerificationError
 
         try:
-            _COMMANDS[args.command](args)
+            status = _COMMANDS[args.command](args) or 0
         except VerificationError as error:
             sys.stderr.write(f"fastbt: {error}\n")
             return EXIT_DISAGREEMENT
@@ -180,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
             for warning in caught:
                 if issubclass(warning.category, DataWarning):
                     sys.stderr.write(f"fastbt: note: {warning.message}\n")
-    return 0
+    return status
 
 
 if __name__ == "__main__":

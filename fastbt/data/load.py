@@ -21,13 +21,38 @@ def _read_file(path: Path) -> pd.DataFrame:
         raise ValueError(f"{path}: could not be read ({error})") from None
 
 
-def load(source, *, repair: bool = True, ffill: bool = False) -> pd.DataFrame:
+def _from_store(symbol: str, interval: str, store) -> pd.DataFrame | None:
+    """Stored bars of ``symbol``, or None when it is not a storable name or not stored."""
+    from fastbt.storage import MarketStore, check_symbol
+
+    try:
+        name = check_symbol(symbol)
+    except ValueError:
+        return None
+    market = store if isinstance(store, MarketStore) else MarketStore(store)
+    if not market.exists(name, interval):
+        return None
+    frame = market.read(name, interval=interval)
+    frame.attrs["symbol"] = name
+    return frame
+
+
+def load(
+    source,
+    *,
+    interval: str = "1d",
+    store=None,
+    repair: bool = True,
+    ffill: bool = False,
+) -> pd.DataFrame:
     """Validated OHLCV bars from ``source``.
 
-    ``source`` is a DataFrame, a path to a CSV or Parquet file, or the name of a
-    bundled sample (GOOG, EURUSD, BTCUSD). ``repair`` sorts and de-duplicates
-    timestamps with a warning instead of rejecting them; ``ffill`` forward-fills
-    missing values. The result's ``attrs["symbol"]`` names where it came from.
+    ``source`` is a DataFrame, a path to a CSV or Parquet file, or a symbol: read
+    from the market-data store (``store``, default ``$FASTBT_HOME`` or
+    ``~/.fastbt``; bars of ``interval``) if stored there, else a bundled sample
+    (GOOG, EURUSD, BTCUSD). ``repair`` sorts and de-duplicates timestamps with a
+    warning instead of rejecting them; ``ffill`` forward-fills missing values.
+    The result's ``attrs["symbol"]`` names where it came from.
     """
     if isinstance(source, pd.DataFrame):
         return validate_bars(source, repair=repair, ffill=ffill)
@@ -39,11 +64,14 @@ def load(source, *, repair: bool = True, ffill: bool = False) -> pd.DataFrame:
     if path.is_file():
         frame = _read_file(path)
         frame.attrs["symbol"] = path.stem.upper()
+    elif (stored := _from_store(str(source), interval, store)) is not None:
+        frame = stored
     elif str(source).upper() in SAMPLES:
         frame = read_sample(str(source))
     else:
         raise ValueError(
-            f"unknown data source {str(source)!r}: not a file, and not a bundled sample "
+            f"unknown data source {str(source)!r}: not a file, not in the store (run "
+            f"`fastbt fetch {source}` to download it), and not a bundled sample "
             f"({', '.join(SAMPLES)})"
         )
     try:
