@@ -39,7 +39,7 @@ def test_csv_and_parquet_files_round_trip(tmp_path):
 
 
 def test_unknown_source_and_file_type(tmp_path):
-    with pytest.raises(ValueError, match="not a file, not in the store.*not a bundled sample"):
+    with pytest.raises(ValueError, match=r"not a file, not in the store.*not a bundled sample"):
         fastbt.load("NOPE")
     bad = tmp_path / "bars.xlsx"
     bad.write_text("x")
