@@ -228,7 +228,8 @@ class MarketStore:
         with self._lock(path):
             existed = path.exists()
             path.unlink(missing_ok=True)
-        path.with_suffix(".lock").unlink(missing_ok=True)
+        # The lock file stays: removing it while another process waits on it would
+        # let a third process lock a new file and write at the same time.
         return existed
 
     def extent(self, symbol: str, interval: str = "1d") -> tuple | None:
