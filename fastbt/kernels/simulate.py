@@ -36,6 +36,13 @@ N_TRADE_FIELDS = len(TRADE_FIELDS)
 NO_ORDER = 0
 BUY = 1
 SELL = 2
+NO_TRADE = (-1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+@inline_kernel
+def start_book(cash0):
+    """(cash, qty, entry_bar, entry_price, entry_fee, total_fees, n_skipped) at the start."""
+    return (cash0, 0.0, -1, 0.0, 0.0, 0.0, 0)
 
 
 @inline_kernel
@@ -48,18 +55,18 @@ def decide(qty, entry, exit_):
     return NO_ORDER
 
 
-@kernel
-def execute(order, bar, price, book, costs, trade_stats):
+@inline_kernel
+def execute(order, bar, price, book, rules, trade_stats):
     """Fill ``order`` at reference ``price``; return the new book and the closed trade.
 
     ``book`` = (cash, qty, entry_bar, entry_price, entry_fee, total_fees, n_skipped);
-    ``costs`` = (commission, fixed_fee, slippage, size, size_in_units, fractional).
-    The closed trade follows ``TRADE_FIELDS``; its ``entry_bar`` is -1 when no
-    position was closed.
+    ``rules`` = (commission, fixed_fee, slippage, size, size_in_units, fractional,
+    fill_at_close, close_at_end). The closed trade follows ``TRADE_FIELDS``; its
+    ``entry_bar`` is -1 when no position was closed.
     """
     cash, qty, entry_bar, entry_price, entry_fee, total_fees, n_skipped = book
-    commission, fixed_fee, slippage, size, size_in_units, fractional = costs
-    closed = (-1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    commission, fixed_fee, slippage, size, size_in_units, fractional = rules[:6]
+    closed = NO_TRADE
     if order == BUY:
         fill = execution_price(price, slippage, True)
         buy_qty = buy_quantity(cash, fill, commission, fixed_fee, size, size_in_units, fractional)
@@ -97,15 +104,31 @@ def execute(order, bar, price, book, costs, trade_stats):
     return (cash, qty, entry_bar, entry_price, entry_fee, total_fees, n_skipped), closed
 
 
-@kernel
-def _fill(order, bar, price, book, costs, trade_stats, trades, n_recorded):
-    """``execute``, keeping the closed trade as row ``n_recorded`` when ``trades`` has rows."""
-    book, closed = execute(order, bar, price, book, costs, trade_stats)
-    if closed[0] >= 0.0 and trades.shape[0] > 0:
-        for k in range(N_TRADE_FIELDS):
-            trades[n_recorded, k] = closed[k]
-        n_recorded += 1
-    return book, n_recorded
+@inline_kernel
+def bar_step(i, last, open_i, close_i, entry, exit_, book, pending, rules, trade_stats):
+    """Steps 1-3 of one bar; return ``(book, pending, closed)``.
+
+    (1) fill the order queued on the previous bar at this open, (2) decide from
+    this bar's signals and fill at the close or queue for the next open, (3) on
+    the last bar with ``close_at_end``, sell at the close. At most one trade can
+    close within a bar, so one ``closed`` row (entry_bar -1 if none) suffices.
+    The caller marks to market (step 4).
+    """
+    fill_at_close, close_at_end = rules[6], rules[7]
+    closed = NO_TRADE
+    if pending != NO_ORDER:
+        book, closed = execute(pending, i, open_i, book, rules, trade_stats)
+        pending = NO_ORDER
+    order = decide(book[1], entry, exit_)
+    if order != NO_ORDER and fill_at_close:
+        book, at_close = execute(order, i, close_i, book, rules, trade_stats)
+        if at_close[0] >= 0.0:
+            closed = at_close
+    elif order != NO_ORDER and i < last:
+        pending = order
+    if close_at_end and i == last and book[1] > 0.0:
+        book, closed = execute(SELL, i, close_i, book, rules, trade_stats)
+    return book, pending, closed
 
 
 @kernel
@@ -143,30 +166,29 @@ def simulate(
     trades = np.empty((n // 2 + 2 if record else 0, N_TRADE_FIELDS))
     n_recorded = 0
 
-    costs = (commission, fixed_fee, slippage, size, size_in_units, fractional)
-    book = (cash0, 0.0, -1, 0.0, 0.0, 0.0, 0)
+    rules = (
+        commission,
+        fixed_fee,
+        slippage,
+        size,
+        size_in_units,
+        fractional,
+        fill_at_close,
+        close_at_end,
+    )
+    book = start_book(cash0)
     bar_stats = bar_stats_start(cash0)
     trade_stats = trade_stats_start()
     pending = NO_ORDER
 
     for i in range(n):
-        if pending != NO_ORDER:
-            book, n_recorded = _fill(
-                pending, i, open_[i], book, costs, trade_stats, trades, n_recorded
-            )
-            pending = NO_ORDER
-        order = decide(book[1], entry[i], exit_[i])
-        if order != NO_ORDER and fill_at_close:
-            book, n_recorded = _fill(
-                order, i, close[i], book, costs, trade_stats, trades, n_recorded
-            )
-        elif order != NO_ORDER and i + 1 < n:
-            pending = order
-        if close_at_end and i == n - 1 and book[1] > 0.0:
-            book, n_recorded = _fill(
-                SELL, i, close[i], book, costs, trade_stats, trades, n_recorded
-            )
-
+        book, pending, closed = bar_step(
+            i, n - 1, open_[i], close[i], entry[i], exit_[i], book, pending, rules, trade_stats
+        )
+        if record and closed[0] >= 0.0:
+            for k in range(N_TRADE_FIELDS):
+                trades[n_recorded, k] = closed[k]
+            n_recorded += 1
         cash, qty = book[0], book[1]
         equity = cash + qty * close[i]
         bar_stats = bar_stats_add(bar_stats, equity, qty > 0.0)

@@ -1,0 +1,97 @@
+"""Fused sweep kernels: one pass per parameter set over shared indicator tables.
+
+A set's entry and exit are crossings of two series, each a row of a table
+(moving averages, RSI values, or a one-column table of constant levels). The
+indicator tables are computed once and only read here; each set then runs the
+simulation of ``simulate.bar_step`` with the streaming metrics, keeping no
+per-bar arrays. Sets run in parallel on Numba threads.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from fastbt._numba_cache import CACHE_ENABLED
+from fastbt.kernels.indicators import prefix_sum, rsi, window_mean
+from fastbt.kernels.jit import inline_kernel, kernel
+from fastbt.kernels.metrics import (
+    N_METRICS,
+    bar_stats_add,
+    bar_stats_start,
+    metrics_finish,
+    trade_stats_start,
+)
+from fastbt.kernels.signals import crosses
+from fastbt.kernels.simulate import NO_ORDER, bar_step, start_book
+
+parallel_kernel = njit(cache=CACHE_ENABLED, nogil=True, error_model="numpy", parallel=True)
+
+
+@kernel
+def moving_average_table(close, windows):
+    """Row k: SMA of close over ``windows[k]`` (one prefix sum shared by all rows)."""
+    prefix = prefix_sum(close)
+    table = np.empty((windows.shape[0], close.shape[0]))
+    for k in range(windows.shape[0]):
+        table[k] = window_mean(prefix, windows[k])
+    return table
+
+
+@kernel
+def rsi_table(close, windows):
+    """Row k: RSI of close over ``windows[k]``."""
+    table = np.empty((windows.shape[0], close.shape[0]))
+    for k in range(windows.shape[0]):
+        table[k] = rsi(close, windows[k])
+    return table
+
+
+@inline_kernel
+def _value(row, i):
+    """Series value at bar i; a one-element row is a constant level."""
+    return row[0] if row.shape[0] == 1 else row[i]
+
+
+@inline_kernel
+def _crossed(a, b, i, above):
+    return crosses(_value(a, i - 1), _value(a, i), _value(b, i - 1), _value(b, i), above)
+
+
+@kernel
+def run_crossings(open_, close, entry_a, entry_b, entry_above, exit_a, exit_b, exit_above,
+                  rules, cash0, periods_per_year):
+    """One backtest whose entry is ``entry_a`` crossing ``entry_b`` (above or below) and
+    whose exit is ``exit_a`` crossing ``exit_b``; returns the metrics row."""
+    n = close.shape[0]
+    book = start_book(cash0)
+    bar_stats = bar_stats_start(cash0)
+    trade_stats = trade_stats_start()
+    pending = NO_ORDER
+    for i in range(n):
+        entry = i > 0 and _crossed(entry_a, entry_b, i, entry_above)
+        exit_ = i > 0 and _crossed(exit_a, exit_b, i, exit_above)
+        book, pending, _ = bar_step(
+            i, n - 1, open_[i], close[i], entry, exit_, book, pending, rules, trade_stats
+        )
+        qty = book[1]
+        bar_stats = bar_stats_add(bar_stats, book[0] + qty * close[i], qty > 0.0)
+    return metrics_finish(
+        bar_stats, trade_stats, cash0, close[0], close[n - 1], periods_per_year, book[5], book[6]
+    )
+
+
+@parallel_kernel
+def sweep_crossings(open_, close, entry_a, entry_a_rows, entry_b, entry_b_rows, entry_above,
+                    exit_a, exit_a_rows, exit_b, exit_b_rows, exit_above, rules, cash0,
+                    periods_per_year):
+    """Metrics (sets x ``N_METRICS``) for every set k, whose series are row
+    ``*_rows[k]`` of the matching table."""
+    n_sets = entry_a_rows.shape[0]
+    out = np.empty((n_sets, N_METRICS))
+    for k in prange(n_sets):
+        out[k] = run_crossings(
+            open_, close,
+            entry_a[entry_a_rows[k]], entry_b[entry_b_rows[k]], entry_above,
+            exit_a[exit_a_rows[k]], exit_b[exit_b_rows[k]], exit_above,
+            rules, cash0, periods_per_year,
+        )
+    return out
