@@ -35,25 +35,17 @@ METRIC_NAMES = (
 
 N_METRICS = len(METRIC_NAMES)
 
-# Per-bar statistics travel as a tuple (kept in registers inside the loop):
-# (bars, prev_equity, sum_r, sum_r2, sum_neg_r2, peak, max_dd, run, max_run, exposed)
-# Per-trade statistics are rare and live in a small array, indexed below.
-_TRADES = 0
-_WINS = 1
-_GROSS_PROFIT = 2
-_GROSS_LOSS = 3
-_SUM_TRADE_RETURN = 4
-_BEST_RETURN = 5
-_WORST_RETURN = 6
-_PNL_MEAN = 7
-_PNL_M2 = 8
-_TRADE_STATE_SIZE = 9
+# Running statistics travel as tuples of floats, which stay in registers inside
+# the hot loops (arrays would cost reference counting on every call).
+# Per bar: (bars, prev_equity, sum_r, sum_r2, sum_neg_r2, peak, trough, max_dd, run,
+# max_run, exposed). Per closed trade: (trades, wins, gross_profit, gross_loss,
+# sum_return, best_return, worst_return, pnl_mean, pnl_m2).
 
 
 @kernel
 def bar_stats_start(cash0):
     """Per-bar statistics before the first bar of a run starting with ``cash0``."""
-    return (0.0, cash0, 0.0, 0.0, 0.0, cash0, 0.0, 0.0, 0.0, 0.0)
+    return (0.0, cash0, 0.0, 0.0, 0.0, cash0, cash0, 0.0, 0.0, 0.0, 0.0)
 
 
 @inline_kernel
@@ -62,8 +54,11 @@ def bar_stats_add(stats, equity, exposed):
 
     When equity did not change the return is exactly 0 and the drawdown is the
     same as before, so only the counters move (same bits, less work on flat bars).
+    Drawdown keeps the lowest equity since the last peak and divides only when
+    that stretch ends: 1 - E/peak is monotone in E, so the deepest bar of a
+    stretch gives exactly the bits the per-bar maximum would.
     """
-    bars, prev, sum_r, sum_r2, sum_neg, peak, max_dd, run, max_run, exposed_bars = stats
+    bars, prev, sum_r, sum_r2, sum_neg, peak, trough, max_dd, run, max_run, exposed_bars = stats
     if equity != prev:
         r = equity / prev - 1.0
         sum_r += r
@@ -71,10 +66,11 @@ def bar_stats_add(stats, equity, exposed):
         if r < 0.0:
             sum_neg += r * r
         if equity > peak:
+            max_dd = max(max_dd, 1.0 - trough / peak)
             peak = equity
-        drawdown = 1.0 - equity / peak
-        if drawdown > max_dd:
-            max_dd = drawdown
+            trough = equity
+        elif equity < trough:
+            trough = equity
     if equity < peak:
         run += 1.0
         if run > max_run:
@@ -83,33 +79,51 @@ def bar_stats_add(stats, equity, exposed):
         run = 0.0
     if exposed:
         exposed_bars += 1.0
-    return (bars + 1.0, equity, sum_r, sum_r2, sum_neg, peak, max_dd, run, max_run, exposed_bars)
+    return (
+        bars + 1.0,
+        equity,
+        sum_r,
+        sum_r2,
+        sum_neg,
+        peak,
+        trough,
+        max_dd,
+        run,
+        max_run,
+        exposed_bars,
+    )
 
 
-@kernel
+@inline_kernel
 def trade_stats_start():
     """Per-trade statistics before the first closed trade."""
-    state = np.zeros(_TRADE_STATE_SIZE)
-    state[_BEST_RETURN] = -np.inf
-    state[_WORST_RETURN] = np.inf
-    return state
+    return (0.0, 0.0, 0.0, 0.0, 0.0, -np.inf, np.inf, 0.0, 0.0)
 
 
-@kernel
-def trade_stats_add(state, pnl, trade_return):
-    """Fold one closed trade into the state (Welford update for the pnl spread)."""
-    state[_TRADES] += 1.0
+@inline_kernel
+def trade_stats_add(stats, pnl, trade_return):
+    """Fold one closed trade into the statistics (Welford update for the pnl spread)."""
+    trades, wins, profit, loss, sum_return, best, worst, pnl_mean, pnl_m2 = stats
+    trades += 1.0
     if pnl > 0.0:
-        state[_WINS] += 1.0
-        state[_GROSS_PROFIT] += pnl
+        wins += 1.0
+        profit += pnl
     elif pnl < 0.0:
-        state[_GROSS_LOSS] += pnl
-    state[_SUM_TRADE_RETURN] += trade_return
-    state[_BEST_RETURN] = max(state[_BEST_RETURN], trade_return)
-    state[_WORST_RETURN] = min(state[_WORST_RETURN], trade_return)
-    delta = pnl - state[_PNL_MEAN]
-    state[_PNL_MEAN] += delta / state[_TRADES]
-    state[_PNL_M2] += delta * (pnl - state[_PNL_MEAN])
+        loss += pnl
+    delta = pnl - pnl_mean
+    pnl_mean += delta / trades
+    pnl_m2 += delta * (pnl - pnl_mean)
+    return (
+        trades,
+        wins,
+        profit,
+        loss,
+        sum_return + trade_return,
+        max(best, trade_return),
+        min(worst, trade_return),
+        pnl_mean,
+        pnl_m2,
+    )
 
 
 @kernel
@@ -125,7 +139,8 @@ def metrics_finish(
     bar_stats, trade_stats, cash0, first_close, last_close, periods_per_year, total_fees, n_skipped
 ):
     """Final metric values in the order of ``METRIC_NAMES``."""
-    n, final_equity, sum_r, sum_r2, sum_neg, _, max_dd, _, max_run, exposed_bars = bar_stats
+    n, final_equity, sum_r, sum_r2, sum_neg, peak, trough, max_dd, _, max_run, exposed = bar_stats
+    max_dd = max(max_dd, 1.0 - trough / peak)
     out = np.full(N_METRICS, np.nan)
     root_p = math.sqrt(periods_per_year)
     growth = final_equity / cash0
@@ -145,25 +160,23 @@ def metrics_finish(
     out[5] = max_dd
     out[6] = max_run
     out[7] = _ratio(cagr, max_dd)
-    out[8] = exposed_bars / n
+    out[8] = exposed / n
     out[9] = last_close / first_close - 1.0
     out[10] = total_fees
-    state = trade_stats
-    trades = state[_TRADES]
+    trades, wins, profit, loss, sum_return, best, worst, pnl_mean, pnl_m2 = trade_stats
     out[11] = trades
     if trades > 0.0:
-        out[12] = state[_WINS] / trades
-        loss = abs(state[_GROSS_LOSS])
-        if loss > 0.0:
-            out[13] = state[_GROSS_PROFIT] / loss
-        elif state[_GROSS_PROFIT] > 0.0:
+        out[12] = wins / trades
+        if loss < 0.0:
+            out[13] = profit / abs(loss)
+        elif profit > 0.0:
             out[13] = np.inf
-        out[14] = state[_SUM_TRADE_RETURN] / trades
-        out[15] = state[_BEST_RETURN]
-        out[16] = state[_WORST_RETURN]
-        out[17] = state[_PNL_MEAN]
+        out[14] = sum_return / trades
+        out[15] = best
+        out[16] = worst
+        out[17] = pnl_mean
     if trades >= 2.0:
-        pnl_std = math.sqrt(state[_PNL_M2] / (trades - 1.0))
-        out[18] = _ratio(math.sqrt(trades) * state[_PNL_MEAN], pnl_std)
+        pnl_std = math.sqrt(pnl_m2 / (trades - 1.0))
+        out[18] = _ratio(math.sqrt(trades) * pnl_mean, pnl_std)
     out[19] = n_skipped
     return out

@@ -55,9 +55,9 @@ def decide(qty, entry, exit_):
     return NO_ORDER
 
 
-@inline_kernel
+@kernel
 def execute(order, bar, price, book, rules, trade_stats):
-    """Fill ``order`` at reference ``price``; return the new book and the closed trade.
+    """Fill ``order`` at reference ``price``; return the book, closed trade and trade stats.
 
     ``book`` = (cash, qty, entry_bar, entry_price, entry_fee, total_fees, n_skipped);
     ``rules`` = (commission, fixed_fee, slippage, size, size_in_units, fractional,
@@ -88,7 +88,7 @@ def execute(order, bar, price, book, rules, trade_stats):
         total_fees += fee
         pnl = qty * (fill - entry_price) - (entry_fee + fee)
         trade_return = pnl / (qty * entry_price + entry_fee)
-        trade_stats_add(trade_stats, pnl, trade_return)
+        trade_stats = trade_stats_add(trade_stats, pnl, trade_return)
         closed = (
             float(entry_bar),
             entry_price,
@@ -101,12 +101,13 @@ def execute(order, bar, price, book, rules, trade_stats):
             trade_return,
         )
         qty = 0.0
-    return (cash, qty, entry_bar, entry_price, entry_fee, total_fees, n_skipped), closed
+    book = (cash, qty, entry_bar, entry_price, entry_fee, total_fees, n_skipped)
+    return book, closed, trade_stats
 
 
 @inline_kernel
 def bar_step(i, last, open_i, close_i, entry, exit_, book, pending, rules, trade_stats):
-    """Steps 1-3 of one bar; return ``(book, pending, closed)``.
+    """Steps 1-3 of one bar; return ``(book, pending, closed, trade_stats)``.
 
     (1) fill the order queued on the previous bar at this open, (2) decide from
     this bar's signals and fill at the close or queue for the next open, (3) on
@@ -117,18 +118,18 @@ def bar_step(i, last, open_i, close_i, entry, exit_, book, pending, rules, trade
     fill_at_close, close_at_end = rules[6], rules[7]
     closed = NO_TRADE
     if pending != NO_ORDER:
-        book, closed = execute(pending, i, open_i, book, rules, trade_stats)
+        book, closed, trade_stats = execute(pending, i, open_i, book, rules, trade_stats)
         pending = NO_ORDER
     order = decide(book[1], entry, exit_)
     if order != NO_ORDER and fill_at_close:
-        book, at_close = execute(order, i, close_i, book, rules, trade_stats)
+        book, at_close, trade_stats = execute(order, i, close_i, book, rules, trade_stats)
         if at_close[0] >= 0.0:
             closed = at_close
     elif order != NO_ORDER and i < last:
         pending = order
     if close_at_end and i == last and book[1] > 0.0:
-        book, closed = execute(SELL, i, close_i, book, rules, trade_stats)
-    return book, pending, closed
+        book, closed, trade_stats = execute(SELL, i, close_i, book, rules, trade_stats)
+    return book, pending, closed, trade_stats
 
 
 @kernel
@@ -182,7 +183,7 @@ def simulate(
     pending = NO_ORDER
 
     for i in range(n):
-        book, pending, closed = bar_step(
+        book, pending, closed, trade_stats = bar_step(
             i, n - 1, open_[i], close[i], entry[i], exit_[i], book, pending, rules, trade_stats
         )
         if record and closed[0] >= 0.0:

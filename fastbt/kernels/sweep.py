@@ -57,8 +57,19 @@ def _crossed(a, b, i, above):
 
 
 @kernel
-def run_crossings(open_, close, entry_a, entry_b, entry_above, exit_a, exit_b, exit_above,
-                  rules, cash0, periods_per_year):
+def run_crossings(
+    open_,
+    close,
+    entry_a,
+    entry_b,
+    entry_above,
+    exit_a,
+    exit_b,
+    exit_above,
+    rules,
+    cash0,
+    periods_per_year,
+):
     """One backtest whose entry is ``entry_a`` crossing ``entry_b`` (above or below) and
     whose exit is ``exit_a`` crossing ``exit_b``; returns the metrics row."""
     n = close.shape[0]
@@ -69,7 +80,7 @@ def run_crossings(open_, close, entry_a, entry_b, entry_above, exit_a, exit_b, e
     for i in range(n):
         entry = i > 0 and _crossed(entry_a, entry_b, i, entry_above)
         exit_ = i > 0 and _crossed(exit_a, exit_b, i, exit_above)
-        book, pending, _ = bar_step(
+        book, pending, _, trade_stats = bar_step(
             i, n - 1, open_[i], close[i], entry, exit_, book, pending, rules, trade_stats
         )
         qty = book[1]
@@ -80,18 +91,39 @@ def run_crossings(open_, close, entry_a, entry_b, entry_above, exit_a, exit_b, e
 
 
 @parallel_kernel
-def sweep_crossings(open_, close, entry_a, entry_a_rows, entry_b, entry_b_rows, entry_above,
-                    exit_a, exit_a_rows, exit_b, exit_b_rows, exit_above, rules, cash0,
-                    periods_per_year):
+def sweep_crossings(
+    open_,
+    close,
+    entry_a,
+    entry_a_rows,
+    entry_b,
+    entry_b_rows,
+    entry_above,
+    exit_a,
+    exit_a_rows,
+    exit_b,
+    exit_b_rows,
+    exit_above,
+    rules,
+    cash0,
+    periods_per_year,
+):
     """Metrics (sets x ``N_METRICS``) for every set k, whose series are row
     ``*_rows[k]`` of the matching table."""
     n_sets = entry_a_rows.shape[0]
     out = np.empty((n_sets, N_METRICS))
     for k in prange(n_sets):
         out[k] = run_crossings(
-            open_, close,
-            entry_a[entry_a_rows[k]], entry_b[entry_b_rows[k]], entry_above,
-            exit_a[exit_a_rows[k]], exit_b[exit_b_rows[k]], exit_above,
-            rules, cash0, periods_per_year,
+            open_,
+            close,
+            entry_a[entry_a_rows[k]],
+            entry_b[entry_b_rows[k]],
+            entry_above,
+            exit_a[exit_a_rows[k]],
+            exit_b[exit_b_rows[k]],
+            exit_above,
+            rules,
+            cash0,
+            periods_per_year,
         )
     return out
