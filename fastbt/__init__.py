@@ -7,18 +7,27 @@ implements the same rules in plain Python so every fast result can be verified.
 from fastbt import _numba_cache  # noqa: F401  (sets up Numba's cache before any kernel)
 from fastbt.data import SAMPLES, FetchResult, fetch, load, synthetic, synthetic_universe
 from fastbt.engine import run, verify
-from fastbt.errors import DataWarning, VerificationError
+from fastbt.errors import DataWarning, SweepError, VerificationError
 from fastbt.options import RunOptions
 from fastbt.reference.history import History
 from fastbt.reference.strategies import ReferenceStrategy
 from fastbt.result import Result
 from fastbt.storage import MarketStore, Panel, StoreError
-from fastbt.strategies import Param, Strategy, get_strategy, list_strategies, register_strategy
+from fastbt.strategies import (
+    Constraint,
+    Param,
+    Strategy,
+    get_strategy,
+    list_strategies,
+    register_strategy,
+)
+from fastbt.sweep import best, pivot, sweep, top
 
 __version__ = "0.1.0"
 
 __all__ = [
     "SAMPLES",
+    "Constraint",
     "DataWarning",
     "FetchResult",
     "History",
@@ -30,15 +39,20 @@ __all__ = [
     "RunOptions",
     "StoreError",
     "Strategy",
+    "SweepError",
     "VerificationError",
     "__version__",
+    "best",
     "fetch",
     "get_strategy",
     "list_strategies",
     "load",
+    "pivot",
     "register_strategy",
     "run",
+    "sweep",
     "synthetic",
     "synthetic_universe",
+    "top",
     "verify",
 ]

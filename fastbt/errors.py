@@ -7,3 +7,7 @@ class DataWarning(UserWarning):
 
 class VerificationError(AssertionError):
     """The fast and reference engines disagreed; the message lists every difference."""
+
+
+class SweepError(RuntimeError):
+    """Some chunks of a sweep failed or a worker died; the message names them."""

@@ -2,27 +2,8 @@
 
 from fastbt.kernels.strategies import ma_cross_signals, rsi_signals
 from fastbt.reference.strategies import MaCross, Rsi
-from fastbt.strategies.spec import Param, Strategy
-
-
-def _check_ma_cross(values: dict, n_bars: int) -> None:
-    if not values["fast"] < values["slow"]:
-        raise ValueError(
-            f"parameter 'fast' must be below 'slow', got fast={values['fast']} slow={values['slow']}"
-        )
-    if not values["slow"] < n_bars:
-        raise ValueError(
-            f"parameter 'slow' must be below the number of bars ({n_bars}), got {values['slow']}"
-        )
-
-
-def _check_rsi(values: dict, n_bars: int) -> None:
-    if not values["oversold"] < values["overbought"]:
-        raise ValueError(
-            "parameter 'oversold' must be below 'overbought', got "
-            f"oversold={values['oversold']:g} overbought={values['overbought']:g}"
-        )
-
+from fastbt.strategies.spec import Constraint, Param, Strategy
+from fastbt.strategies.sweep_inputs import ma_cross_sweep_inputs, rsi_sweep_inputs
 
 MA_CROSS = Strategy(
     name="ma_cross",
@@ -33,7 +14,17 @@ MA_CROSS = Strategy(
     ),
     signals=ma_cross_signals,
     reference=MaCross,
-    check=_check_ma_cross,
+    constraints=(
+        Constraint(
+            lambda v, n: v["fast"] < v["slow"],
+            "parameter 'fast' must be below 'slow', got fast={fast} slow={slow}",
+        ),
+        Constraint(
+            lambda v, n: v["slow"] < n,
+            "parameter 'slow' must be below the number of bars ({n_bars}), got {slow}",
+        ),
+    ),
+    sweep_inputs=ma_cross_sweep_inputs,
 )
 
 RSI = Strategy(
@@ -46,7 +37,14 @@ RSI = Strategy(
     ),
     signals=rsi_signals,
     reference=Rsi,
-    check=_check_rsi,
+    constraints=(
+        Constraint(
+            lambda v, n: v["oversold"] < v["overbought"],
+            "parameter 'oversold' must be below 'overbought', got "
+            "oversold={oversold:g} overbought={overbought:g}",
+        ),
+    ),
+    sweep_inputs=rsi_sweep_inputs,
 )
 
 BUILTIN = (MA_CROSS, RSI)

@@ -2,7 +2,9 @@
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+import numpy as np
 
 from fastbt.reference.strategies import ReferenceStrategy
 
@@ -36,6 +38,24 @@ class Param:
             raise ValueError(f"parameter '{self.name}' must be <= {self.maximum:g}, got {value:g}")
         return value
 
+    def valid(self, values: np.ndarray) -> np.ndarray:
+        """Which of many candidate values are in range (for grids: dropped, not errors).
+
+        Raises only for values that cannot be this parameter at all (not numbers,
+        or fractional values for an int parameter).
+        """
+        values = np.asarray(values)
+        if values.dtype.kind not in "iuf":
+            raise ValueError(f"parameter '{self.name}' values must be numbers, got {values.dtype}")
+        if self.kind is int and not np.all(np.mod(values[np.isfinite(values)], 1) == 0):
+            raise ValueError(f"parameter '{self.name}' values must be whole numbers")
+        mask = np.isfinite(values)
+        if self.minimum is not None:
+            mask &= values >= self.minimum
+        if self.maximum is not None:
+            mask &= values <= self.maximum
+        return mask
+
     def describe(self) -> str:
         """``name=default`` with the range, for listings."""
         low = "" if self.minimum is None else f"{self.minimum:g} <= "
@@ -44,13 +64,27 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Constraint:
+    """A rule linking parameters (and the number of bars), for one set or a whole grid.
+
+    ``holds(values, n_bars)`` works on scalars and on NumPy arrays alike, so the
+    same rule rejects a bad ``run`` with ``message`` (formatted with the values
+    and ``n_bars``) and drops invalid sets from a sweep grid.
+    """
+
+    holds: Callable
+    message: str
+
+
+@dataclass(frozen=True)
 class Strategy:
     """A named strategy in both forms.
 
     ``signals(open, high, low, close, volume, *values) -> (entry, exit)`` is the fast
     form (a Numba ``@njit`` function; params in the order of ``params``).
-    ``reference(**values)`` builds the bar-by-bar form. ``check(values, n_bars)``
-    enforces rules that involve several parameters or the data length.
+    ``reference(**values)`` builds the bar-by-bar form. ``constraints`` are rules
+    that involve several parameters or the data length. ``sweep_inputs``, when
+    given, lets sweeps run the strategy on the fused kernel (see fastbt.sweep).
     """
 
     name: str
@@ -58,7 +92,8 @@ class Strategy:
     params: tuple[Param, ...]
     signals: Callable
     reference: type[ReferenceStrategy]
-    check: Callable[[dict, int], None] | None = field(default=None, compare=False)
+    constraints: tuple[Constraint, ...] = ()
+    sweep_inputs: Callable | None = None
 
     @property
     def defaults(self) -> dict:
@@ -74,6 +109,18 @@ class Strategy:
                 f"(known: {', '.join(p.name for p in self.params)})"
             )
         values = {p.name: p.coerce(given.get(p.name, p.default)) for p in self.params}
-        if self.check is not None:
-            self.check(values, n_bars)
+        for rule in self.constraints:
+            if not rule.holds(values, n_bars):
+                raise ValueError(rule.message.format(n_bars=n_bars, **values))
         return values
+
+    def valid_sets(self, columns: dict, n_bars: int) -> np.ndarray:
+        """Mask of the parameter sets (one array per parameter) this strategy accepts."""
+        mask = (
+            np.ones(len(next(iter(columns.values()))), dtype=bool) if columns else np.ones(1, bool)
+        )
+        for param in self.params:
+            mask &= param.valid(columns[param.name])
+        for rule in self.constraints:
+            mask &= np.asarray(rule.holds(columns, n_bars), dtype=bool)
+        return mask

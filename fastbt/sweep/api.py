@@ -1,0 +1,189 @@
+"""``fastbt.sweep``: many parameter sets over many symbols, fast and memory-bounded."""
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from fastbt.data.load import load
+from fastbt.errors import SweepError
+from fastbt.kernels.metrics import METRIC_NAMES
+from fastbt.options import RunOptions
+from fastbt.periods import infer_periods_per_year
+from fastbt.strategies import get_strategy
+from fastbt.sweep.chunks import plan_chunks, run_chunk
+from fastbt.sweep.execute import run_tasks
+from fastbt.sweep.grid import expand_grid
+from fastbt.sweep.results import ResultsDir
+
+DEFAULT_CHUNK_SIZE = 50_000
+_COUNTS = ("max_drawdown_bars", "n_trades", "n_skipped")
+
+
+def _symbols(data) -> dict:
+    """``{symbol: validated bars}`` from a frame, a dict of frames or symbol names."""
+    if isinstance(data, pd.DataFrame):
+        return {data.attrs.get("symbol", "data"): load(data)}
+    if isinstance(data, dict):
+        if not data:
+            raise ValueError("data is an empty dict; give at least one symbol")
+        return {str(name): load(frame) for name, frame in data.items()}
+    names = [data] if isinstance(data, str) else list(data)
+    if not names:
+        raise ValueError("data is empty; give at least one symbol")
+    frames = {}
+    for name in names:
+        frame = load(name)
+        frames[frame.attrs.get("symbol", str(name))] = frame
+    return frames
+
+
+def _arrays(frame: pd.DataFrame) -> dict:
+    return {
+        c: np.ascontiguousarray(frame[c].to_numpy(dtype=np.float64))
+        for c in ("open", "high", "low", "close", "volume")
+    }
+
+
+def _rows(chunk, metrics: np.ndarray, params: dict, periods: float) -> pd.DataFrame:
+    """One chunk's result rows: symbol, parameters, metrics."""
+    rows = {"symbol": np.full(chunk.stop - chunk.start, chunk.symbol, dtype=object)}
+    rows |= {name: values[chunk.start : chunk.stop] for name, values in params.items()}
+    for k, name in enumerate(METRIC_NAMES):
+        column = metrics[:, k]
+        rows[name] = column.astype(np.int64) if name in _COUNTS else column
+    rows["periods_per_year"] = np.full(len(column), periods)
+    return pd.DataFrame(rows)
+
+
+def sweep(
+    data,
+    strategy,
+    grid: dict,
+    *,
+    n_jobs: int = -1,
+    backend: str = "loky",
+    scheduler=None,
+    out=None,
+    resume: bool = False,
+    chunk_size: int | None = None,
+    progress: bool = True,
+    sample: int | None = None,
+    seed: int | None = None,
+    **run_options,
+) -> pd.DataFrame:
+    """Backtest every parameter set of ``grid`` on every symbol; one row per pair.
+
+    ``data``: a DataFrame, a dict of symbol -> DataFrame, or symbol names/paths
+    (see ``fastbt.load``). ``grid``: parameter -> values (list, range, array),
+    expanded as a product; sets the strategy rejects are dropped and counted.
+    ``sample``/``seed`` pick a random subset. ``run_options`` are those of
+    ``fastbt.run`` and apply to every set. ``out`` streams finished chunks to a
+    Parquet directory; ``resume=True`` continues an interrupted sweep there.
+    The table's ``attrs["sweep"]`` records counts and throughput.
+    """
+    started = time.perf_counter()
+    try:
+        options = RunOptions(**run_options)
+    except TypeError as error:
+        raise ValueError(f"unknown run option: {error}") from None
+    spec = get_strategy(strategy)
+    frames = _symbols(data)
+    symbols = list(frames)
+    n_bars = min(len(f) for f in frames.values())
+    sets = expand_grid(spec, grid, n_bars, sample=sample, seed=seed)
+    if len(sets) == 0:
+        raise ValueError(
+            f"no valid parameter sets: all {sets.n_total} combinations break a rule of "
+            f"strategy '{spec.name}' (see `fastbt strategies`)"
+        )
+    size = chunk_size or DEFAULT_CHUNK_SIZE
+    if size <= 0:
+        raise ValueError(f"chunk_size must be positive, got {size}")
+    chunks = plan_chunks(symbols, len(sets), size)
+    arrays = {s: _arrays(f) for s, f in frames.items()}
+    periods = {
+        s: options.periods_per_year or infer_periods_per_year(f.index) for s, f in frames.items()
+    }
+    store = None
+    if out is not None:
+        fingerprint = {
+            "strategy": spec.name,
+            "grid": {k: np.asarray(v).tolist() for k, v in grid.items()},
+            "sample": sample,
+            "seed": seed,
+            "options": options.as_dict(),
+            "chunk_size": size,
+            "data": {
+                s: [len(f), str(f.index[0]), str(f.index[-1]), float(f["close"].sum())]
+                for s, f in frames.items()
+            },
+        }
+        store = ResultsDir(out, fingerprint, len(chunks), resume)
+    todo = [c for c in chunks if store is None or not store.done(c.chunk_id)]
+    tasks = [
+        (
+            c,
+            arrays[c.symbol],
+            spec,
+            {k: v[c.start : c.stop] for k, v in sets.columns.items()},
+            options,
+            periods[c.symbol],
+        )
+        for c in todo
+    ]
+    work = sum((c.stop - c.start) * len(frames[c.symbol]) for c in todo)
+    kept, failures = {}, []
+    from tqdm.auto import tqdm
+
+    bar = tqdm(
+        total=sum(c.stop - c.start for c in todo),
+        unit="set",
+        unit_scale=True,
+        desc="sweep",
+        disable=not progress,
+    )
+    try:
+        for chunk, outcome in run_tasks(
+            run_chunk, tasks, n_jobs=n_jobs, backend=backend, scheduler=scheduler, work=work
+        ):
+            if isinstance(outcome, str):
+                failures.append(f"{chunk.describe()} failed: {outcome}")
+                continue
+            rows = _rows(chunk, outcome, sets.columns, periods[chunk.symbol])
+            if store is not None:
+                store.write(chunk.chunk_id, rows)
+            else:
+                kept[chunk.chunk_id] = rows
+            bar.update(chunk.stop - chunk.start)
+    except Exception as error:
+        if isinstance(error, ValueError | SweepError):
+            raise
+        raise SweepError(
+            f"sweep stopped: {type(error).__name__}: {error}"
+            + ("; finished chunks are kept, rerun with resume=True" if store else "")
+        ) from error
+    finally:
+        bar.close()
+    if failures:
+        kept_note = "; finished chunks are kept, rerun with resume=True" if store else ""
+        raise SweepError(
+            f"{len(failures)} of {len(todo)} chunk(s) failed{kept_note}:\n  "
+            + "\n  ".join(failures)
+        )
+    parts = [kept[c.chunk_id] if c.chunk_id in kept else store.read(c.chunk_id) for c in chunks]
+    table = pd.concat(parts, ignore_index=True)
+    seconds = time.perf_counter() - started
+    table.attrs["sweep"] = {
+        "strategy": spec.name,
+        "symbols": symbols,
+        "n_sets": len(sets),
+        "n_invalid": sets.n_invalid,
+        "n_total": sets.n_total,
+        "sampled": sets.sampled,
+        "n_rows": len(table),
+        "n_resumed": len(chunks) - len(todo),
+        "seconds": seconds,
+        "sets_per_second": len(table) / seconds if seconds > 0 else float("inf"),
+    }
+    return table

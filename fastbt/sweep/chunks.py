@@ -1,0 +1,122 @@
+"""Running one chunk of a sweep: one symbol, a slice of the parameter sets."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from fastbt.kernels.metrics import N_METRICS
+from fastbt.kernels.simulate import simulate
+from fastbt.kernels.sweep import sweep_crossings
+from fastbt.options import RunOptions
+from fastbt.strategies import Strategy
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Sets ``start:stop`` of the grid on symbol number ``symbol_pos``."""
+
+    chunk_id: int
+    symbol_pos: int
+    symbol: str
+    start: int
+    stop: int
+
+    def describe(self) -> str:
+        return f"chunk {self.chunk_id} ({self.symbol}, sets {self.start}-{self.stop - 1})"
+
+
+def plan_chunks(symbols: list[str], n_sets: int, chunk_size: int) -> list[Chunk]:
+    """Chunks in output order: symbol by symbol, sets in grid order."""
+    chunks = []
+    for pos, symbol in enumerate(symbols):
+        for start in range(0, n_sets, chunk_size):
+            chunks.append(Chunk(len(chunks), pos, symbol, start, min(start + chunk_size, n_sets)))
+    return chunks
+
+
+def _rules(options: RunOptions) -> tuple:
+    return (
+        options.commission,
+        options.fixed_fee,
+        options.slippage,
+        options.size,
+        options.size_type == "units",
+        options.fractional,
+        options.fill == "close",
+        options.close_at_end,
+    )
+
+
+def run_sets(
+    bars: dict, strategy: Strategy, params: dict, options: RunOptions, periods_per_year: float
+) -> np.ndarray:
+    """Metrics (sets x ``METRIC_NAMES``) for parameter sets on one symbol's arrays.
+
+    Strategies with ``sweep_inputs`` run fused on shared indicator tables; any
+    other strategy runs its signal function then the simulation, set by set.
+    """
+    open_, close = bars["open"], bars["close"]
+    if strategy.sweep_inputs is not None:
+        x = strategy.sweep_inputs(close, params)
+        return sweep_crossings(
+            open_,
+            close,
+            x.entry_a,
+            x.entry_a_rows,
+            x.entry_b,
+            x.entry_b_rows,
+            x.entry_above,
+            x.exit_a,
+            x.exit_a_rows,
+            x.exit_b,
+            x.exit_b_rows,
+            x.exit_above,
+            _rules(options),
+            options.cash,
+            periods_per_year,
+        )
+    names = [p.name for p in strategy.params]
+    n_sets = len(params[names[0]]) if names else 1
+    out = np.empty((n_sets, N_METRICS))
+    arrays = (bars["open"], bars["high"], bars["low"], bars["close"], bars["volume"])
+    for k in range(n_sets):
+        values = [params[name][k].item() for name in names]
+        entry, exit_ = strategy.signals(*arrays, *values)
+        out[k] = simulate(
+            open_,
+            close,
+            np.asarray(entry, dtype=np.bool_),
+            np.asarray(exit_, dtype=np.bool_),
+            options.cash,
+            *_rules(options)[:3],
+            options.fill == "close",
+            options.size,
+            options.size_type == "units",
+            options.fractional,
+            options.close_at_end,
+            periods_per_year,
+            False,
+        )[0]
+    return out
+
+
+def run_chunk(
+    chunk: Chunk,
+    bars: dict,
+    strategy: Strategy,
+    params: dict,
+    options: RunOptions,
+    periods_per_year: float,
+    threads: int | None = None,
+):
+    """Worker entry point: ``(chunk, metrics)`` or ``(chunk, error text)``; never raises,
+    so one failing chunk cannot take the others down."""
+    try:
+        if threads is not None:
+            import numba
+
+            numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+        sliced = {name: values[chunk.start : chunk.stop] for name, values in params.items()}
+        return chunk, run_sets(bars, strategy, sliced, options, periods_per_year)
+    except Exception as error:  # reported by the parent with the chunk's name
+        return chunk, f"{type(error).__name__}: {error}"

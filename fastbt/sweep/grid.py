@@ -1,0 +1,80 @@
+"""Parameter grids: expansion, validity, sampling (docs/sweeps.md)."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from fastbt.strategies import Strategy
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The parameter sets to run, one array per parameter, in product order.
+
+    ``n_total`` sets were in the product; ``n_invalid`` of them broke a rule of
+    the strategy for some symbol's length and were dropped; ``sampled`` says
+    whether a random subset was then taken.
+    """
+
+    columns: dict
+    n_total: int
+    n_invalid: int
+    sampled: bool
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values()))) if self.columns else 1
+
+
+def _values(name: str, values) -> np.ndarray:
+    """One parameter's candidate values as a 1-D array, in the order given."""
+    if isinstance(values, str | bytes) or np.ndim(values) > 1:
+        raise ValueError(f"grid '{name}': give a list, range or 1-D array of values")
+    array = np.asarray(list(values) if not isinstance(values, np.ndarray) else values)
+    if array.size == 0:
+        raise ValueError(f"grid '{name}' has no values")
+    return array
+
+
+def expand_grid(
+    strategy: Strategy,
+    grid: dict,
+    n_bars: int,
+    *,
+    sample: int | None = None,
+    seed: int | None = None,
+) -> Grid:
+    """Every combination of ``grid`` values (first parameter varies slowest), with the
+    sets the strategy rejects for ``n_bars`` bars dropped, optionally sampled.
+
+    Parameters missing from ``grid`` take their defaults. Unknown names, empty
+    lists and non-numeric values are errors; out-of-range combinations are not.
+    """
+    known = [p.name for p in strategy.params]
+    unknown = sorted(set(grid) - set(known))
+    if unknown:
+        raise ValueError(
+            f"unknown parameter(s) for strategy '{strategy.name}' in grid: {', '.join(unknown)} "
+            f"(known: {', '.join(known)})"
+        )
+    axes = [
+        _values(p.name, grid[p.name]) if p.name in grid else np.asarray([p.default])
+        for p in strategy.params
+    ]
+    n_total = int(np.prod([a.size for a in axes]))
+    mesh = np.meshgrid(*axes, indexing="ij") if axes else []
+    columns = {
+        p.name: np.ascontiguousarray(m.ravel(), dtype=np.int64 if p.kind is int else np.float64)
+        for p, m in zip(strategy.params, mesh, strict=True)
+    }
+    for p, axis in zip(strategy.params, axes, strict=True):
+        p.valid(axis)  # raises on values that can never be this parameter
+    keep = strategy.valid_sets(columns, n_bars)
+    columns = {name: values[keep] for name, values in columns.items()}
+    n_valid = int(keep.sum())
+    sampled = sample is not None and sample < n_valid
+    if sample is not None and sample <= 0:
+        raise ValueError(f"sample must be positive, got {sample}")
+    if sampled:
+        chosen = np.sort(np.random.default_rng(seed).choice(n_valid, size=sample, replace=False))
+        columns = {name: values[chosen] for name, values in columns.items()}
+    return Grid(columns, n_total, n_total - n_valid, sampled)

@@ -1,0 +1,63 @@
+"""Sweep results streamed to a Parquet dataset, one file per finished chunk.
+
+``out/manifest.json`` describes the sweep (its spec and a hash of it) and the
+chunk plan; ``out/part-000123.parquet`` holds chunk 123's rows, written
+atomically, so a part either exists complete or not at all. Resuming skips the
+chunks whose parts exist and refuses a directory that holds another sweep.
+"""
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from fastbt.storage.files import StoreError, read_parquet, write_atomic
+
+MANIFEST = "manifest.json"
+
+
+def spec_hash(spec: dict) -> str:
+    """Stable fingerprint of everything that determines the sweep's rows."""
+    return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class ResultsDir:
+    """A sweep's output directory: manifest plus one Parquet part per chunk."""
+
+    def __init__(self, path, spec: dict, n_chunks: int, resume: bool):
+        self.path = Path(path)
+        self.manifest = {"spec": spec, "hash": spec_hash(spec), "n_chunks": n_chunks}
+        existing = self.path / MANIFEST
+        if existing.exists():
+            stored = json.loads(existing.read_text())
+            if not resume:
+                raise ValueError(
+                    f"{self.path} already holds sweep results; pass resume=True (CLI: --resume) "
+                    "to continue them, or choose another directory"
+                )
+            if stored.get("hash") != self.manifest["hash"]:
+                raise ValueError(
+                    f"{self.path} holds a different sweep (other data, strategy, grid or "
+                    "options); use another directory to start a new one"
+                )
+        elif self.path.exists() and any(self.path.iterdir()):
+            raise ValueError(f"{self.path} is not empty and holds no sweep manifest")
+        self.path.mkdir(parents=True, exist_ok=True)
+        existing.write_text(json.dumps(self.manifest, indent=1, default=str))
+
+    def part(self, chunk_id: int) -> Path:
+        return self.path / f"part-{chunk_id:06d}.parquet"
+
+    def done(self, chunk_id: int) -> bool:
+        return self.part(chunk_id).exists()
+
+    def write(self, chunk_id: int, rows: pd.DataFrame) -> None:
+        write_atomic(pa.Table.from_pandas(rows, preserve_index=False), self.part(chunk_id))
+
+    def read(self, chunk_id: int) -> pd.DataFrame:
+        try:
+            return read_parquet(self.part(chunk_id)).to_pandas()
+        except StoreError as error:
+            raise ValueError(f"{error}; delete it and resume to recompute that chunk") from None
