@@ -6,6 +6,7 @@ and, per set, which rows cross which for entry and exit.
 """
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -33,7 +34,7 @@ def _distinct(*columns: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     """Distinct values of several columns and, per column, each value's position."""
     values, positions = np.unique(np.concatenate(columns), return_inverse=True)
     bounds = np.cumsum([0, *(len(c) for c in columns)])
-    return values, [positions[a:b].astype(np.int64) for a, b in zip(bounds, bounds[1:])]
+    return values, [positions[a:b].astype(np.int64) for a, b in pairwise(bounds)]
 
 
 def ma_cross_sweep_inputs(close: np.ndarray, params: dict) -> CrossingInputs:
