@@ -23,7 +23,8 @@ STAMP = VENV / ".fastbt-installed"
 
 
 def ensure_environment() -> None:
-    """Create .venv and install fastbt with its dev extra, once per pyproject version."""
+    """Create .venv and install fastbt with its dev and dask extras, once per pyproject
+    version (the dask extra so the cluster test runs everywhere)."""
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
@@ -33,7 +34,7 @@ def ensure_environment() -> None:
     print("installing fastbt and its dependencies ...", flush=True)
     pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True)
+    subprocess.run([*pip, "-e", f"{ROOT}[dev,dask]"], check=True)
     STAMP.write_text(wanted)
 
 

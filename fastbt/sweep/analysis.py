@@ -20,10 +20,11 @@ def top(table: pd.DataFrame, n: int = 10, metric: str = "sharpe") -> pd.DataFram
 
 
 def best(table: pd.DataFrame, metric: str = "sharpe") -> pd.DataFrame:
-    """The best row per symbol by ``metric``."""
+    """The best row per symbol by ``metric``, symbols in the table's order."""
     _check(table, metric, "symbol")
-    ranked = top(table, len(table), metric)
-    return ranked.groupby("symbol", sort=False).head(1).reset_index(drop=True)
+    firsts = top(table, len(table), metric).drop_duplicates("symbol")
+    order = {symbol: k for k, symbol in enumerate(pd.unique(table["symbol"]))}
+    return firsts.sort_values("symbol", key=lambda s: s.map(order)).reset_index(drop=True)
 
 
 def pivot(

@@ -97,7 +97,7 @@ def sweep(
             f"no valid parameter sets: all {sets.n_total} combinations break a rule of "
             f"strategy '{spec.name}' (see `fastbt strategies`)"
         )
-    size = chunk_size or DEFAULT_CHUNK_SIZE
+    size = DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size
     if size <= 0:
         raise ValueError(f"chunk_size must be positive, got {size}")
     chunks = plan_chunks(symbols, len(sets), size)

@@ -109,14 +109,14 @@ def run_chunk(
     periods_per_year: float,
     threads: int | None = None,
 ):
-    """Worker entry point: ``(chunk, metrics)`` or ``(chunk, error text)``; never raises,
-    so one failing chunk cannot take the others down."""
+    """Worker entry point for one chunk (``params`` already sliced to its sets):
+    ``(chunk, metrics)`` or ``(chunk, error text)``. It never raises, so one failing
+    chunk cannot take the others down."""
     try:
         if threads is not None:
             import numba
 
             numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
-        sliced = {name: values[chunk.start : chunk.stop] for name, values in params.items()}
-        return chunk, run_sets(bars, strategy, sliced, options, periods_per_year)
+        return chunk, run_sets(bars, strategy, params, options, periods_per_year)
     except Exception as error:  # reported by the parent with the chunk's name
         return chunk, f"{type(error).__name__}: {error}"

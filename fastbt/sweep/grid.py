@@ -60,14 +60,14 @@ def expand_grid(
         _values(p.name, grid[p.name]) if p.name in grid else np.asarray([p.default])
         for p in strategy.params
     ]
+    for p, axis in zip(strategy.params, axes, strict=True):
+        p.valid(axis)  # raises on values that can never be this parameter
     n_total = int(np.prod([a.size for a in axes]))
     mesh = np.meshgrid(*axes, indexing="ij") if axes else []
     columns = {
         p.name: np.ascontiguousarray(m.ravel(), dtype=np.int64 if p.kind is int else np.float64)
         for p, m in zip(strategy.params, mesh, strict=True)
     }
-    for p, axis in zip(strategy.params, axes, strict=True):
-        p.valid(axis)  # raises on values that can never be this parameter
     keep = strategy.valid_sets(columns, n_bars)
     columns = {name: values[keep] for name, values in columns.items()}
     n_valid = int(keep.sum())

@@ -1,0 +1,53 @@
+"""The same sweep on a Dask cluster (a LocalCluster on loopback) equals the local run."""
+
+import pandas as pd
+import pytest
+
+import fastbt
+
+distributed = pytest.importorskip("distributed", reason="needs the dask extra")
+
+GRID = {"fast": range(2, 30, 3), "slow": range(10, 80, 9)}
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as local_cluster:
+        yield local_cluster
+
+
+def test_dask_backend_gives_the_local_table(cluster):
+    local = fastbt.sweep(["GOOG", "BTCUSD"], "ma_cross", GRID, chunk_size=15, progress=False)
+    remote = fastbt.sweep(
+        ["GOOG", "BTCUSD"],
+        "ma_cross",
+        GRID,
+        chunk_size=15,
+        progress=False,
+        backend="dask",
+        scheduler=cluster.scheduler_address,
+    )
+    pd.testing.assert_frame_equal(remote, local)
+
+
+def test_dask_backend_accepts_an_existing_client(cluster, tmp_path):
+    local = fastbt.sweep("GOOG", "rsi", {"window": [5, 14], "oversold": [25, 30]}, progress=False)
+    with distributed.Client(cluster.scheduler_address) as client:
+        remote = fastbt.sweep(
+            "GOOG",
+            "rsi",
+            {"window": [5, 14], "oversold": [25, 30]},
+            progress=False,
+            backend="dask",
+            scheduler=client,
+            out=tmp_path / "run",
+            chunk_size=1,
+        )
+        assert client.status == "running"  # a client we were given stays open
+    pd.testing.assert_frame_equal(remote, local, check_dtype=False)
