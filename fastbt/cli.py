@@ -69,6 +69,34 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
+def _grid_axis(text: str) -> tuple[str, list]:
+    """Parse ``-g name=start:stop[:step]`` (stop excluded, as in range) or ``name=a,b,c``."""
+    name, sep, spec = text.partition("=")
+    if not sep or not name.strip() or not spec.strip():
+        raise argparse.ArgumentTypeError(
+            f"expected NAME=START:STOP[:STEP] or NAME=A,B,C, got {text!r}"
+        )
+    try:
+        if ":" in spec:
+            parts = [_number(p) for p in spec.split(":")]
+            if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] <= 0):
+                raise ValueError(f"expected START:STOP or START:STOP:STEP (STEP > 0), got {spec!r}")
+            start, stop, step = (*parts, 1)[:3]
+            if all(isinstance(p, int) for p in (start, stop, step)):
+                values = list(range(start, stop, step))
+            else:
+                import numpy as np
+
+                values = np.arange(start, stop, step).tolist()
+        else:
+            values = [_number(v) for v in spec.split(",")]
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"grid {name.strip()}: {error}") from None
+    if not values:
+        raise argparse.ArgumentTypeError(f"grid {name.strip()}: {spec!r} has no values")
+    return name.strip(), values
+
+
 def _add_store_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--store",
@@ -90,6 +118,38 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="backtests on the bundled data, cross-checked")
     for command in (run, verify):
         _add_store_option(command)
+
+    sweep = commands.add_parser("sweep", help="run a parameter grid over one or more sources")
+    sweep.add_argument("sources", nargs="+", metavar="SOURCE")
+    sweep.add_argument("-s", "--strategy", default="ma_cross")
+    sweep.add_argument(
+        "-g",
+        "--grid",
+        type=_grid_axis,
+        action="append",
+        default=[],
+        metavar="NAME=START:STOP[:STEP]",
+        help="parameter values, repeatable",
+    )
+    sweep.add_argument("--jobs", type=int, default=-1, help="busy threads (default: all cores)")
+    sweep.add_argument("--backend", choices=("loky", "dask"), default="loky")
+    sweep.add_argument("--scheduler", default=None, help="Dask scheduler address")
+    sweep.add_argument("--out", default=None, metavar="DIR", help="stream results to DIR")
+    sweep.add_argument("--resume", action="store_true", help="continue the sweep in --out")
+    sweep.add_argument("--chunk-size", type=int, default=None)
+    sweep.add_argument("--sample", type=int, default=None, help="run N random sets")
+    sweep.add_argument("--seed", type=int, default=None)
+    sweep.add_argument("--sort", default="sharpe", help="metric to rank by")
+    sweep.add_argument("--top", type=int, default=10)
+    sweep.add_argument("--no-progress", action="store_true")
+    for option in ("--cash", "--commission", "--fixed-fee", "--slippage", "--size"):
+        sweep.add_argument(option, type=float, default=None)
+    sweep.add_argument("--fill", choices=("next_open", "close"), default="next_open")
+    sweep.add_argument("--size-type", choices=("percent", "units"), default="percent")
+    sweep.add_argument("--whole-units", action="store_true")
+    sweep.add_argument("--close-at-end", action="store_true")
+    sweep.add_argument("--periods-per-year", type=float, default=None)
+    sweep.add_argument("--json", action="store_true")
 
     fetch = commands.add_parser("fetch", help="download bars from Yahoo Finance into the store")
     fetch.add_argument("symbols", nargs="+", metavar="SYMBOL")
@@ -193,6 +253,83 @@ def _command_demo(args) -> None:
         )
 
 
+def _sweep_options(args) -> dict:
+    options = {
+        "fill": args.fill,
+        "size_type": args.size_type,
+        "fractional": not args.whole_units,
+        "close_at_end": args.close_at_end,
+        "periods_per_year": args.periods_per_year,
+    }
+    for name in ("cash", "commission", "fixed_fee", "slippage", "size"):
+        if getattr(args, name) is not None:
+            options[name] = getattr(args, name)
+    return options
+
+
+def _command_sweep(args) -> int:
+    import fastbt
+    from fastbt.formatting import format_metric, json_safe
+    from fastbt.kernels.metrics import METRIC_NAMES
+
+    if args.sort not in METRIC_NAMES:
+        raise ValueError(f"--sort must be a metric ({', '.join(METRIC_NAMES)}), got {args.sort!r}")
+    table = fastbt.sweep(
+        args.sources,
+        args.strategy,
+        dict(args.grid),
+        n_jobs=args.jobs,
+        backend=args.backend,
+        scheduler=args.scheduler,
+        out=args.out,
+        resume=args.resume,
+        chunk_size=args.chunk_size,
+        progress=not args.no_progress and not args.json,
+        sample=args.sample,
+        seed=args.seed,
+        **_sweep_options(args),
+    )
+    info = table.attrs["sweep"]
+    leaders = fastbt.top(table, args.top, args.sort)
+    bars = sum(len(fastbt.load(s)) for s in args.sources)
+    evaluations = info["n_sets"] * bars / info["seconds"] if info["seconds"] > 0 else 0.0
+    if args.json:
+        payload = {
+            key: info[key]
+            for key in (
+                "strategy",
+                "symbols",
+                "n_sets",
+                "n_invalid",
+                "n_rows",
+                "seconds",
+                "sets_per_second",
+            )
+        }
+        payload["bar_evaluations_per_second"] = evaluations
+        payload["top"] = leaders.to_dict(orient="records")
+        print(json.dumps(json_safe(payload), allow_nan=False, default=_plain))
+        return 0
+    params = [p.name for p in fastbt.get_strategy(args.strategy).params]
+    shown = ["symbol", *params, args.sort, "total_return", "max_drawdown", "n_trades"]
+    shown = list(dict.fromkeys(shown))
+    view = leaders[shown].copy()
+    for name in shown[1 + len(params) :]:
+        view[name] = [format_metric(name, v) for v in view[name]]
+    print(view.to_string(index=False))
+    print(
+        f"{info['n_rows']:,} backtests ({info['n_sets']:,} sets x {len(info['symbols'])} "
+        f"symbol(s)) in {info['seconds']:.2f} s: {info['sets_per_second']:,.0f} sets/s, "
+        f"{evaluations:.3g} bar-evaluations/s; {info['n_invalid']:,} invalid sets dropped"
+    )
+    return 0
+
+
+def _plain(value):
+    """JSON fallback for NumPy scalars in the top rows."""
+    return value.item() if hasattr(value, "item") else str(value)
+
+
 def _command_fetch(args) -> int:
     import fastbt
 
@@ -253,6 +390,7 @@ _COMMANDS = {
     "verify": _command_run,
     "strategies": _command_strategies,
     "demo": _command_demo,
+    "sweep": _command_sweep,
     "fetch": _command_fetch,
     "data": _command_data,
 }
@@ -263,11 +401,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        from fastbt.errors import DataWarning, VerificationError
+        from fastbt.errors import DataWarning, SweepError, VerificationError
 
         try:
             status = _COMMANDS[args.command](args) or 0
-        except VerificationError as error:
+        except (VerificationError, SweepError) as error:
             sys.stderr.write(f"fastbt: {error}\n")
             return EXIT_DISAGREEMENT
         except (ValueError, OSError) as error:

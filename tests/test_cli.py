@@ -155,3 +155,78 @@ def test_verify_disagreement_exits_1_with_the_differences(tmp_path):
     assert "Traceback" not in completed.stderr
     assert "fastbt: fast and reference engines disagree" in completed.stderr
     assert "metric total_fees: fast=" in completed.stderr
+
+
+def test_sweep_prints_the_top_rows_and_throughput():
+    completed = cli(
+        "sweep",
+        "GOOG",
+        "-g",
+        "fast=2:12",
+        "-g",
+        "slow=10:40:5",
+        "--top",
+        "3",
+        "--sort",
+        "total_return",
+        "--no-progress",
+    )
+    assert completed.returncode == 0, completed.stderr
+    lines = completed.stdout.strip().splitlines()
+    assert lines[0].split()[:4] == ["symbol", "fast", "slow", "total_return"]
+    assert len(lines) == 5
+    best = fastbt.top(
+        fastbt.sweep(
+            "GOOG", "ma_cross", {"fast": range(2, 12), "slow": range(10, 40, 5)}, progress=False
+        ),
+        1,
+        "total_return",
+    ).iloc[0]
+    assert lines[1].split()[1:3] == [str(best.fast), str(best.slow)]
+    n_valid = sum(f < s for f in range(2, 12) for s in range(10, 40, 5))
+    assert f"backtests ({n_valid} sets x 1 symbol(s))" in lines[-1] and "sets/s" in lines[-1]
+
+
+def test_sweep_json_out_and_resume(tmp_path):
+    out = tmp_path / "run"
+    args = (
+        "sweep",
+        "GOOG",
+        "EURUSD",
+        "-s",
+        "rsi",
+        "-g",
+        "window=5:20:5",
+        "-g",
+        "oversold=20,30",
+        "--out",
+        str(out),
+        "--chunk-size",
+        "2",
+        "--json",
+        "--top",
+        "4",
+    )
+    first = cli(*args)
+    assert first.returncode == 0, first.stderr
+    payload = json.loads(first.stdout)
+    assert payload["n_sets"] == 6 and payload["n_rows"] == 12 and len(payload["top"]) == 4
+    assert cli(*args).returncode == 2  # out holds results: needs --resume
+    again = json.loads(cli(*args, "--resume").stdout)
+    assert again["top"] == payload["top"]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("sweep", "GOOG", "-g", "fast=2:1"), "has no values"),
+        (("sweep", "GOOG", "-g", "fast=a:b"), "not a number"),
+        (("sweep", "GOOG", "-g", "fast"), "expected NAME=START:STOP"),
+        (("sweep", "GOOG", "-g", "fast=50", "-g", "slow=10"), "no valid parameter sets"),
+        (("sweep", "GOOG", "-g", "span=1,2"), "unknown parameter(s)"),
+        (("sweep", "GOOG", "--backend", "dask"), "needs scheduler="),
+        (("sweep", "GOOG", "--sort", "alpha"), "--sort must be a metric"),
+    ],
+)
+def test_sweep_bad_input_is_one_line_exit_2(args, fragment):
+    assert_one_line_error(cli(*args), fragment)

@@ -12,7 +12,7 @@ from fastbt.options import RunOptions
 from fastbt.periods import infer_periods_per_year
 from fastbt.strategies import get_strategy
 from fastbt.sweep.chunks import plan_chunks, run_chunk
-from fastbt.sweep.execute import run_tasks
+from fastbt.sweep.execute import check_backend, run_tasks
 from fastbt.sweep.grid import expand_grid
 from fastbt.sweep.results import ResultsDir
 
@@ -83,6 +83,7 @@ def sweep(
     The table's ``attrs["sweep"]`` records counts and throughput.
     """
     started = time.perf_counter()
+    check_backend(backend, scheduler)
     try:
         options = RunOptions(**run_options)
     except TypeError as error:

@@ -22,9 +22,15 @@ def _dask_client(scheduler):
         raise ValueError(
             "backend='dask' needs the optional dask extra: pip install 'fastbt[dask]'"
         ) from None
-    if scheduler is None:
-        raise ValueError("backend='dask' needs scheduler= (an address or a distributed.Client)")
     return (scheduler, False) if isinstance(scheduler, Client) else (Client(scheduler), True)
+
+
+def check_backend(backend: str, scheduler) -> None:
+    """Reject an unknown backend, or dask without a scheduler, before any work."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if backend == "dask" and scheduler is None:
+        raise ValueError("backend='dask' needs scheduler= (an address or a distributed.Client)")
 
 
 def run_tasks(
@@ -35,8 +41,7 @@ def run_tasks(
     ``n_jobs`` bounds the busy threads: in-process it is the Numba thread count;
     with worker processes, processes x Numba threads per process stays within it.
     """
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    check_backend(backend, scheduler)
     budget = cores() if n_jobs is None or n_jobs < 0 else max(1, min(n_jobs, cores()))
     if backend == "dask":
         yield from _run_on_dask(run_chunk, tasks, scheduler)
