@@ -136,6 +136,7 @@ def test_demo_runs_and_cross_checks():
     completed = cli("demo")
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.count("cross-check: the reference engine agrees") == 2
+    assert "9,900 backtests in" in completed.stdout
 
 
 def test_verify_disagreement_exits_1_with_the_differences(tmp_path):
