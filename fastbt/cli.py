@@ -320,13 +320,7 @@ def _command_sweep(args) -> int:
         payload["top"] = leaders.to_dict(orient="records")
         print(json.dumps(json_safe(payload), allow_nan=False, default=_plain))
         return 0
-    params = [p.name for p in fastbt.get_strategy(args.strategy).params]
-    shown = ["symbol", *params, args.sort, "total_return", "max_drawdown", "n_trades"]
-    shown = list(dict.fromkeys(shown))
-    view = leaders[shown].copy()
-    for name in shown[1 + len(params) :]:
-        view[name] = [format_metric(name, v) for v in view[name]]
-    print(view.to_string(index=False))
+    print(_rows_table(leaders, args.strategy, args.sort))
     print(
         f"{info['n_rows']:,} backtests ({info['n_sets']:,} sets x {len(info['symbols'])} "
         f"symbol(s)) in {info['seconds']:.2f} s: {info['sets_per_second']:,.0f} sets/s, "
