@@ -79,10 +79,19 @@ class MarketStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         return FileLock(str(path.with_suffix(".lock")))
 
-    def _metadata(self, path: Path) -> dict:
-        schema, _ = read_schema(path)
+    def _metadata(self, path: Path, schema: pa.Schema | None = None) -> dict:
+        """fastbt's metadata of a stored file, checking its columns are fastbt's.
+
+        ``schema`` is that of a table already read (possibly a subset of the
+        columns); otherwise the file's footer is read.
+        """
+        expected = SCHEMA
+        if schema is None:
+            schema, _ = read_schema(path)
+        else:
+            expected = pa.schema([SCHEMA.field(n) for n in schema.names if n in SCHEMA.names])
         raw = (schema.metadata or {}).get(_META_KEY)
-        if raw is None or schema.remove_metadata() != SCHEMA:
+        if raw is None or schema.remove_metadata() != expected or "timestamp" not in schema.names:
             raise StoreError(f"{path}: not a fastbt market-data file; it was left in place")
         return json.loads(raw)
 
@@ -104,14 +113,49 @@ class MarketStore:
         Stored rows with the same timestamp are replaced. Nothing is written if
         validation fails, or if ``adjusted`` contradicts what is stored.
         """
+        return self.write_many(
+            {symbol: bars}, interval=interval, source=source, adjusted=adjusted, repair=repair
+        )[check_symbol(symbol)]
+
+    def write_many(
+        self,
+        frames: dict,
+        *,
+        interval: str = "1d",
+        source: str = "import",
+        adjusted: bool | None = None,
+        repair: bool = True,
+    ) -> dict[str, int]:
+        """``write`` for many symbols: all are validated before any is written, then
+        the files are written in parallel (each atomically, under its own lock).
+        Returns each symbol's stored row count."""
+        check_interval(interval)
+        clean = {}
+        for symbol, bars in frames.items():
+            name = check_symbol(symbol)
+            try:
+                valid = validate_bars(bars, repair=repair)
+            except ValueError as error:
+                raise ValueError(f"{name}: {error}") from None
+            clean[name] = valid.set_axis(_utc(valid.index), axis=0)
+
+        def store_one(item):
+            name, new = item
+            return name, self._merge_and_replace(name, new, interval, source, adjusted)
+
+        if len(clean) == 1:
+            return dict(map(store_one, clean.items()))
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            return dict(pool.map(store_one, clean.items()))
+
+    def _merge_and_replace(self, symbol, new, interval, source, adjusted) -> int:
+        """Under the symbol's lock: merge ``new`` into what is stored, replace the file."""
         path = self.path(symbol, interval)
-        clean = validate_bars(bars, repair=repair)
-        new = clean.set_axis(_utc(clean.index), axis=0)
         with self._lock(path):
             for leftover in temp_files(path):
                 leftover.unlink(missing_ok=True)
             if path.exists():
-                stored_meta = self._metadata(path)
+                old, stored_meta = self._read_table(path)
                 if adjusted is not None and stored_meta.get("adjusted") not in (None, adjusted):
                     raise ValueError(
                         f"{symbol}: stored bars have adjusted={stored_meta['adjusted']}; "
@@ -119,14 +163,13 @@ class MarketStore:
                     )
                 if adjusted is None:
                     adjusted = stored_meta.get("adjusted")
-                old = self._frame(read_parquet(path))
-                merged = pd.concat([old, new])
+                merged = pd.concat([self._frame(old), new])
                 merged = merged[~merged.index.duplicated(keep="last")].sort_index(kind="stable")
             else:
                 merged = new
             meta = {
                 "format": _FORMAT,
-                "symbol": check_symbol(symbol),
+                "symbol": symbol,
                 "interval": interval,
                 "source": source,
                 "adjusted": adjusted,
@@ -135,6 +178,20 @@ class MarketStore:
             }
             write_atomic(self._table(merged, meta), path)
         return len(merged)
+
+    def _read_table(self, path: Path, *, columns=None, filters=None, use_threads=True):
+        """(table, fastbt metadata) of a stored file; foreign files are refused by name."""
+        try:
+            table = read_parquet(
+                path,
+                columns=["timestamp", *(columns or COLUMNS)],
+                filters=filters,
+                use_threads=use_threads,
+            )
+        except StoreError:
+            self._metadata(path)  # a foreign file: say so rather than "missing column"
+            raise
+        return table, self._metadata(path, table.schema)
 
     @staticmethod
     def _table(frame: pd.DataFrame, meta: dict) -> pa.Table:
@@ -145,10 +202,11 @@ class MarketStore:
 
     @staticmethod
     def _frame(table: pa.Table) -> pd.DataFrame:
-        frame = table.to_pandas()
-        frame = frame.set_index("timestamp")
-        frame.index = pd.DatetimeIndex(frame.index, name="timestamp")
-        return frame
+        """Bars from a stored table, built straight from its columns' arrays."""
+        stamps = table.column("timestamp").to_numpy()
+        index = pd.DatetimeIndex(stamps, name="timestamp").tz_localize("UTC")
+        data = {name: table.column(name).to_numpy() for name in table.column_names[1:]}
+        return pd.DataFrame(data, index=index, copy=False)
 
     def read(
         self,
@@ -169,7 +227,6 @@ class MarketStore:
             raise StoreError(
                 f"no {interval} bars stored for {check_symbol(symbol)} (in {self.root})"
             )
-        meta = self._metadata(path)
         unknown = sorted(set(columns or ()) - set(COLUMNS))
         if unknown:
             raise ValueError(
@@ -178,9 +235,7 @@ class MarketStore:
         filters = [
             ("timestamp", op, _bound(v)) for op, v in ((">=", start), ("<=", end)) if v is not None
         ]
-        table = read_parquet(
-            path, columns=["timestamp", *(columns or COLUMNS)], filters=filters or None
-        )
+        table, meta = self._read_table(path, columns=columns, filters=filters or None)
         frame = self._frame(table)
         frame.attrs.update(meta)
         return frame
@@ -241,25 +296,33 @@ class MarketStore:
         return _footer_range(path)
 
     def panel(self, symbols, *, interval: str = "1d", start=None, end=None) -> Panel:
-        """Several symbols aligned on the union of their timestamps (NaN where absent)."""
+        """Several symbols aligned on the union of their timestamps (NaN where absent).
+
+        Files are read in parallel straight into arrays, without pandas.
+        """
         names = tuple(check_symbol(s) for s in symbols)
         if not names:
             raise ValueError("panel needs at least one symbol")
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            frames = list(
-                pool.map(lambda s: self.read(s, interval=interval, start=start, end=end), names)
-            )
-        stamps = [f.index.asi8 for f in frames]
+        filters = [
+            ("timestamp", op, _bound(v)) for op, v in ((">=", start), ("<=", end)) if v is not None
+        ] or None
+
+        def read_one(name):
+            path = self.path(name, interval)
+            if not path.exists():
+                raise StoreError(f"no {interval} bars stored for {name} (in {self.root})")
+            return self._read_table(path, filters=filters, use_threads=False)[0]
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            tables = list(pool.map(read_one, names))
+        stamps = [t.column("timestamp").to_numpy().view(np.int64) for t in tables]
         union = np.unique(np.concatenate(stamps))
-        shape = (len(names), union.size)
-        arrays = {name: np.full(shape, np.nan) for name in COLUMNS}
-        for row, (frame, stamp) in enumerate(zip(frames, stamps, strict=True)):
+        arrays = {name: np.full((len(names), union.size), np.nan) for name in COLUMNS}
+        for row, (table, stamp) in enumerate(zip(tables, stamps, strict=True)):
             where = np.searchsorted(union, stamp)
             for name in COLUMNS:
-                arrays[name][row, where] = frame[name].to_numpy()
-        index = pd.DatetimeIndex(union.astype("datetime64[ns]"), name="timestamp").tz_localize(
-            "UTC"
-        )
+                arrays[name][row, where] = table.column(name).to_numpy()
+        index = pd.DatetimeIndex(union.view("datetime64[ns]"), name="timestamp").tz_localize("UTC")
         return Panel(names, index, **arrays)
 
 
