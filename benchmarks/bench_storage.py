@@ -66,8 +66,9 @@ def minute_universe() -> dict[str, pd.DataFrame]:
 
 
 def write_all(store: MarketStore, universe: dict[str, pd.DataFrame]) -> int:
-    """``store.write`` every symbol (daily interval); total rows stored."""
-    return sum(store.write(symbol, bars) for symbol, bars in universe.items())
+    """``store.write_many`` (the bulk write: validate all, then write in parallel); total
+    rows stored."""
+    return sum(store.write_many(universe).values())
 
 
 def read_all(store: MarketStore, symbols) -> list[pd.DataFrame]:
