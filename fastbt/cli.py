@@ -54,6 +54,14 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="strategy parameter, repeatable",
     )
+    _add_execution_options(parser)
+    parser.add_argument("--ffill", action="store_true", help="forward-fill missing values")
+    parser.add_argument("--interval", default="1d", help="bar interval of a stored symbol")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _add_execution_options(parser: argparse.ArgumentParser) -> None:
+    """Fill, sizing and fee options shared by run, verify and sweep."""
     parser.add_argument("--cash", type=float, default=10_000.0)
     parser.add_argument("--commission", type=float, default=0.0, help="fraction of notional")
     parser.add_argument("--fixed-fee", type=float, default=0.0, help="currency per fill")
@@ -64,9 +72,6 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--whole-units", action="store_true", help="floor quantities")
     parser.add_argument("--close-at-end", action="store_true")
     parser.add_argument("--periods-per-year", type=float, default=None)
-    parser.add_argument("--ffill", action="store_true", help="forward-fill missing values")
-    parser.add_argument("--interval", default="1d", help="bar interval of a stored symbol")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def _grid_axis(text: str) -> tuple[str, list]:
@@ -142,13 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--sort", default="sharpe", help="metric to rank by")
     sweep.add_argument("--top", type=int, default=10)
     sweep.add_argument("--no-progress", action="store_true")
-    for option in ("--cash", "--commission", "--fixed-fee", "--slippage", "--size"):
-        sweep.add_argument(option, type=float, default=None)
-    sweep.add_argument("--fill", choices=("next_open", "close"), default="next_open")
-    sweep.add_argument("--size-type", choices=("percent", "units"), default="percent")
-    sweep.add_argument("--whole-units", action="store_true")
-    sweep.add_argument("--close-at-end", action="store_true")
-    sweep.add_argument("--periods-per-year", type=float, default=None)
+    _add_execution_options(sweep)
     sweep.add_argument("--json", action="store_true")
 
     fetch = commands.add_parser("fetch", help="download bars from Yahoo Finance into the store")
@@ -182,8 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run_kwargs(args: argparse.Namespace) -> dict:
-    params = dict(args.param)
+def _execution_options(args: argparse.Namespace) -> dict:
+    """Keyword arguments of fastbt.run / fastbt.sweep from the shared options."""
     return dict(
         cash=args.cash,
         commission=args.commission,
@@ -195,7 +194,6 @@ def _run_kwargs(args: argparse.Namespace) -> dict:
         fractional=not args.whole_units,
         close_at_end=args.close_at_end,
         periods_per_year=args.periods_per_year,
-        **params,
     )
 
 
@@ -222,7 +220,7 @@ def _command_run(args) -> None:
     import fastbt
 
     bars = fastbt.load(args.source, interval=args.interval, store=args.store, ffill=args.ffill)
-    kwargs = _run_kwargs(args)
+    kwargs = _execution_options(args) | dict(args.param)
     if args.command == "verify":
         result = fastbt.verify(bars, args.strategy, **kwargs)
         if not args.json:
@@ -263,20 +261,6 @@ def _command_demo(args) -> None:
     )
 
 
-def _sweep_options(args) -> dict:
-    options = {
-        "fill": args.fill,
-        "size_type": args.size_type,
-        "fractional": not args.whole_units,
-        "close_at_end": args.close_at_end,
-        "periods_per_year": args.periods_per_year,
-    }
-    for name in ("cash", "commission", "fixed_fee", "slippage", "size"):
-        if getattr(args, name) is not None:
-            options[name] = getattr(args, name)
-    return options
-
-
 def _command_sweep(args) -> int:
     import fastbt
     from fastbt.formatting import json_safe
@@ -297,7 +281,7 @@ def _command_sweep(args) -> int:
         progress=not args.no_progress and not args.json,
         sample=args.sample,
         seed=args.seed,
-        **_sweep_options(args),
+        **_execution_options(args),
     )
     info = table.attrs["sweep"]
     leaders = fastbt.top(table, args.top, args.sort)
