@@ -277,3 +277,30 @@ def test_bad_sweep_input_is_named(kwargs, message):
 def test_progress_bar_shows_sets_per_second(capsys):
     fastbt.sweep("GOOG", "ma_cross", {"fast": [2, 3], "slow": [10, 20]}, progress=True)
     assert "set/s" in capsys.readouterr().err
+
+
+def _dies_on_lookback_7(open_, high, low, close, volume, lookback, threshold):
+    """A signal function that kills its worker process for one parameter value."""
+    if lookback == 7:
+        os._exit(13)
+    return MOMENTUM.signals(open_, high, low, close, volume, lookback, threshold)
+
+
+CRASHING = fastbt.Strategy(
+    name="crashing_momentum",
+    description="kills the worker at lookback=7",
+    params=MOMENTUM.params,
+    signals=_dies_on_lookback_7,
+    reference=MOMENTUM.reference,
+)
+
+
+def test_a_crashed_worker_process_is_reported_and_finished_chunks_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(execute, "IN_PROCESS_WORK", 0)  # run chunks in worker processes
+    grid = {"lookback": [3, 4, 5, 6, 7, 8], "threshold": [0.02]}
+    out = tmp_path / "run"
+    with pytest.raises(
+        fastbt.SweepError, match=r"(?s)sweep stopped: TerminatedWorkerError.*resume=True"
+    ):
+        sweep("GOOG", CRASHING, grid, out=out, chunk_size=1, n_jobs=2)
+    assert (out / "manifest.json").exists()
