@@ -51,11 +51,6 @@ def _value(row, i):
     return row[0] if row.shape[0] == 1 else row[i]
 
 
-@inline_kernel
-def _crossed(a, b, i, above):
-    return crosses(_value(a, i - 1), _value(a, i), _value(b, i - 1), _value(b, i), above)
-
-
 @kernel
 def run_crossings(
     open_,
@@ -77,9 +72,15 @@ def run_crossings(
     bar_stats = bar_stats_start(cash0)
     trade_stats = trade_stats_start()
     pending = NO_ORDER
+    # Each series' previous value is carried over from the last bar (NaN before bar 0,
+    # which never crosses).
+    ea_prev = eb_prev = xa_prev = xb_prev = np.nan
     for i in range(n):
-        entry = i > 0 and _crossed(entry_a, entry_b, i, entry_above)
-        exit_ = i > 0 and _crossed(exit_a, exit_b, i, exit_above)
+        ea, eb = _value(entry_a, i), _value(entry_b, i)
+        xa, xb = _value(exit_a, i), _value(exit_b, i)
+        entry = crosses(ea_prev, ea, eb_prev, eb, entry_above)
+        exit_ = crosses(xa_prev, xa, xb_prev, xb, exit_above)
+        ea_prev, eb_prev, xa_prev, xb_prev = ea, eb, xa, xb
         book, pending, _, trade_stats = bar_step(
             i, n - 1, open_[i], close[i], entry, exit_, book, pending, rules, trade_stats
         )
