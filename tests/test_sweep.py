@@ -15,7 +15,7 @@ import pytest
 import fastbt
 from fastbt.compare import close_enough
 from fastbt.kernels.metrics import METRIC_NAMES
-from fastbt.sweep import execute
+from fastbt.sweep import api, execute
 from tests.test_custom_strategy import MOMENTUM
 
 
@@ -146,7 +146,7 @@ def test_identical_tables_whatever_the_chunking_and_jobs(monkeypatch):
         pd.testing.assert_frame_equal(
             sweep("GOOG", "ma_cross", GRID, chunk_size=chunk_size), baseline
         )
-    monkeypatch.setattr(execute, "IN_PROCESS_WORK", 0)  # force worker processes
+    monkeypatch.setattr(api, "prefer_in_process", lambda fused, work: False)  # processes
     pd.testing.assert_frame_equal(
         sweep(["GOOG", "EURUSD"], "ma_cross", GRID, n_jobs=2, chunk_size=40).query(
             "symbol == 'GOOG'"
@@ -296,7 +296,7 @@ CRASHING = fastbt.Strategy(
 
 
 def test_a_crashed_worker_process_is_reported_and_finished_chunks_kept(tmp_path, monkeypatch):
-    monkeypatch.setattr(execute, "IN_PROCESS_WORK", 0)  # run chunks in worker processes
+    monkeypatch.setattr(execute, "IN_PROCESS_WORK", 0)  # set-by-set: worker processes
     grid = {"lookback": [3, 4, 5, 6, 7, 8], "threshold": [0.02]}
     out = tmp_path / "run"
     with pytest.raises(

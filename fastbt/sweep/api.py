@@ -12,7 +12,7 @@ from fastbt.options import RunOptions
 from fastbt.periods import infer_periods_per_year
 from fastbt.strategies import get_strategy
 from fastbt.sweep.chunks import plan_chunks, run_chunk
-from fastbt.sweep.execute import check_backend, run_tasks
+from fastbt.sweep.execute import check_backend, prefer_in_process, run_tasks
 from fastbt.sweep.grid import expand_grid
 from fastbt.sweep.results import ResultsDir
 
@@ -144,9 +144,15 @@ def sweep(
         desc="sweep",
         disable=not progress,
     )
+    in_process = prefer_in_process(spec.sweep_inputs is not None, work)
     try:
         for chunk, outcome in run_tasks(
-            run_chunk, tasks, n_jobs=n_jobs, backend=backend, scheduler=scheduler, work=work
+            run_chunk,
+            tasks,
+            n_jobs=n_jobs,
+            backend=backend,
+            scheduler=scheduler,
+            in_process=in_process,
         ):
             if isinstance(outcome, str):
                 failures.append(f"{chunk.describe()} failed: {outcome}")

@@ -10,6 +10,17 @@ BACKENDS = ("loky", "dask")
 IN_PROCESS_WORK = 2e8
 
 
+def prefer_in_process(fused: bool, work: float) -> bool:
+    """Whether local chunks run in this process on Numba threads.
+
+    Fused kernels release the GIL and already use every core from one process;
+    worker processes measured no faster on them and cost memory and start-up
+    (benchmarks/results/sweep.md). Set-by-set strategies run Python per set,
+    so large ones fan out to processes.
+    """
+    return fused or work < IN_PROCESS_WORK
+
+
 def cores() -> int:
     return os.cpu_count() or 1
 
@@ -34,9 +45,10 @@ def check_backend(backend: str, scheduler) -> None:
 
 
 def run_tasks(
-    run_chunk, tasks: list[tuple], *, n_jobs: int, backend: str, scheduler, work: float
+    run_chunk, tasks: list[tuple], *, n_jobs: int, backend: str, scheduler, in_process: bool
 ) -> Iterator[tuple]:
-    """Yield ``run_chunk(*task)`` results as they finish (any order).
+    """Yield ``run_chunk(*task)`` results as they finish (any order); locally, in this
+    process when ``in_process`` (see ``prefer_in_process``), else in worker processes.
 
     ``n_jobs`` bounds the busy threads: in-process it is the Numba thread count;
     with worker processes, processes x Numba threads per process stays within it.
@@ -47,7 +59,7 @@ def run_tasks(
         yield from _run_on_dask(run_chunk, tasks, scheduler)
         return
     processes = min(budget, len(tasks))
-    if processes <= 1 or work < IN_PROCESS_WORK:
+    if processes <= 1 or in_process:
         for task in tasks:
             yield run_chunk(*task, budget)
         return
