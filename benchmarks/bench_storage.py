@@ -465,7 +465,7 @@ def render(times: Times, notes: list[str]) -> str:
         "",
         f"Data: `fastbt.synthetic_universe({N_SYMBOLS}, {N_DAILY:_}, seed=0)` (business days) "
         f'and `fastbt.synthetic({N_BARS:_}, seed=0, freq="min", periods_per_year={MINUTE_PERIODS:_})`. '
-        "Store: `fastbt.storage.MarketStore` (validate, lock, Parquet zstd, fsync, atomic rename). "
+        "Store: `fastbt.storage.MarketStore` (validate, lock, Parquet with delta/byte-split encodings + LZ4, fsync, atomic rename; bulk writes via `write_many`). "
         "SQLite: the original design's row loop (see notes). Every measurement in a new "
         f"temporary directory under {temp_filesystem()}. Medians over runs (store / SQLite); "
         "speed-up = SQLite time / store time (= store rows/s over SQLite rows/s).",
@@ -529,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
         "a naive index.",
         iterrows_note(daily),
         "Store writes include what the store always does: validation of the bars, a file lock, "
-        "Parquet zstd encoding, fsync of the file and its directory, atomic rename. SQLite "
+        "Parquet encoding (delta / byte-split + LZ4), fsync of the file and its directory, atomic rename. SQLite "
         "commits fsync too (synchronous=FULL). Reads are warm (files just written, in the OS "
         "page cache) for both.",
         f"Upsert rows: {args.upserts} upserts per round into different symbols, each timed "
