@@ -303,7 +303,7 @@ def execution_path(n_symbols: int, n_sets: int, bars: int) -> str:
     tasks = n_symbols * math.ceil(n_sets / api.DEFAULT_CHUNK_SIZE)
     budget = execute.cores()
     processes = min(budget, tasks)
-    if processes <= 1 or n_symbols * n_sets * bars < execute.IN_PROCESS_WORK:
+    if processes <= 1 or execute.prefer_in_process(True, n_symbols * n_sets * bars):
         return f"in-process, {budget} Numba thread(s)"
     return f"{processes} loky processes x {max(1, budget // processes)} Numba thread(s)"
 
