@@ -1,5 +1,6 @@
 """``fastbt.load``: one entry point for bars from a sample, a file or a DataFrame."""
 
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +20,16 @@ def _read_file(path: Path) -> pd.DataFrame:
         return reader(path)
     except (OSError, ValueError) as error:
         raise ValueError(f"{path}: could not be read ({error})") from None
+
+
+@lru_cache(maxsize=len(SAMPLES))
+def _validated_sample(symbol: str) -> pd.DataFrame:
+    """A bundled sample, read and validated once per process (callers get copies).
+
+    The files ship with the package and passed validation without repairs when
+    they were bundled (scripts/bundle_samples.py), so repair/ffill cannot apply.
+    """
+    return validate_bars(read_sample(symbol))
 
 
 def _from_store(symbol: str, interval: str, store) -> pd.DataFrame | None:
@@ -67,7 +78,7 @@ def load(
     elif (stored := _from_store(str(source), interval, store)) is not None:
         frame = stored
     elif str(source).upper() in SAMPLES:
-        frame = read_sample(str(source))
+        return _validated_sample(str(source).upper()).copy()
     else:
         raise ValueError(
             f"unknown data source {str(source)!r}: not a file, not in the store (run "

@@ -179,7 +179,7 @@ def sweep(
             + "\n  ".join(failures)
         )
     parts = [kept[c.chunk_id] if c.chunk_id in kept else store.read(c.chunk_id) for c in chunks]
-    table = pd.concat(parts, ignore_index=True)
+    table = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     seconds = time.perf_counter() - started
     table.attrs["sweep"] = {
         "strategy": spec.name,
