@@ -150,47 +150,18 @@ def arrays(bars: pd.DataFrame) -> dict[str, np.ndarray]:
 
 
 def fused_kernel(bars: pd.DataFrame, fast: np.ndarray, slow: np.ndarray) -> Callable:
-    """``sweep_crossings`` on ``ma_cross_sweep_inputs``: the jitted part of ``fastbt.sweep``."""
-    from fastbt.kernels.sweep import sweep_crossings
+    """``run_sets`` on prepared arrays: the jitted part of ``fastbt.sweep`` (indicator
+    table and fused kernel), without grid expansion, chunking or the result table."""
     from fastbt.options import RunOptions
     from fastbt.periods import infer_periods_per_year
-    from fastbt.strategies.sweep_inputs import ma_cross_sweep_inputs
+    from fastbt.sweep.chunks import run_sets
 
     columns = arrays(bars)
     options = RunOptions(**OPTIONS)
-    rules = (
-        options.commission,
-        options.fixed_fee,
-        options.slippage,
-        options.size,
-        options.size_type == "units",
-        options.fractional,
-        options.fill == "close",
-        options.close_at_end,
-    )
     periods = infer_periods_per_year(bars.index)
-
-    def call():
-        x = ma_cross_sweep_inputs(columns["close"], {"fast": fast, "slow": slow})
-        return sweep_crossings(
-            columns["open"],
-            columns["close"],
-            x.entry_a,
-            x.entry_a_rows,
-            x.entry_b,
-            x.entry_b_rows,
-            x.entry_above,
-            x.exit_a,
-            x.exit_a_rows,
-            x.exit_b,
-            x.exit_b_rows,
-            x.exit_above,
-            rules,
-            options.cash,
-            periods,
-        )
-
-    return call
+    strategy = fastbt.get_strategy("ma_cross")
+    params = {"fast": fast, "slow": slow}
+    return lambda: run_sets(columns, strategy, params, options, periods)
 
 
 @njit(parallel=True, nogil=True, cache=False)
