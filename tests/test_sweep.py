@@ -304,3 +304,11 @@ def test_a_crashed_worker_process_is_reported_and_finished_chunks_kept(tmp_path,
     ):
         sweep("GOOG", CRASHING, grid, out=out, chunk_size=1, n_jobs=2)
     assert (out / "manifest.json").exists()
+
+
+def test_n_jobs_does_not_change_numba_threads_afterwards():
+    import numba
+
+    before = numba.get_num_threads()
+    sweep("GOOG", "ma_cross", {"fast": [2, 3], "slow": [10]}, n_jobs=1)
+    assert numba.get_num_threads() == before

@@ -112,11 +112,14 @@ def run_chunk(
     """Worker entry point for one chunk (``params`` already sliced to its sets):
     ``(chunk, metrics)`` or ``(chunk, error text)``. It never raises, so one failing
     chunk cannot take the others down."""
+    import numba
+
+    previous = numba.get_num_threads()
     try:
         if threads is not None:
-            import numba
-
             numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
         return chunk, run_sets(bars, strategy, params, options, periods_per_year)
     except Exception as error:  # reported by the parent with the chunk's name
         return chunk, f"{type(error).__name__}: {error}"
+    finally:
+        numba.set_num_threads(previous)  # leave the caller's thread count as it was
