@@ -90,9 +90,7 @@ def _grid_axis(text: str) -> tuple[str, list]:
             if all(isinstance(p, int) for p in (start, stop, step)):
                 values = list(range(start, stop, step))
             else:
-                import numpy as np
-
-                values = np.arange(start, stop, step).tolist()
+                values = _float_range(start, stop, step)
         else:
             values = [_number(v) for v in spec.split(",")]
     except ValueError as error:
@@ -100,6 +98,15 @@ def _grid_axis(text: str) -> tuple[str, list]:
     if not values:
         raise argparse.ArgumentTypeError(f"grid {name.strip()}: {spec!r} has no values")
     return name.strip(), values
+
+
+def _float_range(start: float, stop: float, step: float) -> list[float]:
+    """start, start+step, ... below stop, rounded to the inputs' decimals (no 20.300000000004)."""
+    import math
+
+    count = max(0, math.ceil((stop - start) / step - 1e-9))
+    decimals = max(len(repr(float(x)).split(".")[1]) for x in (start, step))
+    return [round(start + k * step, decimals) for k in range(count)]
 
 
 def _add_store_option(parser: argparse.ArgumentParser) -> None:
@@ -266,6 +273,8 @@ def _command_sweep(args) -> int:
     from fastbt.formatting import json_safe
     from fastbt.kernels.metrics import METRIC_NAMES
 
+    if args.top < 1:
+        raise ValueError(f"--top must be at least 1, got {args.top}")
     if args.sort not in METRIC_NAMES:
         raise ValueError(f"--sort must be a metric ({', '.join(METRIC_NAMES)}), got {args.sort!r}")
     table = fastbt.sweep(

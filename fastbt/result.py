@@ -36,15 +36,14 @@ def trades_frame(rows: np.ndarray, index: pd.DatetimeIndex) -> pd.DataFrame:
     entry_bar = raw["entry_bar"].to_numpy().astype("int64")
     exit_bar = pd.array(np.where(is_open, 0, raw["exit_bar"]).astype("int64"), dtype="Int64")
     exit_bar[is_open] = pd.NA
-    exit_time = pd.Series(index[np.where(is_open, 0, raw["exit_bar"]).astype("int64")])
-    exit_time[is_open] = pd.NaT
+    exit_time = index[np.where(is_open, 0, raw["exit_bar"]).astype("int64")].where(~is_open)
     frame = pd.DataFrame(
         {
             "entry_bar": entry_bar,
-            "entry_time": index[entry_bar],
+            "entry_time": index[entry_bar].array,
             "entry_price": raw["entry_price"],
             "exit_bar": exit_bar,
-            "exit_time": exit_time.to_numpy(),
+            "exit_time": exit_time.array,
             "exit_price": raw["exit_price"],
             "qty": raw["qty"],
             "entry_fee": raw["entry_fee"],

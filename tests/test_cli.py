@@ -231,3 +231,16 @@ def test_sweep_json_out_and_resume(tmp_path):
 )
 def test_sweep_bad_input_is_one_line_exit_2(args, fragment):
     assert_one_line_error(cli(*args), fragment)
+
+
+def test_sweep_float_ranges_exclude_the_stop_without_float_noise():
+    completed = cli(
+        "sweep", "GOOG", "-s", "rsi", "-g", "oversold=20:20.3:0.1", "--json", "--top", "10"
+    )
+    assert completed.returncode == 0, completed.stderr
+    levels = sorted(row["oversold"] for row in json.loads(completed.stdout)["top"])
+    assert levels == [20.0, 20.1, 20.2]
+
+
+def test_sweep_top_must_be_positive():
+    assert_one_line_error(cli("sweep", "GOOG", "-g", "fast=2", "--top", "0"), "--top must be")

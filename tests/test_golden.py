@@ -255,3 +255,11 @@ def test_trade_statistics_over_several_round_trips(engine):
     assert m["worst_trade_return"] == pytest.approx(-0.25, rel=1e-12)
     assert m["expectancy"] == pytest.approx(pnls.mean(), rel=1e-12)
     assert m["sqn"] == pytest.approx(math.sqrt(3) * pnls.mean() / pnls.std(ddof=1), rel=1e-9)
+
+
+@pytest.mark.parametrize("entries", [[], [0]])
+def test_trade_times_keep_the_timezone_with_no_or_only_open_trades(entries):
+    bars = make_bars(OPEN, CLOSE).tz_localize("UTC")
+    result = fastbt.run(bars, scripted(entries, [], n=5))
+    assert str(result.trades["entry_time"].dt.tz) == "UTC"
+    assert str(result.trades["exit_time"].dt.tz) == "UTC"

@@ -265,7 +265,9 @@ def test_top_best_and_pivot():
         ({"grid": {"fast": [2]}, "backend": "spark"}, "backend must be one of loky, dask"),
         ({"grid": {"fast": [2]}, "backend": "dask"}, "needs scheduler="),
         ({"grid": {"fast": [2]}, "chunk_size": 0}, "chunk_size must be positive"),
-        ({"grid": {"fast": [2]}, "sample": 0}, "sample must be positive"),
+        ({"grid": {"fast": [2]}, "sample": 0}, "sample must be a positive whole number"),
+        ({"grid": {"fast": [2]}, "sample": 1.5}, "sample must be a positive whole number"),
+        ({"grid": {"fast": [2]}, "n_jobs": 1, "seed": 1, "sample": True}, "sample must be"),
     ],
 )
 def test_bad_sweep_input_is_named(kwargs, message):

@@ -206,3 +206,24 @@ def test_columns_that_differ_only_in_case_are_ambiguous(bars):
     frame = bars.assign(Close=bars["close"] * 2)
     with pytest.raises(ValueError, match="columns 'close' and 'Close' are both 'close'"):
         fastbt.load(frame)
+
+
+def test_numeric_date_column_is_refused(bars):
+    frame = bars.reset_index(drop=True)
+    frame["timestamp"] = (bars.index.as_unit("s").asi8).astype("int64")
+    with pytest.raises(ValueError, match="column 'timestamp' holds numbers, not dates"):
+        fastbt.load(frame)
+
+
+def test_mixed_utc_offsets_across_a_dst_change_become_utc(bars):
+    frame = bars.reset_index(drop=True)
+    frame["date"] = [
+        "2024-03-29T10:00:00+01:00",
+        "2024-03-30T10:00:00+01:00",
+        "2024-03-31T10:00:00+02:00",
+        "2024-04-01T10:00:00+02:00",
+        "2024-04-02T10:00:00+02:00",
+    ]
+    loaded = fastbt.load(frame)
+    assert str(loaded.index.tz) == "UTC"
+    assert loaded.index[2] == pd.Timestamp("2024-03-31 08:00", tz="UTC")

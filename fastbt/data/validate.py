@@ -59,10 +59,21 @@ def _with_datetime_index(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _parse_timestamps(values, where: str) -> pd.DatetimeIndex:
-    """Timestamps from strings or datetimes, or a ValueError saying where parsing failed."""
+    """Timestamps from strings or datetimes, or a ValueError saying where parsing failed.
+
+    Numbers are refused (epoch seconds would silently become 1970 nanoseconds);
+    mixed UTC offsets (a daylight-saving change) are converted to UTC.
+    """
+    if pd.api.types.is_numeric_dtype(getattr(values, "dtype", None)):
+        raise ValueError(
+            f"timestamps: {where} holds numbers, not dates; convert epoch values first, "
+            "e.g. pd.to_datetime(values, unit='s')"
+        )
     try:
         return pd.DatetimeIndex(pd.to_datetime(values, format="mixed"))
     except (ValueError, TypeError) as error:
+        if "Mixed timezones" in str(error) or "mixed time zones" in str(error).lower():
+            return pd.DatetimeIndex(pd.to_datetime(values, format="mixed", utc=True))
         raise ValueError(f"timestamps: {where} could not be read as dates ({error})") from None
 
 

@@ -15,6 +15,8 @@ def _check(table: pd.DataFrame, *columns: str) -> None:
 def top(table: pd.DataFrame, n: int = 10, metric: str = "sharpe") -> pd.DataFrame:
     """The ``n`` best rows by ``metric`` (NaN last; ties keep grid order)."""
     _check(table, metric)
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
     ascending = metric in LOWER_IS_BETTER
     return table.sort_values(metric, ascending=ascending, na_position="last", kind="stable").head(n)
 
@@ -40,5 +42,7 @@ def pivot(
         if len(symbols) > 1:
             raise ValueError(f"the table holds {len(symbols)} symbols; pass symbol=")
     else:
+        if symbol not in set(table["symbol"]):
+            raise ValueError(f"symbol {symbol!r} is not in the sweep table")
         table = table[table["symbol"] == symbol]
     return table.pivot_table(index=y, columns=x, values=metric, aggfunc="mean")

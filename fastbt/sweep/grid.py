@@ -29,6 +29,8 @@ def _values(name: str, values) -> np.ndarray:
     """One parameter's candidate values as a 1-D array, in the order given."""
     if isinstance(values, str | bytes) or np.ndim(values) > 1:
         raise ValueError(f"grid '{name}': give a list, range or 1-D array of values")
+    if np.ndim(values) == 0 and not hasattr(values, "__iter__"):
+        values = [values]  # a single value
     array = np.asarray(list(values) if not isinstance(values, np.ndarray) else values)
     if array.size == 0:
         raise ValueError(f"grid '{name}' has no values")
@@ -72,8 +74,10 @@ def expand_grid(
     columns = {name: values[keep] for name, values in columns.items()}
     n_valid = int(keep.sum())
     sampled = sample is not None and sample < n_valid
-    if sample is not None and sample <= 0:
-        raise ValueError(f"sample must be positive, got {sample}")
+    if sample is not None and (
+        isinstance(sample, bool) or not isinstance(sample, int | np.integer) or sample <= 0
+    ):
+        raise ValueError(f"sample must be a positive whole number, got {sample!r}")
     if sampled:
         chosen = np.sort(np.random.default_rng(seed).choice(n_valid, size=sample, replace=False))
         columns = {name: values[chosen] for name, values in columns.items()}
