@@ -253,3 +253,30 @@ def test_cli_import_rejects_invalid_files_without_writing(fake_env, tmp_path):
     done = cli(fake_env, "data", "import", str(bad), "--symbol", "BAD")
     assert done.returncode == 2 and "column 'high' at row 1" in done.stderr
     assert MarketStore(tmp_path / "home").symbols() == []
+
+
+def test_a_refetch_with_no_new_bars_is_up_to_date_even_when_yfinance_logs_it(store, monkeypatch):
+    """Real yfinance logs an empty range ('possibly delisted; no price data found')."""
+    import logging
+
+    fake = FakeYahoo()
+    monkeypatch.setattr(yfinance, "download", fake)
+    fetch("AAA", store, start="2024-06-01")
+
+    def weekend(*args, **kwargs):
+        fake.calls.append(kwargs)
+        logging.getLogger("yfinance").error("$AAA: possibly delisted; no price data found")
+        return yahoo_frame([], pd.DatetimeIndex([]))
+
+    monkeypatch.setattr(yfinance, "download", weekend)
+    [result] = fetch("AAA", store)
+    assert result.status == "up to date" and result.rows_stored > 0
+    assert len(fake.calls) == 2  # one answer, no retries
+
+
+def test_bad_dates_and_retries_are_rejected_before_any_download(store, yahoo):
+    with pytest.raises(ValueError, match="start 'notadate' is not a date"):
+        fetch("AAA", store, start="notadate")
+    with pytest.raises(ValueError, match="retries must be a whole number >= 0"):
+        fetch("AAA", store, retries=-1)
+    assert yahoo.calls == []

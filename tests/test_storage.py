@@ -144,7 +144,10 @@ def test_adjusted_and_unadjusted_bars_are_not_mixed(store, bars):
     before = store.path("SYN").read_bytes()
     with pytest.raises(ValueError, match="refusing to merge bars with adjusted=False"):
         store.write("SYN", bars.iloc[-5:], adjusted=False)
+    with pytest.raises(ValueError, match="SYN: stored bars have adjusted=True"):
+        store.write_many({"NEW": bars, "SYN": bars}, adjusted=False)
     assert store.path("SYN").read_bytes() == before
+    assert not store.exists("NEW")  # all or nothing
 
 
 def test_truncated_file_gives_a_clear_error_and_stays(store, bars):
@@ -152,11 +155,15 @@ def test_truncated_file_gives_a_clear_error_and_stays(store, bars):
     path = store.path("SYN")
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     damaged = path.read_bytes()
-    for action in (lambda: store.read("SYN"), store.list, lambda: store.write("SYN", bars)):
+    for action in (lambda: store.read("SYN"), lambda: store.write("SYN", bars)):
         with pytest.raises(
             StoreError, match=rf"{path}: not a readable Parquet file.*left in place"
         ):
             action()
+    store.write("OK", bars)
+    listing = store.list().set_index("symbol")
+    assert "not a readable Parquet file" in listing.loc["SYN", "error"]
+    assert listing.loc["OK", "rows"] == len(bars) and pd.isna(listing.loc["OK", "error"])
     assert path.read_bytes() == damaged
 
 

@@ -314,3 +314,29 @@ def test_n_jobs_does_not_change_numba_threads_afterwards():
     before = numba.get_num_threads()
     sweep("GOOG", "ma_cross", {"fast": [2, 3], "slow": [10]}, n_jobs=1)
     assert numba.get_num_threads() == before
+
+
+def test_two_sources_with_the_same_name_are_refused(tmp_path):
+    for folder in ("one", "two"):
+        (tmp_path / folder).mkdir()
+        fastbt.load("BTCUSD").to_csv(tmp_path / folder / "x.csv")
+    with pytest.raises(ValueError, match="two data sources are both named 'X'"):
+        sweep(
+            [tmp_path / "one" / "x.csv", tmp_path / "two" / "x.csv"],
+            "ma_cross",
+            {"fast": [2], "slow": [5]},
+        )
+
+
+def test_unnamed_frames_in_a_list_get_positional_names():
+    frames = [fastbt.synthetic(300, seed=1), fastbt.synthetic(300, seed=2)]
+    table = sweep(frames, "ma_cross", {"fast": [5], "slow": [20]})
+    assert table.symbol.tolist() == ["data0", "data1"]
+
+
+def test_stored_symbols_of_another_interval_and_store(tmp_path):
+    store = fastbt.MarketStore(tmp_path)
+    store.write("HOURLY", fastbt.load("EURUSD"), interval="1h")
+    table = sweep("HOURLY", "ma_cross", {"fast": [5], "slow": [20]}, interval="1h", store=tmp_path)
+    assert table.symbol.tolist() == ["HOURLY"]
+    assert table.periods_per_year.iloc[0] == 252 * 24

@@ -49,6 +49,14 @@ class _CapturedErrors(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+_NO_DATA_PHRASES = ("no price data found", "possibly delisted", "no data found")
+
+
+def _means_no_data(message: str) -> bool:
+    """yfinance logs an empty range (or an unknown symbol) as an error; it is an answer."""
+    return any(phrase in message.lower() for phrase in _NO_DATA_PHRASES)
+
+
 def _next_bar_after(last: pd.Timestamp, interval: str) -> pd.Timestamp:
     """The earliest timestamp that could hold a bar not yet stored."""
     return last + pd.Timedelta(_INTRADAY_STEP.get(interval, "1D"))
@@ -147,8 +155,8 @@ def _download(symbol, start, end, interval, adjusted, timeout, retries, backoff)
             logger.propagate = propagate
         if raw is not None and not raw.empty:
             return raw
-        if not captured.messages:
-            return raw  # an answer, just no bars: retrying will not help
+        if not captured.messages or all(_means_no_data(m) for m in captured.messages):
+            return raw  # an answer, just no bars (a weekend, a holiday): retrying won't help
         last_problem = "; ".join(captured.messages)
     raise ConnectionError(f"download failed after {retries + 1} attempt(s): {last_problem}")
 
@@ -197,6 +205,14 @@ def fetch(
     """
     names = [symbols] if isinstance(symbols, str) else list(symbols)
     names = [check_symbol(s) for s in names]
+    for label, value in (("start", start), ("end", end)):
+        if value is not None:
+            try:
+                _utc(value)
+            except (ValueError, TypeError):
+                raise ValueError(f"{label} {value!r} is not a date") from None
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise ValueError(f"retries must be a whole number >= 0, got {retries!r}")
     from tqdm.auto import tqdm
 
     check_interval(interval)

@@ -139,6 +139,16 @@ class MarketStore:
                 raise ValueError(f"{name}: {error}") from None
             clean[name] = valid.set_axis(_utc(valid.index), axis=0)
 
+        if adjusted is not None:  # refuse before writing anything
+            for name in clean:
+                path = self.path(name, interval)
+                stored = self._metadata(path).get("adjusted") if path.exists() else None
+                if stored not in (None, adjusted):
+                    raise ValueError(
+                        f"{name}: stored bars have adjusted={stored}; "
+                        f"refusing to merge bars with adjusted={adjusted}"
+                    )
+
         def store_one(item):
             name, new = item
             return name, self._merge_and_replace(name, new, interval, source, adjusted)
@@ -247,12 +257,17 @@ class MarketStore:
 
     def list(self) -> pd.DataFrame:
         """One row per stored series: symbol, interval, first, last, rows, source, adjusted,
-        fetched_at, from the files' footers (no bars are read)."""
+        fetched_at, from the files' footers (no bars are read). Unreadable files are
+        listed too, with an ``error`` column saying what is wrong."""
         rows = []
         for folder in sorted(p for p in self.root.glob("*") if p.is_dir()):
             for path in sorted(folder.glob("*.parquet")):
-                meta = self._metadata(path)
-                first, last, count = _footer_range(path)
+                try:
+                    meta = self._metadata(path)
+                    first, last, count = _footer_range(path)
+                except StoreError as error:  # listed, so the bad file can be found
+                    rows.append({"symbol": path.stem, "interval": folder.name, "error": str(error)})
+                    continue
                 rows.append(
                     {
                         "symbol": path.stem,
@@ -275,6 +290,8 @@ class MarketStore:
             "adjusted",
             "fetched_at",
         ]
+        if any("error" in row for row in rows):
+            columns.append("error")
         return pd.DataFrame(rows, columns=columns)
 
     def delete(self, symbol: str, interval: str = "1d") -> bool:

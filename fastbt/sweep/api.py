@@ -20,21 +20,29 @@ DEFAULT_CHUNK_SIZE = 50_000
 _COUNTS = ("max_drawdown_bars", "n_trades", "n_skipped")
 
 
-def _symbols(data) -> dict:
-    """``{symbol: validated bars}`` from a frame, a dict of frames or symbol names."""
+def _symbols(data, interval: str = "1d", store=None) -> dict:
+    """``{symbol: validated bars}`` from a frame, a dict of frames, or names/paths/frames.
+
+    Two sources with the same name are an error rather than one replacing the other.
+    """
     if isinstance(data, pd.DataFrame):
         return {data.attrs.get("symbol", "data"): load(data)}
     if isinstance(data, dict):
         if not data:
             raise ValueError("data is an empty dict; give at least one symbol")
         return {str(name): load(frame) for name, frame in data.items()}
-    names = [data] if isinstance(data, str) else list(data)
-    if not names:
+    sources = [data] if isinstance(data, str) else list(data)
+    if not sources:
         raise ValueError("data is empty; give at least one symbol")
     frames = {}
-    for name in names:
-        frame = load(name)
-        frames[frame.attrs.get("symbol", str(name))] = frame
+    for position, source in enumerate(sources):
+        frame = load(source, interval=interval, store=store)
+        name = frame.attrs.get("symbol", f"data{position}")
+        if name in frames:
+            raise ValueError(
+                f"two data sources are both named {name!r}; pass a dict of name -> data"
+            )
+        frames[name] = frame
     return frames
 
 
@@ -70,6 +78,8 @@ def sweep(
     progress: bool = True,
     sample: int | None = None,
     seed: int | None = None,
+    interval: str = "1d",
+    store=None,
     **run_options,
 ) -> pd.DataFrame:
     """Backtest every parameter set of ``grid`` on every symbol; one row per pair.
@@ -77,7 +87,8 @@ def sweep(
     ``data``: a DataFrame, a dict of symbol -> DataFrame, or symbol names/paths
     (see ``fastbt.load``). ``grid``: parameter -> values (list, range, array),
     expanded as a product; sets the strategy rejects are dropped and counted.
-    ``sample``/``seed`` pick a random subset. ``run_options`` are those of
+    ``sample``/``seed`` pick a random subset. Symbols are read from the market-data
+    ``store`` (bars of ``interval``) or the bundled samples. ``run_options`` are those of
     ``fastbt.run`` and apply to every set. ``out`` streams finished chunks to a
     Parquet directory; ``resume=True`` continues an interrupted sweep there.
     The table's ``attrs["sweep"]`` records counts and throughput.
@@ -89,7 +100,7 @@ def sweep(
     except TypeError as error:
         raise ValueError(f"unknown run option: {error}") from None
     spec = get_strategy(strategy)
-    frames = _symbols(data)
+    frames = _symbols(data, interval, store)
     symbols = list(frames)
     n_bars = min(len(f) for f in frames.values())
     sets = expand_grid(spec, grid, n_bars, sample=sample, seed=seed)
