@@ -155,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--top", type=int, default=10)
     sweep.add_argument("--no-progress", action="store_true")
     _add_execution_options(sweep)
+    sweep.add_argument("--interval", default="1d", help="bar interval of stored symbols")
+    _add_store_option(sweep)
     sweep.add_argument("--json", action="store_true")
 
     fetch = commands.add_parser("fetch", help="download bars from Yahoo Finance into the store")
@@ -290,12 +292,13 @@ def _command_sweep(args) -> int:
         progress=not args.no_progress and not args.json,
         sample=args.sample,
         seed=args.seed,
+        interval=args.interval,
+        store=args.store,
         **_execution_options(args),
     )
     info = table.attrs["sweep"]
     leaders = fastbt.top(table, args.top, args.sort)
-    bars = sum(len(fastbt.load(s)) for s in args.sources)
-    evaluations = info["n_sets"] * bars / info["seconds"] if info["seconds"] > 0 else 0.0
+    evaluations = info["bar_evaluations_per_second"]
     if args.json:
         payload = {
             key: info[key]

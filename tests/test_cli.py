@@ -244,3 +244,24 @@ def test_sweep_float_ranges_exclude_the_stop_without_float_noise():
 
 def test_sweep_top_must_be_positive():
     assert_one_line_error(cli("sweep", "GOOG", "-g", "fast=2", "--top", "0"), "--top must be")
+
+
+def test_sweep_reads_a_given_store_and_interval(tmp_path):
+    fastbt.MarketStore(tmp_path).write("HOURLY", fastbt.load("EURUSD"), interval="1h")
+    completed = cli(
+        "sweep",
+        "HOURLY",
+        "-g",
+        "fast=5",
+        "-g",
+        "slow=20",
+        "--interval",
+        "1h",
+        "--store",
+        str(tmp_path),
+        "--json",
+    )
+    assert completed.returncode == 0, completed.stderr
+    payload = json.loads(completed.stdout)
+    assert payload["symbols"] == ["HOURLY"]
+    assert payload["bar_evaluations_per_second"] > 0

@@ -340,3 +340,30 @@ def test_stored_symbols_of_another_interval_and_store(tmp_path):
     table = sweep("HOURLY", "ma_cross", {"fast": [5], "slow": [20]}, interval="1h", store=tmp_path)
     assert table.symbol.tolist() == ["HOURLY"]
     assert table.periods_per_year.iloc[0] == 252 * 24
+
+
+def test_resume_reuses_the_stored_chunk_size_and_grid_spelling(tmp_path):
+    out = tmp_path / "run"
+    first = sweep("GOOG", "ma_cross", GRID, out=out, chunk_size=30)
+    again = sweep(
+        "GOOG",
+        "ma_cross",
+        {"fast": [float(f) for f in GRID["fast"]], "slow": np.array(list(GRID["slow"]))},
+        out=out,
+        resume=True,
+    )
+    assert again.attrs["sweep"]["n_resumed"] == math.ceil(len(first) / 30)
+    pd.testing.assert_frame_equal(again, first)
+    with pytest.raises(ValueError, match="was run with chunk_size=30"):
+        sweep("GOOG", "ma_cross", GRID, out=out, resume=True, chunk_size=40)
+
+
+def test_unusable_out_directories_are_named(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValueError, match="is a file, not a directory"):
+        sweep("GOOG", "ma_cross", {"fast": [2], "slow": [10]}, out=tmp_path / "file")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "manifest.json").write_text("{not json")
+    with pytest.raises(ValueError, match="unreadable sweep manifest"):
+        sweep("GOOG", "ma_cross", {"fast": [2], "slow": [10]}, out=bad, resume=True)

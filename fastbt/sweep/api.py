@@ -1,5 +1,6 @@
 """``fastbt.sweep``: many parameter sets over many symbols, fast and memory-bounded."""
 
+import hashlib
 import time
 
 import numpy as np
@@ -14,7 +15,7 @@ from fastbt.strategies import get_strategy
 from fastbt.sweep.chunks import plan_chunks, run_chunk
 from fastbt.sweep.execute import check_backend, prefer_in_process, run_tasks
 from fastbt.sweep.grid import expand_grid
-from fastbt.sweep.results import ResultsDir
+from fastbt.sweep.results import ResultsDir, stored_chunk_size
 
 DEFAULT_CHUNK_SIZE = 50_000
 _COUNTS = ("max_drawdown_bars", "n_trades", "n_skipped")
@@ -44,6 +45,15 @@ def _symbols(data, interval: str = "1d", store=None) -> dict:
             )
         frames[name] = frame
     return frames
+
+
+def _sets_digest(columns: dict) -> str:
+    """Fingerprint of the exact parameter sets (however the grid was written)."""
+    digest = hashlib.sha256()
+    for name, values in columns.items():
+        digest.update(name.encode())
+        digest.update(np.ascontiguousarray(values).tobytes())
+    return digest.hexdigest()
 
 
 def _arrays(frame: pd.DataFrame) -> dict:
@@ -109,6 +119,8 @@ def sweep(
             f"no valid parameter sets: all {sets.n_total} combinations break a rule of "
             f"strategy '{spec.name}' (see `fastbt strategies`)"
         )
+    if chunk_size is None and out is not None and resume:
+        chunk_size = stored_chunk_size(out)
     size = DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size
     if size <= 0:
         raise ValueError(f"chunk_size must be positive, got {size}")
@@ -121,17 +133,14 @@ def sweep(
     if out is not None:
         fingerprint = {
             "strategy": spec.name,
-            "grid": {k: np.asarray(v).tolist() for k, v in grid.items()},
-            "sample": sample,
-            "seed": seed,
+            "sets": _sets_digest(sets.columns),
             "options": options.as_dict(),
-            "chunk_size": size,
             "data": {
                 s: [len(f), str(f.index[0]), str(f.index[-1]), float(f["close"].sum())]
                 for s, f in frames.items()
             },
         }
-        store = ResultsDir(out, fingerprint, len(chunks), resume)
+        store = ResultsDir(out, fingerprint, size, len(chunks), resume)
     todo = [c for c in chunks if store is None or not store.done(c.chunk_id)]
     tasks = [
         (
@@ -203,5 +212,10 @@ def sweep(
         "n_resumed": len(chunks) - len(todo),
         "seconds": seconds,
         "sets_per_second": len(table) / seconds if seconds > 0 else float("inf"),
+        "bar_evaluations_per_second": (
+            len(sets) * sum(len(f) for f in frames.values()) / seconds
+            if seconds > 0
+            else float("inf")
+        ),
     }
     return table

@@ -23,15 +23,39 @@ def spec_hash(spec: dict) -> str:
     return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _read_manifest(path: Path) -> dict | None:
+    """The manifest in ``path``, None if there is none; a clear error if unreadable."""
+    manifest = path / MANIFEST
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"out={path} is a file, not a directory")
+    if not manifest.exists():
+        return None
+    try:
+        return json.loads(manifest.read_text())
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{manifest}: unreadable sweep manifest ({error})") from None
+
+
+def stored_chunk_size(path) -> int | None:
+    """Chunk size of the sweep already in ``path`` (a resume must plan the same chunks)."""
+    manifest = _read_manifest(Path(path))
+    return None if manifest is None else manifest.get("chunk_size")
+
+
 class ResultsDir:
     """A sweep's output directory: manifest plus one Parquet part per chunk."""
 
-    def __init__(self, path, spec: dict, n_chunks: int, resume: bool):
+    def __init__(self, path, spec: dict, chunk_size: int, n_chunks: int, resume: bool):
         self.path = Path(path)
-        self.manifest = {"spec": spec, "hash": spec_hash(spec), "n_chunks": n_chunks}
+        self.manifest = {
+            "spec": spec,
+            "hash": spec_hash(spec),
+            "chunk_size": chunk_size,
+            "n_chunks": n_chunks,
+        }
         existing = self.path / MANIFEST
-        if existing.exists():
-            stored = json.loads(existing.read_text())
+        stored = _read_manifest(self.path)
+        if stored is not None:
             if not resume:
                 raise ValueError(
                     f"{self.path} already holds sweep results; pass resume=True (CLI: --resume) "
@@ -39,8 +63,13 @@ class ResultsDir:
                 )
             if stored.get("hash") != self.manifest["hash"]:
                 raise ValueError(
-                    f"{self.path} holds a different sweep (other data, strategy, grid or "
-                    "options); use another directory to start a new one"
+                    f"{self.path} holds a different sweep (other data, strategy, parameter "
+                    "sets or options); use another directory to start a new one"
+                )
+            if stored.get("chunk_size") != chunk_size:
+                raise ValueError(
+                    f"{self.path} was run with chunk_size={stored.get('chunk_size')}; resume "
+                    "with that chunk size (or leave chunk_size unset)"
                 )
         elif self.path.exists() and any(self.path.iterdir()):
             raise ValueError(f"{self.path} is not empty and holds no sweep manifest")
