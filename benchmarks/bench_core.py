@@ -508,6 +508,15 @@ def in_process_rows(repeats: int, use_peers: bool, notes: list[str]) -> dict[str
     return rows
 
 
+def publish(table: str, results: Path, save: bool) -> None:
+    """Print the Markdown table; with ``save``, also write it to ``results``."""
+    print(table)
+    if save:
+        results.parent.mkdir(parents=True, exist_ok=True)
+        results.write_text(table, encoding="utf-8")
+        log(f"wrote {results}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--save", action="store_true", help=f"also write {RESULTS}")
@@ -535,11 +544,7 @@ def main(argv: list[str] | None = None) -> int:
         if a in rows and b in rows
     ]
     table = render(list(rows.values()), ratios, notes)
-    print(table)
-    if args.save:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(table, encoding="utf-8")
-        log(f"wrote {RESULTS}")
+    publish(table, RESULTS, args.save)
     return 0
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from bench_core import environment, fmt_seconds, log
+from bench_core import environment, fmt_seconds, log, publish
 from workloads import MINUTE_PERIODS, N_BARS, synthetic_bars
 
 import fastbt
@@ -541,11 +541,7 @@ def main(argv: list[str] | None = None) -> int:
         "other work on the machine slows the runs it overlaps).",
     ]
     table = render(times, notes)
-    print(table)
-    if args.save:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(table, encoding="utf-8")
-        log(f"wrote {RESULTS}")
+    publish(table, RESULTS, args.save)
     return 0
 
 

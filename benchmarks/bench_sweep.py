@@ -45,7 +45,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from bench_core import environment, fmt_seconds, log, time_round_robin
+from bench_core import environment, fmt_seconds, log, publish, time_round_robin
 from numba import njit, prange
 from workloads import CASH
 
@@ -1056,11 +1056,7 @@ def main(argv: list[str] | None = None) -> int:
     notes.append(f"Whole script took {time.perf_counter() - started:.0f} s.")
 
     table = render(list(rows.values()), ratios, notes)
-    print(table)
-    if args.save:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(table, encoding="utf-8")
-        log(f"wrote {RESULTS}")
+    publish(table, RESULTS, args.save)
     return 0
 
 
