@@ -6,8 +6,9 @@ import pandas as pd
 
 from fastbt.compare import compare_results
 from fastbt.data.load import load
+from fastbt.data.validate import bar_arrays
 from fastbt.errors import VerificationError
-from fastbt.kernels.metrics import METRIC_NAMES
+from fastbt.kernels.metrics import COUNT_METRICS, METRIC_NAMES
 from fastbt.kernels.simulate import TRADE_FIELDS, simulate
 from fastbt.options import RunOptions
 from fastbt.periods import infer_periods_per_year
@@ -16,19 +17,10 @@ from fastbt.result import Result, trades_frame
 from fastbt.strategies import Strategy, get_strategy
 
 ENGINES = ("fast", "reference")
-_COUNT_METRICS = {"n_trades", "n_skipped", "max_drawdown_bars"}
-
-
-def _arrays(bars: pd.DataFrame) -> tuple[np.ndarray, ...]:
-    """Contiguous float64 open, high, low, close, volume."""
-    return tuple(
-        np.ascontiguousarray(bars[c].to_numpy(dtype="float64"))
-        for c in ("open", "high", "low", "close", "volume")
-    )
 
 
 def _run_fast(bars, strategy: Strategy, params: dict, options: RunOptions, periods: float):
-    open_, high, low, close, volume = _arrays(bars)
+    open_, high, low, close, volume = bar_arrays(bars).values()
     entry, exit_ = strategy.signals(open_, high, low, close, volume, *params.values())
     metrics, equity, cash, position, trades = simulate(
         open_,
@@ -119,7 +111,7 @@ def run(
     periods = options.periods_per_year or infer_periods_per_year(bars.index)
     runner = _run_fast if engine == "fast" else _run_reference
     metrics, equity, cash_held, position, trades = runner(bars, spec, values, options, periods)
-    for name in _COUNT_METRICS:
+    for name in COUNT_METRICS:
         metrics[name] = int(metrics[name])
     metrics["periods_per_year"] = periods
     index = bars.index

@@ -2,6 +2,8 @@
 
 import math
 
+from fastbt.kernels.metrics import COUNT_METRICS
+
 _PERCENT = {
     "total_return",
     "cagr",
@@ -14,7 +16,6 @@ _PERCENT = {
     "best_trade_return",
     "worst_trade_return",
 }
-_COUNTS = {"n_trades", "n_skipped", "max_drawdown_bars"}
 _MONEY = {"total_fees", "expectancy"}
 
 
@@ -24,7 +25,7 @@ def format_metric(name: str, value) -> str:
         return "n/a"
     if isinstance(value, float) and math.isinf(value):
         return "inf" if value > 0 else "-inf"
-    if name in _COUNTS:
+    if name in COUNT_METRICS:
         return f"{int(value):,}"
     if name in _PERCENT:
         return f"{100 * value:.2f}%"

@@ -180,6 +180,11 @@ def _check_prices(frame: pd.DataFrame) -> None:
         )
 
 
+def bar_arrays(bars: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Validated bars as contiguous float64 arrays by column name, for the kernels."""
+    return {c: np.ascontiguousarray(bars[c].to_numpy(dtype=np.float64)) for c in COLUMNS}
+
+
 def validate_bars(data: pd.DataFrame, *, repair: bool = False, ffill: bool = False) -> pd.DataFrame:
     """Validated, normalised copy of ``data``: a UTC-or-naive DatetimeIndex named
     ``timestamp`` and float64 columns open, high, low, close, volume.

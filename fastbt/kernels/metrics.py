@@ -34,6 +34,8 @@ METRIC_NAMES = (
 )
 
 N_METRICS = len(METRIC_NAMES)
+# Metrics that are counts (whole numbers), reported as ints.
+COUNT_METRICS = frozenset({"max_drawdown_bars", "n_trades", "n_skipped"})
 
 # Running statistics travel as tuples of floats, which stay in registers inside
 # the hot loops (arrays would cost reference counting on every call).

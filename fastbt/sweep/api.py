@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 
 from fastbt.data.load import load
+from fastbt.data.validate import bar_arrays
 from fastbt.errors import SweepError
-from fastbt.kernels.metrics import METRIC_NAMES
+from fastbt.kernels.metrics import COUNT_METRICS, METRIC_NAMES
 from fastbt.options import RunOptions
 from fastbt.periods import infer_periods_per_year
 from fastbt.strategies import get_strategy
@@ -18,7 +19,6 @@ from fastbt.sweep.grid import expand_grid
 from fastbt.sweep.results import ResultsDir, stored_chunk_size
 
 DEFAULT_CHUNK_SIZE = 50_000
-_COUNTS = ("max_drawdown_bars", "n_trades", "n_skipped")
 
 
 def _symbols(data, interval: str = "1d", store=None) -> dict:
@@ -56,20 +56,13 @@ def _sets_digest(columns: dict) -> str:
     return digest.hexdigest()
 
 
-def _arrays(frame: pd.DataFrame) -> dict:
-    return {
-        c: np.ascontiguousarray(frame[c].to_numpy(dtype=np.float64))
-        for c in ("open", "high", "low", "close", "volume")
-    }
-
-
 def _rows(chunk, metrics: np.ndarray, params: dict, periods: float) -> pd.DataFrame:
     """One chunk's result rows: symbol, parameters, metrics."""
     rows = {"symbol": np.full(chunk.stop - chunk.start, chunk.symbol, dtype=object)}
     rows |= {name: values[chunk.start : chunk.stop] for name, values in params.items()}
     for k, name in enumerate(METRIC_NAMES):
         column = metrics[:, k]
-        rows[name] = column.astype(np.int64) if name in _COUNTS else column
+        rows[name] = column.astype(np.int64) if name in COUNT_METRICS else column
     rows["periods_per_year"] = np.full(len(column), periods)
     return pd.DataFrame(rows)
 
@@ -125,7 +118,7 @@ def sweep(
     if size <= 0:
         raise ValueError(f"chunk_size must be positive, got {size}")
     chunks = plan_chunks(symbols, len(sets), size)
-    arrays = {s: _arrays(f) for s, f in frames.items()}
+    arrays = {s: bar_arrays(f) for s, f in frames.items()}
     periods = {
         s: options.periods_per_year or infer_periods_per_year(f.index) for s, f in frames.items()
     }
