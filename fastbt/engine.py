@@ -19,25 +19,35 @@ from fastbt.strategies import Strategy, get_strategy
 ENGINES = ("fast", "reference")
 
 
-def _run_fast(bars, strategy: Strategy, params: dict, options: RunOptions, periods: float):
-    open_, high, low, close, volume = bar_arrays(bars).values()
-    entry, exit_ = strategy.signals(open_, high, low, close, volume, *params.values())
-    metrics, equity, cash, position, trades = simulate(
-        open_,
-        close,
+def simulate_strategy(
+    arrays: dict, strategy: Strategy, values, options: RunOptions, periods: float, record: bool
+):
+    """The strategy's signal function on ``bar_arrays``, then ``simulate`` (its outputs)."""
+    columns = [arrays[c] for c in ("open", "high", "low", "close", "volume")]
+    entry, exit_ = strategy.signals(*columns, *values)
+    commission, fixed_fee, slippage, size, in_units, fractional, at_close, at_end = options.rules()
+    return simulate(
+        arrays["open"],
+        arrays["close"],
         np.asarray(entry, dtype=np.bool_),
         np.asarray(exit_, dtype=np.bool_),
         options.cash,
-        options.commission,
-        options.fixed_fee,
-        options.slippage,
-        options.fill == "close",
-        options.size,
-        options.size_type == "units",
-        options.fractional,
-        options.close_at_end,
+        commission,
+        fixed_fee,
+        slippage,
+        at_close,
+        size,
+        in_units,
+        fractional,
+        at_end,
         periods,
-        True,
+        record,
+    )
+
+
+def _run_fast(bars, strategy: Strategy, params: dict, options: RunOptions, periods: float):
+    metrics, equity, cash, position, trades = simulate_strategy(
+        bar_arrays(bars), strategy, params.values(), options, periods, True
     )
     values = {name: float(v) for name, v in zip(METRIC_NAMES, metrics, strict=True)}
     return values, equity, cash, position, trades

@@ -65,6 +65,19 @@ class RunOptions:
                 raise ValueError(f"periods_per_year must be positive, got {value:g}")
             object.__setattr__(self, "periods_per_year", value)
 
+    def rules(self) -> tuple:
+        """The options as the kernels' ``rules`` tuple (see ``kernels.simulate.bar_step``)."""
+        return (
+            self.commission,
+            self.fixed_fee,
+            self.slippage,
+            self.size,
+            self.size_type == "units",
+            self.fractional,
+            self.fill == "close",
+            self.close_at_end,
+        )
+
     def as_dict(self) -> dict:
         """Plain dict of the options, for reports and JSON."""
         return asdict(self)

@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fastbt.engine import simulate_strategy
 from fastbt.kernels.metrics import N_METRICS
-from fastbt.kernels.simulate import simulate
 from fastbt.kernels.sweep import sweep_crossings
 from fastbt.options import RunOptions
 from fastbt.strategies import Strategy
@@ -34,19 +34,6 @@ def plan_chunks(symbols: list[str], n_sets: int, chunk_size: int) -> list[Chunk]
     return chunks
 
 
-def _rules(options: RunOptions) -> tuple:
-    return (
-        options.commission,
-        options.fixed_fee,
-        options.slippage,
-        options.size,
-        options.size_type == "units",
-        options.fractional,
-        options.fill == "close",
-        options.close_at_end,
-    )
-
-
 def run_sets(
     bars: dict, strategy: Strategy, params: dict, options: RunOptions, periods_per_year: float
 ) -> np.ndarray:
@@ -71,32 +58,16 @@ def run_sets(
             x.exit_b,
             x.exit_b_rows,
             x.exit_above,
-            _rules(options),
+            options.rules(),
             options.cash,
             periods_per_year,
         )
     names = [p.name for p in strategy.params]
     n_sets = len(params[names[0]]) if names else 1
     out = np.empty((n_sets, N_METRICS))
-    arrays = (bars["open"], bars["high"], bars["low"], bars["close"], bars["volume"])
     for k in range(n_sets):
         values = [params[name][k].item() for name in names]
-        entry, exit_ = strategy.signals(*arrays, *values)
-        out[k] = simulate(
-            open_,
-            close,
-            np.asarray(entry, dtype=np.bool_),
-            np.asarray(exit_, dtype=np.bool_),
-            options.cash,
-            *_rules(options)[:3],
-            options.fill == "close",
-            options.size,
-            options.size_type == "units",
-            options.fractional,
-            options.close_at_end,
-            periods_per_year,
-            False,
-        )[0]
+        out[k] = simulate_strategy(bars, strategy, values, options, periods_per_year, False)[0]
     return out
 
 
