@@ -136,6 +136,7 @@ def run(
         trades=trades_frame(trades, index),
         symbol=bars.attrs.get("symbol"),
         engine=engine,
+        bars=bars,
     )
 
 

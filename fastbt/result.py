@@ -2,10 +2,12 @@
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from fastbt import exports
 from fastbt.kernels.simulate import TRADE_FIELDS
 from fastbt.options import RunOptions
 
@@ -79,6 +81,37 @@ class Result:
     symbol: str | None = None
     engine: str = "fast"
     extra: dict = field(default_factory=dict)
+    bars: pd.DataFrame | None = field(default=None, compare=False)
+
+    def to_dict(self, series: bool = True) -> dict:
+        """JSON-safe dict (non-finite numbers as None); ``series=False`` leaves out
+        the per-bar series."""
+        return exports.result_to_dict(self, series)
+
+    def to_json(self, series: bool = True, indent: int | None = None) -> str:
+        """Standard JSON (NaN and inf as null); ``Result.from_json`` reads it back."""
+        return exports.result_to_json(self, series, indent)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Result":
+        return exports.result_from_json(cls, text)
+
+    @classmethod
+    def from_dict(cls, payload: dict) -> "Result":
+        return exports.result_from_dict(cls, payload)
+
+    def to_parquet(self, directory) -> Path:
+        """Save into ``directory`` (metadata JSON + Parquet series, trades and bars);
+        ``Result.from_parquet`` and ``fastbt report`` read it back."""
+        return exports.result_to_parquet(self, directory)
+
+    @classmethod
+    def from_parquet(cls, directory) -> "Result":
+        return exports.result_from_parquet(cls, directory)
+
+    def to_csv(self, directory) -> Path:
+        """metrics.csv, equity.csv and trades.csv in ``directory`` (for spreadsheets)."""
+        return exports.result_to_csv(self, directory)
 
     @property
     def closed_trades(self) -> pd.DataFrame:

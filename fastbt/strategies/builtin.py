@@ -1,9 +1,22 @@
 """The built-in strategies: ``ma_cross`` and ``rsi`` (docs/strategies.md)."""
 
+from fastbt.kernels.indicators import rsi, sma
 from fastbt.kernels.strategies import ma_cross_signals, rsi_signals
 from fastbt.reference.strategies import MaCross, Rsi
-from fastbt.strategies.spec import Constraint, Param, Strategy
+from fastbt.strategies.spec import Constraint, Indicator, Param, Strategy
 from fastbt.strategies.sweep_inputs import ma_cross_sweep_inputs, rsi_sweep_inputs
+
+
+def _ma_cross_indicators(open_, high, low, close, volume, fast, slow):
+    return [
+        Indicator(f"SMA({fast})", sma(close, fast)),
+        Indicator(f"SMA({slow})", sma(close, slow)),
+    ]
+
+
+def _rsi_indicators(open_, high, low, close, volume, window, oversold, overbought):
+    return [Indicator(f"RSI({window})", rsi(close, window), False, (oversold, overbought))]
+
 
 MA_CROSS = Strategy(
     name="ma_cross",
@@ -25,6 +38,7 @@ MA_CROSS = Strategy(
         ),
     ),
     sweep_inputs=ma_cross_sweep_inputs,
+    indicators=_ma_cross_indicators,
 )
 
 RSI = Strategy(
@@ -45,6 +59,7 @@ RSI = Strategy(
         ),
     ),
     sweep_inputs=rsi_sweep_inputs,
+    indicators=_rsi_indicators,
 )
 
 BUILTIN = (MA_CROSS, RSI)

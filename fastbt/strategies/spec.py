@@ -77,6 +77,17 @@ class Constraint:
 
 
 @dataclass(frozen=True)
+class Indicator:
+    """A series a strategy decides on, for charts: drawn over the price (``overlay``)
+    or in its own panel with horizontal ``levels`` (e.g. RSI 30/70)."""
+
+    name: str
+    values: np.ndarray
+    overlay: bool = True
+    levels: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
 class Strategy:
     """A named strategy in both forms.
 
@@ -85,6 +96,8 @@ class Strategy:
     ``reference(**values)`` builds the bar-by-bar form. ``constraints`` are rules
     that involve several parameters or the data length. ``sweep_inputs``, when
     given, lets sweeps run the strategy on the fused kernel (see fastbt.sweep).
+    ``indicators(open, high, low, close, volume, *values) -> list[Indicator]``, when
+    given, is what price charts draw beside the trades.
     """
 
     name: str
@@ -94,6 +107,7 @@ class Strategy:
     reference: type[ReferenceStrategy]
     constraints: tuple[Constraint, ...] = ()
     sweep_inputs: Callable | None = None
+    indicators: Callable | None = None
 
     @property
     def defaults(self) -> dict:

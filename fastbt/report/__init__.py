@@ -1,0 +1,37 @@
+"""Charts, HTML and PDF reports of backtests and sweeps (docs/reports.md)."""
+
+from fastbt.report.charts import (
+    CHARTS,
+    chart,
+    drawdown_chart,
+    equity_chart,
+    monthly_returns,
+    monthly_returns_chart,
+    price_chart,
+    returns_chart,
+)
+from fastbt.report.figures import save, to_base64, to_png
+from fastbt.report.sweep_charts import metric_distribution, sweep_heatmap
+
+
+def chart_png(result, kind: str) -> bytes:
+    """PNG bytes of ``chart(result, kind)``."""
+    return to_png(chart(result, kind))
+
+
+__all__ = [
+    "CHARTS",
+    "chart",
+    "chart_png",
+    "drawdown_chart",
+    "equity_chart",
+    "metric_distribution",
+    "monthly_returns",
+    "monthly_returns_chart",
+    "price_chart",
+    "returns_chart",
+    "save",
+    "sweep_heatmap",
+    "to_base64",
+    "to_png",
+]

@@ -1,0 +1,77 @@
+"""One look for every chart (Agg backend, seaborn theme) and the ways to output a figure."""
+
+import base64
+import io
+from pathlib import Path
+
+import matplotlib
+import seaborn as sns
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+PALETTE = {
+    "strategy": "#1f5fa8",
+    "benchmark": "#8c8c8c",
+    "entry": "#1a9850",
+    "exit": "#d73027",
+    "drawdown": "#d73027",
+    "accent": "#f28e2b",
+}
+THEME = {
+    "style": "whitegrid",
+    "context": "notebook",
+    "rc": {"axes.titleweight": "bold", "axes.titlesize": 12, "figure.dpi": 100},
+}
+DPI = 110
+
+
+def new_figure(rows: int = 1, height: float = 3.6, ratios=None, sharex: bool = True):
+    """A figure of ``rows`` stacked axes (call inside a ``themed`` chart function).
+
+    Figures get their own Agg canvas and are not registered with pyplot: no display
+    is needed, the caller's backend is untouched and nothing leaks between charts.
+    """
+    figure = Figure(figsize=(10, height), layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(rows, 1, sharex=sharex, squeeze=False, height_ratios=ratios)[:, 0]
+    return figure, list(axes)
+
+
+def themed(function):
+    """Run a chart function under the seaborn theme, so every chart looks alike."""
+
+    def wrapper(*args, **kwargs):
+        with (
+            sns.axes_style(THEME["style"]),
+            sns.plotting_context(THEME["context"]),
+            matplotlib.rc_context(THEME["rc"]),
+        ):
+            return function(*args, **kwargs)
+
+    wrapper.__name__ = function.__name__
+    wrapper.__doc__ = function.__doc__
+    wrapper.__wrapped__ = function
+    return wrapper
+
+
+def to_png(figure: Figure, dpi: int = DPI) -> bytes:
+    """The figure as PNG bytes."""
+    sink = io.BytesIO()
+    figure.savefig(sink, format="png", dpi=dpi)
+    return sink.getvalue()
+
+
+def to_base64(figure_or_png: Figure | bytes) -> str:
+    """Base64 text of a PNG (pass a figure or PNG bytes), for data: URIs and JSON."""
+    png = figure_or_png if isinstance(figure_or_png, bytes) else to_png(figure_or_png)
+    return base64.b64encode(png).decode("ascii")
+
+
+def save(figure: Figure, path) -> Path:
+    """Write the figure; the suffix picks the format (.png, .svg, .pdf)."""
+    path = Path(path)
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in ("png", "svg", "pdf"):
+        raise ValueError(f"chart file must end in .png, .svg or .pdf, got {path.name!r}")
+    figure.savefig(path, format=suffix, dpi=DPI)
+    return path
