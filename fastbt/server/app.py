@@ -1,0 +1,61 @@
+"""``create_app``: the FastAPI application for one ``Settings``.
+
+At start-up it creates missing tables and fails the runs a previous server left
+unfinished; at shutdown it stops taking jobs. OpenAPI docs are at ``/docs``.
+"""
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+import fastbt
+from fastbt.server.auth import TokenChecker
+from fastbt.server.db import Database
+from fastbt.server.deps import Services
+from fastbt.server.inputs import InvalidInput
+from fastbt.server.limits import BodyLimit
+from fastbt.server.routes import backtests, catalog, sweeps
+from fastbt.server.settings import Settings
+from fastbt.server.storage import RunFiles
+from fastbt.server.worker import Workers
+
+DESCRIPTION = """Backtests as a service. Create a user with `fastbt user add NAME` and send
+its token as `Authorization: Bearer <token>`. POST /backtests and POST /sweeps answer
+202 at once with a pending run; poll GET /backtests/{id} (or /sweeps/{id}, which shows
+progress) until it is completed or failed, then read its results, charts and report."""
+
+
+def _invalid_input(_request: Request, error: InvalidInput) -> JSONResponse:
+    """422 in FastAPI's own error shape, ``loc`` naming the field at fault."""
+    detail = [{"type": "value_error", "loc": list(error.loc), "msg": str(error)}]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API over ``settings`` (defaults: SQLite and run files under $FASTBT_HOME)."""
+    settings = settings or Settings()
+    db = Database(settings.database)
+    files = RunFiles(settings.runs_root)
+    workers = Workers(db, files, settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        db.create_tables()
+        db.fail_interrupted()
+        yield
+        workers.shutdown()
+        db.dispose()
+
+    app = FastAPI(
+        title="fastbt",
+        version=fastbt.__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.services = Services(settings, db, files, workers, TokenChecker(db))
+    app.add_exception_handler(InvalidInput, _invalid_input)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body)
+    for router in (catalog.router, backtests.router, sweeps.router):
+        app.include_router(router)
+    return app

@@ -1,0 +1,143 @@
+"""``fastbt serve`` and ``fastbt user add``: argparse wiring and handlers.
+
+Importing this module does not import FastAPI, so ``fastbt run`` stays light;
+the handlers import the server's libraries and say so if the extra is missing.
+"""
+
+import argparse
+import importlib
+import sys
+
+from fastbt.server.settings import DEFAULT_MAX_BODY, DEFAULT_MAX_GRID, Settings
+from fastbt.storage.location import fastbt_home
+
+EXTRA_HINT = "the server needs the optional server extra: pip install 'fastbt[server]'"
+
+
+def add_commands(commands) -> None:
+    """Add ``serve`` and ``user`` to the ``fastbt`` command's subparsers."""
+    serve = commands.add_parser("serve", help="run the REST API (backtests as a service)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
+    serve.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    serve.add_argument("--workers", type=int, default=2, help="backtests run at once")
+    serve.add_argument(
+        "--max-grid",
+        type=int,
+        default=DEFAULT_MAX_GRID,
+        help=f"most backtests (sets x symbols) per sweep (default {DEFAULT_MAX_GRID:,})",
+    )
+    serve.add_argument(
+        "--max-body",
+        type=int,
+        default=DEFAULT_MAX_BODY,
+        metavar="BYTES",
+        help=f"largest request body (default {DEFAULT_MAX_BODY:,})",
+    )
+    serve.add_argument(
+        "--import",
+        dest="imports",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="import MODULE first, e.g. one that registers your strategies; repeatable",
+    )
+    user = commands.add_parser("user", help="manage the API's users")
+    actions = user.add_subparsers(dest="action", required=True, metavar="ACTION")
+    adding = actions.add_parser("add", help="create a user and print its token (shown once)")
+    adding.add_argument("name")
+    for parser in (serve, adding):
+        parser.add_argument(
+            "--db",
+            default=None,
+            metavar="URL",
+            help="SQLAlchemy URL (default: SQLite in the store)",
+        )
+        parser.add_argument(
+            "--store", default=None, metavar="DIR", help="data directory (default $FASTBT_HOME)"
+        )
+
+
+def _settings(args: argparse.Namespace, **limits) -> Settings:
+    return Settings(home=fastbt_home(args.store), db_url=args.db, **limits)
+
+
+def _require(*modules: str) -> None:
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            raise ValueError(EXTRA_HINT) from None
+
+
+def _database(url: str):
+    """The database at ``url``; a malformed URL is a one-line error."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from fastbt.server.db import Database
+
+    try:
+        return Database(url)
+    except (SQLAlchemyError, ImportError) as error:
+        raise ValueError(f"--db {url}: {error}") from None
+
+
+def _check_database(db) -> None:
+    """Connect once, so an unreachable database fails before the server starts."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with db.engine.connect():
+            pass
+    except SQLAlchemyError as error:
+        raise ValueError(f"database {db.engine.url!r}: {str(error).splitlines()[0]}") from None
+
+
+def command_serve(args: argparse.Namespace) -> int:
+    """Run the API in this process until interrupted."""
+    _require("fastapi", "uvicorn", "sqlalchemy")
+    if not 0 <= args.port <= 65535:
+        raise ValueError(f"--port must be 0-65535, got {args.port}")
+    settings = _settings(args, workers=args.workers, max_grid=args.max_grid, max_body=args.max_body)
+    for module in args.imports:
+        try:
+            importlib.import_module(module)
+        except ImportError as error:
+            raise ValueError(f"--import {module}: {error}") from None
+    import uvicorn
+
+    from fastbt.server.app import create_app
+
+    probe = _database(settings.database)
+    try:
+        _check_database(probe)
+    finally:
+        probe.dispose()
+    app = create_app(settings)
+    sys.stderr.write(f"fastbt: run files in {settings.runs_root}; API docs at /docs\n")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def command_user(args: argparse.Namespace) -> int:
+    """``user add NAME``: print the new user's token, the only time it is shown."""
+    _require("sqlalchemy")
+    from fastbt.server.auth import create_user
+
+    db = _database(_settings(args).database)
+    try:
+        _check_database(db)
+        db.create_tables()
+        token = create_user(db, args.name)
+    finally:
+        db.dispose()
+    print(token)
+    sys.stderr.write("fastbt: store this token now; only its hash is kept\n")
+    return 0
+
+
+COMMANDS = {"serve": command_serve, "user": command_user}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Dispatch a parsed ``serve`` or ``user`` command."""
+    return COMMANDS[args.command](args)

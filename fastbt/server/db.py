@@ -1,0 +1,163 @@
+"""The database: users, backtests and sweeps (SQLAlchemy 2.x), and its sessions.
+
+Metrics and run metadata live here; per-bar series, trades and sweep tables
+live as Parquet files (``fastbt.server.storage``). Any SQLAlchemy URL works;
+SQLite files get WAL mode and a busy timeout so request threads and worker
+threads can write at the same time.
+"""
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import ClassVar
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    create_engine,
+    event,
+    update,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+PENDING, RUNNING, COMPLETED, FAILED = "pending", "running", "completed", "failed"
+STATUSES = (PENDING, RUNNING, COMPLETED, FAILED)
+INTERRUPTED = "interrupted: the server stopped while this run was in progress"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    """An API user; the token is stored only as a salted scrypt hash."""
+
+    __tablename__ = "users"
+    __table_args__: ClassVar[dict] = {"sqlite_autoincrement": True}  # ids never reused
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    key_id: Mapped[str] = mapped_column(String(32), unique=True, index=True)
+    token_salt: Mapped[bytes] = mapped_column(LargeBinary(32))
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class _Run:
+    """Columns shared by backtests and sweeps: who, what, and how it went."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    strategy: Mapped[str] = mapped_column(String(100))
+    interval: Mapped[str] = mapped_column(String(8), default="1d")
+    options: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Backtest(_Run, Base):
+    """One backtest: a strategy with parameters on a symbol (or uploaded bars)."""
+
+    __tablename__ = "backtests"
+    __table_args__: ClassVar[dict] = {"sqlite_autoincrement": True}  # ids never reused
+
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    symbol: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    data_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    start: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    end: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    n_bars: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    metrics: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+    @property
+    def data(self) -> str:
+        """Where the bars come from: a symbol, or bars uploaded with the request."""
+        return "symbol" if self.data_ref is None else "upload"
+
+
+class Sweep(_Run, Base):
+    """A parameter grid over symbols; progress counts finished chunks."""
+
+    __tablename__ = "sweeps"
+    __table_args__: ClassVar[dict] = {"sqlite_autoincrement": True}  # ids never reused
+
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    grid: Mapped[dict] = mapped_column(JSON, default=dict)
+    symbols: Mapped[list] = mapped_column(JSON, default=list)
+    n_sets: Mapped[int] = mapped_column(Integer, default=0)
+    n_total: Mapped[int] = mapped_column(Integer, default=0)
+    n_done: Mapped[int] = mapped_column(Integer, default=0)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    sample: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    seed: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    chunk_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    summary: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+
+def _sqlite_pragmas(connection, _record) -> None:
+    """WAL lets readers and one writer work at once; waiting beats 'database is locked'."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite files get their folder created and WAL mode."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+class Database:
+    """The engine, a session factory, table creation and start-up recovery."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        self.session = sessionmaker(self.engine, expire_on_commit=False)
+
+    def create_tables(self) -> None:
+        Base.metadata.create_all(self.engine)
+
+    def fail_interrupted(self) -> int:
+        """Mark runs left pending or running by a stopped server as failed; return how many.
+
+        Called once at start-up, before any worker runs (docs/service.md says why
+        runs are failed rather than re-queued).
+        """
+        count = 0
+        with self.session() as session, session.begin():
+            for model in (Backtest, Sweep):
+                result = session.execute(
+                    update(model)
+                    .where(model.status.in_((PENDING, RUNNING)))
+                    .values(status=FAILED, error=INTERRUPTED, finished_at=utcnow())
+                )
+                count += result.rowcount
+        return count
+
+    def dispose(self) -> None:
+        self.engine.dispose()

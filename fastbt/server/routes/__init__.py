@@ -1,0 +1,1 @@
+"""The API's routers: backtests, sweeps, and the catalogue (strategies, symbols, health)."""

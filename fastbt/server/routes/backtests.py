@@ -1,0 +1,143 @@
+"""``/backtests``: create (queued, 202), list, read, delete, results, charts, report."""
+
+import json
+from typing import Literal
+
+from fastapi import APIRouter, Query, Response, status
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+
+import fastbt
+from fastbt.server import inputs
+from fastbt.server.db import Backtest
+from fastbt.server.deps import Db, Svc, UserId
+from fastbt.server.routes.common import completed_or_409, files_gone, owned_or_404
+from fastbt.server.schemas import BacktestCreate, BacktestOut, BacktestResults, Chart, ChartType
+
+router = APIRouter(prefix="/backtests", tags=["backtests"])
+
+
+@router.get("", response_model=list[BacktestOut])
+def list_backtests(
+    user: UserId,
+    db: Db,
+    skip: int = Query(0, ge=0, le=2**62),
+    limit: int = Query(100, ge=1, le=1000),
+):
+    """Your backtests, oldest first."""
+    query = select(Backtest).where(Backtest.owner_id == user).order_by(Backtest.id)
+    return db.scalars(query.offset(skip).limit(limit)).all()
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=BacktestOut)
+def create_backtest(body: BacktestCreate, user: UserId, db: Db, svc: Svc, response: Response):
+    """Check the request with the library's rules, queue it, and answer at once (pending)."""
+    checked = inputs.backtest(body, svc.settings.home)
+    row = Backtest(
+        owner_id=user,
+        name=body.name,
+        description=body.description,
+        strategy=checked.strategy,
+        params=checked.params,
+        symbol=None if body.bars is not None else checked.bars.attrs["symbol"],
+        data_ref="upload" if body.bars is not None else None,
+        interval=body.interval,
+        options=checked.options.as_dict(),
+        start=body.start,
+        end=body.end,
+        n_bars=len(checked.bars),
+    )
+    db.add(row)
+    db.flush()
+    if body.bars is not None:
+        svc.files.write_frame(checked.bars, svc.files.upload_path(row.id), index=True)
+    db.commit()
+    svc.workers.submit_backtest(row.id)
+    response.headers["Location"] = f"/backtests/{row.id}"
+    return row
+
+
+@router.get("/{backtest_id}", response_model=BacktestOut)
+def get_backtest(backtest_id: int, user: UserId, db: Db):
+    """One backtest: status, error, metrics once completed."""
+    return owned_or_404(db, Backtest, backtest_id, user)
+
+
+@router.delete("/{backtest_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_backtest(backtest_id: int, user: UserId, db: Db, svc: Svc) -> Response:
+    """Delete the backtest and its files (a running one finishes, then its files go too)."""
+    row = owned_or_404(db, Backtest, backtest_id, user)
+    db.delete(row)
+    db.commit()
+    svc.files.delete_backtest(backtest_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _result(svc: Svc, row: Backtest) -> fastbt.Result:
+    completed_or_409(row)
+    try:
+        return fastbt.Result.from_parquet(svc.files.result_dir(row.id))
+    except ValueError as error:
+        raise files_gone(row, error) from None
+
+
+@router.get("/{backtest_id}/results", response_model=BacktestResults)
+def backtest_results(backtest_id: int, user: UserId, db: Db, svc: Svc) -> Response:
+    """Metrics, trades and the per-bar equity, cash and position (``Result.to_dict``;
+    ``fastbt.Result.from_dict`` turns the answer back into a Result)."""
+    row = owned_or_404(db, Backtest, backtest_id, user)
+    payload = {"id": row.id, **_result(svc, row).to_dict()}
+    return Response(json.dumps(payload, allow_nan=False), media_type="application/json")
+
+
+@router.get(
+    "/{backtest_id}/chart",
+    response_model=Chart,
+    responses={200: {"content": {"image/png": {}}, "description": "PNG, or JSON with base64"}},
+)
+def backtest_chart(
+    backtest_id: int,
+    user: UserId,
+    db: Db,
+    svc: Svc,
+    chart_type: ChartType = "equity",
+    format: Literal["png", "base64"] = "png",
+) -> Response:
+    """A chart of a completed backtest as PNG, or as base64 in JSON with ``format=base64``."""
+    row = owned_or_404(db, Backtest, backtest_id, user)
+    completed_or_409(row)
+    path = svc.files.backtest_dir(row.id) / "cache" / f"{chart_type}.png"
+    png = svc.files.cached(path, lambda: _render_chart(svc, row, chart_type))
+    if format == "png":
+        return Response(png, media_type="image/png")
+    chart = Chart(id=row.id, chart_type=chart_type, data=_base64(png))
+    return Response(chart.model_dump_json(), media_type="application/json")
+
+
+@router.get("/{backtest_id}/report", response_class=HTMLResponse)
+def backtest_report(backtest_id: int, user: UserId, db: Db, svc: Svc) -> HTMLResponse:
+    """The self-contained HTML report of a completed backtest."""
+    row = owned_or_404(db, Backtest, backtest_id, user)
+    completed_or_409(row)
+    path = svc.files.backtest_dir(row.id) / "cache" / "report.html"
+    html = svc.files.cached(path, lambda: _render_report(svc, row))
+    return HTMLResponse(html)
+
+
+def _render_chart(svc: Svc, row: Backtest, chart_type: str) -> bytes:
+    from fastbt.report import chart_png
+
+    return chart_png(_result(svc, row), chart_type)
+
+
+def _render_report(svc: Svc, row: Backtest) -> bytes:
+    from fastbt.report import render_html
+
+    title = row.name or f"backtest {row.id}"
+    return render_html(_result(svc, row), title=title).encode()
+
+
+def _base64(png: bytes) -> str:
+    from fastbt.report import to_base64
+
+    return to_base64(png)

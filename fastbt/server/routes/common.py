@@ -1,0 +1,35 @@
+"""What the backtest and sweep routes share: 404 for others' runs, 409 until completed."""
+
+from fastapi import HTTPException, status
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fastbt.server.db import COMPLETED
+
+
+def owned_or_404(db: Session, model, run_id: int, user_id: int):
+    """The caller's run; another user's run is reported exactly like a missing one."""
+    row = db.scalar(select(model).where(model.id == run_id, model.owner_id == user_id))
+    if row is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, f"{model.__tablename__[:-1]} {run_id} not found"
+        )
+    return row
+
+
+def completed_or_409(row) -> None:
+    """Results exist only for completed runs; say what the run is doing instead."""
+    if row.status != COMPLETED:
+        kind = type(row).__tablename__[:-1]
+        why = f": {row.error}" if row.error else ""
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"{kind} {row.id} is {row.status}, no results{why}"
+        )
+
+
+def files_gone(row, error: Exception) -> HTTPException:
+    """The run's files are missing or unreadable (removed outside the server)."""
+    kind = type(row).__tablename__[:-1]
+    return HTTPException(
+        status.HTTP_410_GONE, f"the files of {kind} {row.id} are missing or unreadable: {error}"
+    )

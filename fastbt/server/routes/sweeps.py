@@ -1,0 +1,142 @@
+"""``/sweeps``: create (queued, 202), list, read with progress, delete, results, report."""
+
+import json
+from typing import Literal
+
+import pandas as pd
+from fastapi import APIRouter, Query, Response, status
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+
+import fastbt
+from fastbt.kernels.metrics import METRIC_NAMES
+from fastbt.server import inputs
+from fastbt.server.db import Sweep
+from fastbt.server.deps import Db, Svc, UserId
+from fastbt.server.routes.common import completed_or_409, files_gone, owned_or_404
+from fastbt.server.schemas import SweepCreate, SweepOut, SweepResults
+from fastbt.server.worker import sweep_chunk_size, sweep_progress
+from fastbt.storage import StoreError
+
+router = APIRouter(prefix="/sweeps", tags=["sweeps"])
+Metric = Literal[METRIC_NAMES]
+
+
+def _out(svc: Svc, row: Sweep) -> SweepOut:
+    """The sweep as stored, with progress counted live while it runs."""
+    out = SweepOut.model_validate(row)
+    out.n_done, out.progress = sweep_progress(row, svc.files)
+    return out
+
+
+@router.get("", response_model=list[SweepOut])
+def list_sweeps(
+    user: UserId,
+    db: Db,
+    svc: Svc,
+    skip: int = Query(0, ge=0, le=2**62),
+    limit: int = Query(100, ge=1, le=1000),
+):
+    """Your sweeps, oldest first."""
+    query = select(Sweep).where(Sweep.owner_id == user).order_by(Sweep.id)
+    return [_out(svc, row) for row in db.scalars(query.offset(skip).limit(limit))]
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=SweepOut)
+def create_sweep(body: SweepCreate, user: UserId, db: Db, svc: Svc, response: Response):
+    """Check the grid with the library's rules and the size limit, queue it, answer at once."""
+    checked = inputs.sweep(body, svc.settings.home, svc.settings.max_grid)
+    row = Sweep(
+        owner_id=user,
+        name=body.name,
+        description=body.description,
+        strategy=checked.strategy,
+        grid=body.model_dump()["grid"],
+        symbols=checked.symbols,
+        interval=body.interval,
+        options=checked.options.as_dict(),
+        sample=body.sample,
+        seed=body.seed,
+        n_sets=checked.n_sets,
+        n_total=checked.n_sets * len(checked.symbols),
+        chunk_size=sweep_chunk_size(checked.n_sets),
+    )
+    db.add(row)
+    db.commit()
+    svc.workers.submit_sweep(row.id)
+    response.headers["Location"] = f"/sweeps/{row.id}"
+    return _out(svc, row)
+
+
+@router.get("/{sweep_id}", response_model=SweepOut)
+def get_sweep(sweep_id: int, user: UserId, db: Db, svc: Svc):
+    """One sweep: status, progress (live while running), summary once completed."""
+    return _out(svc, owned_or_404(db, Sweep, sweep_id, user))
+
+
+@router.delete("/{sweep_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_sweep(sweep_id: int, user: UserId, db: Db, svc: Svc) -> Response:
+    """Delete the sweep and its table."""
+    row = owned_or_404(db, Sweep, sweep_id, user)
+    db.delete(row)
+    db.commit()
+    svc.files.delete_sweep(sweep_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _table(svc: Svc, row: Sweep) -> pd.DataFrame:
+    completed_or_409(row)
+    try:
+        table = svc.files.read_frame(svc.files.table_path(row.id))
+    except StoreError as error:
+        raise files_gone(row, error) from None
+    table.attrs["sweep"] = dict(row.summary or {})
+    return table
+
+
+@router.get("/{sweep_id}/results", response_model=SweepResults)
+def sweep_results(
+    sweep_id: int,
+    user: UserId,
+    db: Db,
+    svc: Svc,
+    sort: Metric = "sharpe",
+    skip: int = Query(0, ge=0, le=10**9),
+    limit: int = Query(100, ge=1, le=1000),
+) -> Response:
+    """Rows ranked by ``sort`` (best first, NaN last), ``limit`` of them from ``skip``."""
+    row = owned_or_404(db, Sweep, sweep_id, user)
+    table = _table(svc, row)
+    ranked = fastbt.top(table, skip + limit, sort).iloc[skip:]
+    payload = {
+        "id": row.id,
+        "sort": sort,
+        "skip": skip,
+        "limit": limit,
+        "n_rows": len(table),
+        "rows": json.loads(ranked.to_json(orient="records")),
+    }
+    return Response(json.dumps(payload, allow_nan=False), media_type="application/json")
+
+
+@router.get("/{sweep_id}/report", response_class=HTMLResponse)
+def sweep_report(
+    sweep_id: int,
+    user: UserId,
+    db: Db,
+    svc: Svc,
+    metric: Metric = "sharpe",
+    top_n: int = Query(20, ge=1, le=500),
+) -> HTMLResponse:
+    """The self-contained HTML report of a completed sweep."""
+    row = owned_or_404(db, Sweep, sweep_id, user)
+    completed_or_409(row)
+    path = svc.files.sweep_dir(row.id) / "cache" / f"report-{metric}-{top_n}.html"
+
+    def render() -> bytes:
+        from fastbt.report import render_sweep_html
+
+        title = row.name or f"sweep {row.id}"
+        return render_sweep_html(_table(svc, row), metric, top_n, title=title).encode()
+
+    return HTMLResponse(svc.files.cached(path, render))

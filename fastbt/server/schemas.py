@@ -1,0 +1,191 @@
+"""Request and response bodies (pydantic). Shapes only: the library's own rules
+(``RunOptions``, ``Strategy.resolve``, ``fastbt.load``) are applied in
+``fastbt.server.inputs``, so the service accepts exactly what ``fastbt.run`` does."""
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Number = int | float
+Status = Literal["pending", "running", "completed", "failed"]
+ChartType = Literal["equity", "drawdown", "returns", "monthly", "price"]
+
+_OPTIONS_DOC = (
+    "Run options of fastbt.run: cash, commission, fixed_fee, slippage, fill "
+    "(next_open|close), size, size_type (percent|units), fractional, close_at_end, "
+    "periods_per_year. Missing ones take their defaults."
+)
+_DATE_DOC = "First/last bar to use (inclusive), e.g. 2010-01-01; empty: all bars."
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Bars(_Body):
+    """Uploaded OHLCV bars, column by column (validated like ``fastbt.load``)."""
+
+    timestamp: list[str] = Field(min_length=1)
+    open: list[float]
+    high: list[float]
+    low: list[float]
+    close: list[float]
+    volume: list[float] | None = None
+
+
+class BacktestCreate(_Body):
+    """A backtest to run: data (a symbol or uploaded bars), strategy, parameters, options."""
+
+    name: str = Field("", max_length=200)
+    description: str = Field("", max_length=5000)
+    strategy: str = Field("ma_cross", max_length=100, description="see GET /strategies")
+    symbol: str | None = Field(
+        None, max_length=100, description="a symbol of GET /symbols (store or bundled sample)"
+    )
+    bars: Bars | None = Field(None, description="uploaded bars instead of a symbol")
+    interval: str = Field("1d", max_length=8, description="bar interval of a stored symbol")
+    params: dict[str, Any] = Field(default_factory=dict, description="strategy parameters")
+    options: dict[str, Any] = Field(default_factory=dict, description=_OPTIONS_DOC)
+    start: str | None = Field(None, max_length=40, description=_DATE_DOC)
+    end: str | None = Field(None, max_length=40, description=_DATE_DOC)
+
+
+class GridRange(_Body):
+    """Whole numbers ``start, start+step, ...`` below ``stop`` (as Python's range)."""
+
+    start: int
+    stop: int
+    step: int = Field(1, ge=1)
+
+
+class SweepCreate(_Body):
+    """A parameter grid (each axis a list of values or a range) over one or more symbols."""
+
+    name: str = Field("", max_length=200)
+    description: str = Field("", max_length=5000)
+    strategy: str = Field("ma_cross", max_length=100)
+    symbols: list[str] = Field(min_length=1, max_length=100)
+    interval: str = Field("1d", max_length=8)
+    grid: dict[str, list[Number] | GridRange] = Field(
+        description="parameter -> values; the sets are their product"
+    )
+    options: dict[str, Any] = Field(default_factory=dict, description=_OPTIONS_DOC)
+    sample: int | None = Field(None, ge=1, le=10**9, description="run this many random valid sets")
+    seed: int | None = Field(None, ge=0, le=2**32 - 1, description="seed of the sample")
+
+
+class _RunOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    description: str
+    strategy: str
+    interval: str
+    options: dict[str, Any]
+    status: Status
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @field_validator("created_at", "started_at", "finished_at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        """Times are stored in UTC; some databases (SQLite) drop the zone, so restore it."""
+        return value.replace(tzinfo=UTC) if value and value.tzinfo is None else value
+
+
+class BacktestOut(_RunOut):
+    params: dict[str, Any]
+    symbol: str | None
+    data: Literal["symbol", "upload"]
+    start: str | None
+    end: str | None
+    n_bars: int | None
+    metrics: dict[str, Number | None] | None
+
+
+class SweepOut(_RunOut):
+    symbols: list[str]
+    grid: dict[str, Any]
+    n_sets: int = Field(description="valid parameter sets run on each symbol")
+    n_total: int = Field(description="backtests in the sweep (sets x symbols)")
+    n_done: int
+    progress: float = Field(ge=0, le=1)
+    summary: dict[str, Any] | None
+
+
+class BacktestResults(BaseModel):
+    """``Result.to_dict()`` of the run plus its id: metrics, trades (raw fields and
+    times) and the per-bar equity, cash and position on ``index``."""
+
+    id: int
+    strategy: str
+    symbol: str | None
+    engine: str
+    params: dict[str, Number]
+    options: dict[str, Any]
+    metrics: dict[str, Number | None]
+    trades: list[dict[str, Any]]
+    index: list[str]
+    equity: list[float | None]
+    cash: list[float | None]
+    position: list[float | None]
+
+
+class Chart(BaseModel):
+    id: int
+    chart_type: ChartType
+    media_type: Literal["image/png"] = "image/png"
+    data: str = Field(description="the PNG, base64-encoded")
+
+
+class SweepResults(BaseModel):
+    id: int
+    sort: str
+    skip: int
+    limit: int
+    n_rows: int
+    rows: list[dict[str, Any]]
+
+
+class ParamOut(BaseModel):
+    name: str
+    type: Literal["int", "float"]
+    default: Number
+    minimum: float | None
+    maximum: float | None
+    doc: str
+
+
+class StrategyOut(BaseModel):
+    name: str
+    description: str
+    params: list[ParamOut]
+
+
+class SampleSymbol(BaseModel):
+    symbol: str
+    description: str
+
+
+class StoredSymbol(BaseModel):
+    symbol: str
+    interval: str
+    first: str | None = None
+    last: str | None = None
+    rows: int | None = None
+    source: str | None = None
+    error: str | None = None
+
+
+class Symbols(BaseModel):
+    samples: list[SampleSymbol]
+    stored: list[StoredSymbol]
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+    version: str

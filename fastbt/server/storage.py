@@ -1,0 +1,89 @@
+"""Run files under ``$FASTBT_HOME/server``: one folder per backtest or sweep.
+
+::
+
+    backtests/<id>/input.parquet      uploaded bars (uploads only)
+    backtests/<id>/result/            Result.to_parquet: result.json, series, trades, bars
+    backtests/<id>/cache/             rendered charts and the HTML report
+    sweeps/<id>/cache/                the sweep's HTML report
+    sweeps/<id>/parts/                fastbt.sweep's streamed chunks while it runs
+    sweeps/<id>/table.parquet         the finished sweep table
+
+Every Parquet file is written atomically (``fastbt.storage.files.write_atomic``),
+so a reader never sees half a file; deleting a run removes its folder.
+"""
+
+import shutil
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from fastbt.storage.files import read_parquet, write_atomic
+
+
+class RunFiles:
+    """Paths and reads/writes of the run files below ``root``."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self._render_lock = threading.Lock()
+
+    def backtest_dir(self, run_id: int) -> Path:
+        return self.root / "backtests" / str(run_id)
+
+    def sweep_dir(self, run_id: int) -> Path:
+        return self.root / "sweeps" / str(run_id)
+
+    def upload_path(self, run_id: int) -> Path:
+        return self.backtest_dir(run_id) / "input.parquet"
+
+    def result_dir(self, run_id: int) -> Path:
+        return self.backtest_dir(run_id) / "result"
+
+    def parts_dir(self, run_id: int) -> Path:
+        return self.sweep_dir(run_id) / "parts"
+
+    def table_path(self, run_id: int) -> Path:
+        return self.sweep_dir(run_id) / "table.parquet"
+
+    def write_frame(self, frame: pd.DataFrame, path: Path, *, index: bool) -> None:
+        write_atomic(pa.Table.from_pandas(frame, preserve_index=index), path)
+
+    def read_frame(self, path: Path) -> pd.DataFrame:
+        return read_parquet(path).to_pandas()
+
+    def finished_parts(self, run_id: int) -> list[int]:
+        """Chunk ids of a running sweep whose parts are written."""
+        folder = self.parts_dir(run_id)
+        if not folder.exists():
+            return []
+        return [int(p.stem.split("-")[1]) for p in folder.glob("part-*.parquet")]
+
+    def cache_path(self, folder: Path, name: str) -> Path:
+        return folder / "cache" / name
+
+    def cached(self, path: Path, render: Callable[[], bytes]) -> bytes:
+        """A rendered chart or report of a completed run, rendered once then read.
+
+        Rendering is serialised: matplotlib is not safe to drive from many threads.
+        """
+        if path.exists():
+            return path.read_bytes()
+        with self._render_lock:
+            if not path.exists():
+                data = render()
+                path.parent.mkdir(parents=True, exist_ok=True)
+                temp = path.with_name(f".{path.name}.tmp")
+                temp.write_bytes(data)
+                temp.replace(path)
+                return data
+        return path.read_bytes()
+
+    def delete_backtest(self, run_id: int) -> None:
+        shutil.rmtree(self.backtest_dir(run_id), ignore_errors=True)
+
+    def delete_sweep(self, run_id: int) -> None:
+        shutil.rmtree(self.sweep_dir(run_id), ignore_errors=True)

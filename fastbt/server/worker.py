@@ -1,0 +1,157 @@
+"""Runs backtests and sweeps off the request threads.
+
+Backtests run on a pool of ``workers`` threads (the kernels release the GIL).
+Sweeps run one at a time on their own thread: each already keeps every core
+busy on Numba threads, and Numba's default threading layer must not be entered
+from two threads at once. Each job opens its own database sessions. A job that
+raises ends ``failed`` with its message; a run deleted while it ran has its
+files removed when it finishes.
+"""
+
+import logging
+import math
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+
+import pandas as pd
+
+import fastbt
+from fastbt.formatting import json_safe
+from fastbt.server import inputs
+from fastbt.server.db import COMPLETED, FAILED, PENDING, RUNNING, Backtest, Database, Sweep, utcnow
+from fastbt.server.settings import Settings
+from fastbt.server.storage import RunFiles
+from fastbt.sweep.chunks import plan_chunks
+
+log = logging.getLogger("fastbt.server")
+
+PROGRESS_STEPS = 20  # a sweep is cut into about this many chunks per symbol
+
+
+def sweep_chunk_size(n_sets: int) -> int:
+    """Chunk size that makes progress visible in about ``PROGRESS_STEPS`` steps."""
+    return max(1, math.ceil(n_sets / PROGRESS_STEPS))
+
+
+def sweep_progress(row: Sweep, files: RunFiles) -> tuple[int, float]:
+    """(backtests done, fraction done) of a sweep; live from its finished parts while it runs."""
+    if row.status != RUNNING or not row.chunk_size or not row.n_total:
+        return row.n_done, row.progress
+    done = set(files.finished_parts(row.id))
+    chunks = plan_chunks(list(row.symbols), row.n_sets, row.chunk_size)
+    n_done = sum(c.stop - c.start for c in chunks if c.chunk_id in done)
+    return n_done, n_done / row.n_total
+
+
+def _error_text(error: BaseException) -> str:
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+class Workers:
+    """The thread pools and the two jobs they run."""
+
+    def __init__(self, db: Database, files: RunFiles, settings: Settings):
+        self.db = db
+        self.files = files
+        self.home = settings.home
+        self._backtests = ThreadPoolExecutor(settings.workers, thread_name_prefix="fastbt-bt")
+        self._sweeps = ThreadPoolExecutor(1, thread_name_prefix="fastbt-sweep")
+
+    def submit_backtest(self, run_id: int) -> None:
+        self._backtests.submit(self._guarded, self._run_backtest, run_id)
+
+    def submit_sweep(self, run_id: int) -> None:
+        self._sweeps.submit(self._guarded, self._run_sweep, run_id)
+
+    def shutdown(self) -> None:
+        """Stop taking jobs; queued ones stay pending (failed as interrupted at next start)."""
+        for pool in (self._backtests, self._sweeps):
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _guarded(self, job, run_id: int) -> None:
+        try:
+            job(run_id)
+        except Exception:  # a bug here must not kill the pool thread silently
+            log.exception("job for run %s failed outside the run itself", run_id)
+
+    def _start(self, model, run_id: int):
+        """Mark a pending run running; None if it was deleted meanwhile."""
+        with self.db.session() as session, session.begin():
+            row = session.get(model, run_id)
+            if row is None or row.status != PENDING:
+                return None
+            row.status, row.started_at = RUNNING, utcnow()
+        return row
+
+    def _finish(self, model, run_id: int, status: str, **values) -> bool:
+        """Record the outcome; False if the run was deleted while it ran."""
+        with self.db.session() as session, session.begin():
+            row = session.get(model, run_id)
+            if row is None:
+                return False
+            row.status, row.finished_at = status, utcnow()
+            for name, value in values.items():
+                setattr(row, name, value)
+        return True
+
+    def load_bars(self, row: Backtest) -> pd.DataFrame:
+        """The bars a backtest runs on: its uploaded bars or its symbol's, sliced."""
+        if row.data_ref is not None:
+            bars = inputs.upload_bars(self.files.read_frame(self.files.upload_path(row.id)))
+        else:
+            bars = inputs.symbol_bars(row.symbol, row.interval, self.home)
+        return inputs.sliced(bars, row.start, row.end)
+
+    def _run_backtest(self, run_id: int) -> None:
+        row = self._start(Backtest, run_id)
+        if row is None:
+            return
+        try:
+            bars = self.load_bars(row)
+            result = fastbt.run(bars, row.strategy, **row.options, **row.params)
+            result.to_parquet(self.files.result_dir(run_id))
+        except Exception as error:
+            self._finish(Backtest, run_id, FAILED, error=_error_text(error))
+            return
+        recorded = self._finish(
+            Backtest, run_id, COMPLETED, metrics=json_safe(result.metrics), n_bars=len(bars)
+        )
+        if not recorded:
+            self.files.delete_backtest(run_id)
+
+    def _run_sweep(self, run_id: int) -> None:
+        row = self._start(Sweep, run_id)
+        if row is None:
+            return
+        parts = self.files.parts_dir(run_id)
+        try:
+            frames = {s: inputs.symbol_bars(s, row.interval, self.home) for s in row.symbols}
+            table = fastbt.sweep(
+                frames,
+                row.strategy,
+                inputs.grid_values(row.grid),
+                out=parts,
+                chunk_size=row.chunk_size,
+                sample=row.sample,
+                seed=row.seed,
+                progress=False,
+                **row.options,
+            )
+            self.files.write_frame(table, self.files.table_path(run_id), index=False)
+        except Exception as error:
+            shutil.rmtree(parts, ignore_errors=True)
+            self._finish(Sweep, run_id, FAILED, error=_error_text(error))
+            return
+        shutil.rmtree(parts, ignore_errors=True)
+        recorded = self._finish(
+            Sweep,
+            run_id,
+            COMPLETED,
+            summary=json_safe(table.attrs["sweep"]),
+            n_total=len(table),
+            n_done=len(table),
+            progress=1.0,
+        )
+        if not recorded:
+            self.files.delete_sweep(run_id)
