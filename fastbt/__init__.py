@@ -21,7 +21,17 @@ from fastbt.strategies import (
     list_strategies,
     register_strategy,
 )
-from fastbt.sweep import best, pivot, sweep, top
+from fastbt.sweep import (
+    best,
+    load_sweep,
+    pivot,
+    sweep,
+    sweep_from_json,
+    sweep_to_csv,
+    sweep_to_json,
+    sweep_to_parquet,
+    top,
+)
 
 __version__ = "0.1.0"
 
@@ -47,10 +57,15 @@ __all__ = [
     "get_strategy",
     "list_strategies",
     "load",
+    "load_sweep",
     "pivot",
     "register_strategy",
     "run",
     "sweep",
+    "sweep_from_json",
+    "sweep_to_csv",
+    "sweep_to_json",
+    "sweep_to_parquet",
     "synthetic",
     "synthetic_universe",
     "top",

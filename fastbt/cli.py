@@ -58,6 +58,16 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ffill", action="store_true", help="forward-fill missing values")
     parser.add_argument("--interval", default="1d", help="bar interval of a stored symbol")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_report_options(parser)
+    parser.add_argument(
+        "--save", default=None, metavar="DIR", help="save the result (Parquet) for `fastbt report`"
+    )
+
+
+def _add_report_options(parser: argparse.ArgumentParser) -> None:
+    """--report/--pdf, shared by run, verify, sweep and report."""
+    parser.add_argument("--report", default=None, metavar="FILE.html", help="write an HTML report")
+    parser.add_argument("--pdf", default=None, metavar="FILE.pdf", help="write a PDF report")
 
 
 def _add_execution_options(parser: argparse.ArgumentParser) -> None:
@@ -127,7 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
     verify = commands.add_parser("verify", help="run both engines and compare them")
     _add_run_options(verify)
     commands.add_parser("strategies", help="list strategies, parameters and defaults")
-    commands.add_parser("demo", help="backtests on the bundled data, cross-checked")
+    demo = commands.add_parser("demo", help="backtests on the bundled data, cross-checked")
+    demo.add_argument(
+        "--reports",
+        default="fastbt-reports",
+        metavar="DIR",
+        help="where the HTML reports go (default ./fastbt-reports)",
+    )
     for command in (run, verify):
         _add_store_option(command)
 
@@ -158,6 +174,15 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--interval", default="1d", help="bar interval of stored symbols")
     _add_store_option(sweep)
     sweep.add_argument("--json", action="store_true")
+    _add_report_options(sweep)
+
+    report = commands.add_parser(
+        "report", help="HTML/PDF report of a saved result (run --save) or sweep (sweep --out)"
+    )
+    report.add_argument("directory", metavar="RESULTS_DIR")
+    _add_report_options(report)
+    report.add_argument("--sort", default="sharpe", help="sweep: metric to rank and map by")
+    report.add_argument("--top", type=int, default=20, help="sweep: rows in the top table")
 
     fetch = commands.add_parser("fetch", help="download bars from Yahoo Finance into the store")
     fetch.add_argument("symbols", nargs="+", metavar="SYMBOL")
@@ -229,9 +254,37 @@ def _report(result, as_json: bool) -> None:
     print(metrics_table(result.metrics))
 
 
+def _check_report_paths(args) -> None:
+    """Refuse bad --report/--pdf targets before any work is done."""
+    for option, suffix in (("report", ".html"), ("pdf", ".pdf")):
+        target = getattr(args, option)
+        if target is not None and not target.lower().endswith(suffix):
+            raise ValueError(f"--{option} must name a {suffix} file, got {target!r}")
+    if args.pdf is not None:
+        from fastbt.report.pdf import find_wkhtmltopdf
+
+        find_wkhtmltopdf()
+
+
+def _write_reports(args, render) -> None:
+    """Render once, write the HTML and/or PDF the user asked for, say where."""
+    if args.report is None and args.pdf is None:
+        return
+    from fastbt.report import write_html
+    from fastbt.report.pdf import write_pdf
+
+    page = render()
+    stream = sys.stderr if getattr(args, "json", False) else sys.stdout
+    if args.report is not None:
+        print(f"report: {write_html(page, args.report).resolve()}", file=stream)
+    if args.pdf is not None:
+        print(f"pdf: {write_pdf(page, args.pdf).resolve()}", file=stream)
+
+
 def _command_run(args) -> None:
     import fastbt
 
+    _check_report_paths(args)
     bars = fastbt.load(args.source, interval=args.interval, store=args.store, ffill=args.ffill)
     kwargs = _execution_options(args) | dict(args.param)
     if args.command == "verify":
@@ -241,6 +294,41 @@ def _command_run(args) -> None:
     else:
         result = fastbt.run(bars, args.strategy, engine=args.engine, **kwargs)
     _report(result, args.json)
+    if args.save is not None:
+        stream = sys.stderr if args.json else sys.stdout
+        print(f"saved: {result.to_parquet(args.save).resolve()}", file=stream)
+    _write_reports(args, lambda: _render_result(result))
+
+
+def _render_result(result) -> str:
+    from fastbt.report import render_html
+
+    return render_html(result)
+
+
+def _command_report(args) -> int:
+    """Render a saved result or sweep directory."""
+    from pathlib import Path
+
+    import fastbt
+
+    if args.top < 1:
+        raise ValueError(f"--top must be at least 1, got {args.top}")
+    directory = Path(args.directory)
+    if not directory.is_dir():
+        raise ValueError(f"{directory} is not a directory of saved results")
+    if args.report is None and args.pdf is None:
+        args.report = str(directory / "report.html")
+    _check_report_paths(args)
+    if (directory / "result.json").exists():
+        result = fastbt.Result.from_parquet(directory)
+        _write_reports(args, lambda: _render_result(result))
+    else:
+        from fastbt.report import render_sweep_html
+
+        table = fastbt.load_sweep(directory)
+        _write_reports(args, lambda: render_sweep_html(table, args.sort, args.top))
+    return 0
 
 
 def _command_strategies(args) -> None:
@@ -253,8 +341,13 @@ def _command_strategies(args) -> None:
 
 
 def _command_demo(args) -> None:
-    import fastbt
+    from pathlib import Path
 
+    import fastbt
+    from fastbt.report import render_html, render_sweep_html, write_html
+
+    reports = Path(args.reports)
+    written = []
     print("== backtests on the bundled data, each cross-checked by the reference engine ==")
     for symbol, strategy in (("GOOG", "ma_cross"), ("EURUSD", "rsi")):
         result = fastbt.verify(symbol, strategy, commission=0.001)
@@ -263,6 +356,7 @@ def _command_demo(args) -> None:
             "cross-check: the reference engine agrees on every metric, the equity curve "
             f"and all {len(result.trades)} trade rows\n"
         )
+        written.append(write_html(render_html(result), reports / f"{symbol}-{strategy}.html"))
     print("== sweep: every ma_cross pair with fast < slow in 2..101, on GOOG and EURUSD ==")
     grid = {"fast": range(2, 102), "slow": range(2, 102)}
     table = fastbt.sweep(["GOOG", "EURUSD"], "ma_cross", grid, commission=0.001, progress=False)
@@ -272,6 +366,10 @@ def _command_demo(args) -> None:
         f"{info['n_rows']:,} backtests in {info['seconds']:.2f} s "
         f"({info['sets_per_second']:,.0f} per second, first call includes loading kernels)"
     )
+    written.append(write_html(render_sweep_html(table, "sharpe"), reports / "sweep-ma_cross.html"))
+    print("\n== HTML reports (open in a browser; charts are embedded) ==")
+    for path in written:
+        print(f"  {path.resolve()}")
 
 
 def _command_sweep(args) -> int:
@@ -283,6 +381,7 @@ def _command_sweep(args) -> int:
         raise ValueError(f"--top must be at least 1, got {args.top}")
     if args.sort not in METRIC_NAMES:
         raise ValueError(f"--sort must be a metric ({', '.join(METRIC_NAMES)}), got {args.sort!r}")
+    _check_report_paths(args)
     table = fastbt.sweep(
         args.sources,
         args.strategy,
@@ -319,6 +418,7 @@ def _command_sweep(args) -> int:
         payload["bar_evaluations_per_second"] = evaluations
         payload["top"] = leaders.to_dict(orient="records")
         print(json.dumps(json_safe(payload), allow_nan=False, default=_plain))
+        _write_reports(args, lambda: _render_sweep(table, args))
         return 0
     print(_rows_table(leaders, args.strategy, args.sort))
     print(
@@ -326,7 +426,14 @@ def _command_sweep(args) -> int:
         f"symbol(s)) in {info['seconds']:.2f} s: {info['sets_per_second']:,.0f} sets/s, "
         f"{evaluations:.3g} bar-evaluations/s; {info['n_invalid']:,} invalid sets dropped"
     )
+    _write_reports(args, lambda: _render_sweep(table, args))
     return 0
+
+
+def _render_sweep(table, args) -> str:
+    from fastbt.report import render_sweep_html
+
+    return render_sweep_html(table, args.sort, max(args.top, 20))
 
 
 def _rows_table(rows, strategy: str, metric: str) -> str:
@@ -417,6 +524,7 @@ _COMMANDS = {
     "strategies": _command_strategies,
     "demo": _command_demo,
     "sweep": _command_sweep,
+    "report": _command_report,
     "fetch": _command_fetch,
     "data": _command_data,
     "serve": _command_server,

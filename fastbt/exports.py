@@ -18,7 +18,7 @@ from fastbt.formatting import json_safe
 from fastbt.kernels.metrics import COUNT_METRICS
 from fastbt.kernels.simulate import TRADE_FIELDS
 from fastbt.options import RunOptions
-from fastbt.storage.files import StoreError, read_parquet, write_atomic
+from fastbt.storage.files import StoreError, read_parquet, write_atomic, write_text_atomic
 
 SERIES = ("equity", "cash", "position")
 META_FILE = "result.json"
@@ -173,14 +173,8 @@ def result_to_parquet(result, directory) -> Path:
         write_atomic(_frame_table(result.bars), path / "bars.parquet")
     else:
         (path / "bars.parquet").unlink(missing_ok=True)
-    _write_text_atomic(path / META_FILE, json.dumps(_metadata(result), indent=1, allow_nan=False))
+    write_text_atomic(path / META_FILE, json.dumps(_metadata(result), indent=1, allow_nan=False))
     return path
-
-
-def _write_text_atomic(path: Path, text: str) -> None:
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_text(text)
-    temp.replace(path)
 
 
 def result_from_parquet(cls, directory):

@@ -53,3 +53,42 @@ def json_safe(value):
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+# What each metric means, in a few words, for report tables (docs/metrics.md has the maths).
+METRIC_DESCRIPTIONS = {
+    "total_return": "final equity / starting cash - 1",
+    "cagr": "compound annual growth rate (years = bars / periods per year)",
+    "volatility": "annualised standard deviation of bar returns",
+    "sharpe": "annualised mean / standard deviation of bar returns (no risk-free rate)",
+    "sortino": "like Sharpe, with downside deviation only",
+    "max_drawdown": "largest fall of equity from a running peak",
+    "max_drawdown_bars": "longest stretch of bars below a previous peak",
+    "calmar": "CAGR / max drawdown",
+    "exposure": "share of bars ending with a position",
+    "buy_and_hold_return": "last close / first close - 1",
+    "total_fees": "commission and fixed fees paid, both legs",
+    "n_trades": "closed round trips",
+    "win_rate": "closed trades with positive pnl / closed trades",
+    "profit_factor": "gross profit / gross loss of closed trades",
+    "avg_trade_return": "mean return of closed trades",
+    "best_trade_return": "best closed-trade return",
+    "worst_trade_return": "worst closed-trade return",
+    "expectancy": "mean pnl per closed trade (currency)",
+    "sqn": "system quality number: sqrt(n) x mean pnl / std pnl",
+    "n_skipped": "buy orders skipped (no cash or zero quantity)",
+    "periods_per_year": "bars per year used to annualise",
+}
+
+
+def format_duration(bars: int, periods_per_year: float) -> str:
+    """Bars as calendar time at ``periods_per_year`` bars a year: ``about 5.9 months``."""
+    years = bars / periods_per_year
+    if years >= 1:
+        return f"about {years:.1f} years"
+    if years * 12 >= 1:
+        return f"about {years * 12:.1f} months"
+    days = years * 365.25
+    if days >= 1:
+        return f"about {days:.1f} days"
+    return f"about {days * 24:.1f} hours"

@@ -11,6 +11,7 @@ from fastbt.report.charts import (
     returns_chart,
 )
 from fastbt.report.figures import save, to_base64, to_png
+from fastbt.report.html import render_html, render_sweep_html, write_html
 from fastbt.report.sweep_charts import metric_distribution, sweep_heatmap
 
 
@@ -29,9 +30,12 @@ __all__ = [
     "monthly_returns",
     "monthly_returns_chart",
     "price_chart",
+    "render_html",
+    "render_sweep_html",
     "returns_chart",
     "save",
     "sweep_heatmap",
     "to_base64",
     "to_png",
+    "write_html",
 ]

@@ -62,6 +62,22 @@ def write_atomic(table: pa.Table, path: Path) -> None:
     _fsync_directory(path.parent)
 
 
+def write_text_atomic(path: Path, text: str) -> None:
+    """Small text files (JSON metadata) replaced atomically, like ``write_atomic``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as sink:
+            sink.write(text)
+            sink.flush()
+            os.fsync(sink.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    _fsync_directory(path.parent)
+
+
 def _fsync_directory(directory: Path) -> None:
     """Make the rename durable (a no-op where directories cannot be opened)."""
     try:

@@ -2,6 +2,25 @@
 
 from fastbt.sweep.analysis import best, pivot, top
 from fastbt.sweep.api import sweep
+from fastbt.sweep.export import (
+    load_sweep,
+    sweep_from_json,
+    sweep_to_csv,
+    sweep_to_json,
+    sweep_to_parquet,
+)
 from fastbt.sweep.grid import Grid, expand_grid
 
-__all__ = ["Grid", "best", "expand_grid", "pivot", "sweep", "top"]
+__all__ = [
+    "Grid",
+    "best",
+    "expand_grid",
+    "load_sweep",
+    "pivot",
+    "sweep",
+    "sweep_from_json",
+    "sweep_to_csv",
+    "sweep_to_json",
+    "sweep_to_parquet",
+    "top",
+]

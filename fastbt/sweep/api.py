@@ -15,6 +15,7 @@ from fastbt.periods import infer_periods_per_year
 from fastbt.strategies import get_strategy
 from fastbt.sweep.chunks import plan_chunks, run_chunk
 from fastbt.sweep.execute import check_backend, prefer_in_process, run_tasks
+from fastbt.sweep.export import write_summary
 from fastbt.sweep.grid import expand_grid
 from fastbt.sweep.results import ResultsDir, stored_chunk_size
 
@@ -197,6 +198,7 @@ def sweep(
     table.attrs["sweep"] = {
         "strategy": spec.name,
         "symbols": symbols,
+        "options": options.as_dict(),
         "n_sets": len(sets),
         "n_invalid": sets.n_invalid,
         "n_total": sets.n_total,
@@ -211,4 +213,6 @@ def sweep(
             else float("inf")
         ),
     }
+    if store is not None:
+        write_summary(table, out)
     return table

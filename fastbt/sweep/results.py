@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from fastbt.storage.files import StoreError, read_parquet, write_atomic
+from fastbt.storage.files import StoreError, read_parquet, write_atomic, write_text_atomic
 
 MANIFEST = "manifest.json"
 
@@ -74,7 +74,7 @@ class ResultsDir:
         elif self.path.exists() and any(self.path.iterdir()):
             raise ValueError(f"{self.path} is not empty and holds no sweep manifest")
         self.path.mkdir(parents=True, exist_ok=True)
-        existing.write_text(json.dumps(self.manifest, indent=1, default=str))
+        write_text_atomic(existing, json.dumps(self.manifest, indent=1, default=str))
 
     def part(self, chunk_id: int) -> Path:
         return self.path / f"part-{chunk_id:06d}.parquet"

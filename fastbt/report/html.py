@@ -1,0 +1,295 @@
+"""Self-contained HTML reports (jinja2 templates shipped in the package).
+
+Charts are embedded as base64 PNGs and the CSS is inline, so a report is one
+file that opens anywhere with no network. Every user-supplied string (symbol,
+strategy and parameter names) goes through jinja2's autoescaping.
+"""
+
+import datetime as dt
+import functools
+from pathlib import Path
+
+import jinja2
+import numpy as np
+import pandas as pd
+
+from fastbt.formatting import METRIC_DESCRIPTIONS, format_duration, format_metric
+from fastbt.report.charts import CHARTS, describe
+from fastbt.report.figures import to_base64
+from fastbt.report.sweep_charts import metric_distribution, sweep_heatmap
+from fastbt.sweep.analysis import best, top
+
+TRADES_SHOWN = 50  # first and last N trades when there are more than 2N
+HEADLINE = ("total_return", "cagr", "sharpe", "max_drawdown", "n_trades", "win_rate")
+HEATMAP_SYMBOLS = 4
+CHART_TITLES = {
+    "equity": "Equity and buy and hold",
+    "drawdown": "Drawdown",
+    "price": "Price, indicators and trades",
+    "monthly": "Monthly returns",
+    "returns": "Distribution of bar returns",
+}
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("fastbt.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _version() -> str:
+    from fastbt import __version__
+
+    return __version__
+
+
+def _plain(value) -> str:
+    """A parameter or option value as short text (floats without noise)."""
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, float | np.floating):
+        return f"{value:g}"
+    return str(value)
+
+
+def _number(value: float, pattern: str) -> str:
+    """``pattern`` applied to ``value``, or blank for NaN (an open trade's exit)."""
+    return "" if np.isnan(value) else pattern.format(value)
+
+
+def _time(stamp) -> str:
+    return (
+        ""
+        if pd.isna(stamp)
+        else pd.Timestamp(stamp)
+        .isoformat(sep=" ")
+        .removesuffix(" 00:00:00")
+        .removesuffix("T00:00:00")
+    )
+
+
+def _options(options: dict) -> list[tuple[str, str]]:
+    """Run options as (name, text); an unset periods_per_year reads as inferred."""
+    return [
+        (k, "inferred from bar spacing" if v is None and k == "periods_per_year" else _plain(v))
+        for k, v in options.items()
+    ]
+
+
+def metric_rows(metrics: dict) -> list[dict]:
+    """name, formatted value and meaning of every metric, in ``metrics`` order."""
+    rows = []
+    for name, value in metrics.items():
+        meaning = METRIC_DESCRIPTIONS.get(name, "")
+        if name == "max_drawdown_bars" and metrics.get("periods_per_year"):
+            meaning += f" ({format_duration(value, metrics['periods_per_year'])})"
+        rows.append({"name": name, "value": format_metric(name, value), "meaning": meaning})
+    return rows
+
+
+def trade_rows(
+    trades: pd.DataFrame, shown: int = TRADES_SHOWN
+) -> tuple[list[dict], list[dict], int]:
+    """(first rows, last rows, number left out): all trades when there are at most
+    ``2 * shown``, else the first and last ``shown``."""
+
+    def rows(frame: pd.DataFrame, start: int) -> list[dict]:
+        return [
+            {
+                "number": start + k + 1,
+                "entry_time": _time(t["entry_time"]),
+                "entry_price": f"{t['entry_price']:,.4g}",
+                "exit_time": _time(t["exit_time"]),
+                "exit_price": _number(t["exit_price"], "{:,.4g}"),
+                "qty": f"{t['qty']:,.4g}",
+                "fees": f"{t['fees']:,.2f}",
+                "pnl": _number(t["pnl"], "{:,.2f}"),
+                "return": _number(100 * t["return"], "{:.2f}%"),
+                "bars_held": "" if pd.isna(t["bars_held"]) else f"{int(t['bars_held']):,}",
+                "status": t["status"],
+                "won": bool(t["pnl"] > 0),
+            }
+            for k, t in enumerate(frame.to_dict("records"))
+        ]
+
+    n = len(trades)
+    if n <= 2 * shown:
+        return rows(trades, 0), [], 0
+    return rows(trades.iloc[:shown], 0), rows(trades.iloc[n - shown :], n - shown), n - 2 * shown
+
+
+def _image(figure) -> str:
+    return to_base64(figure)
+
+
+def result_context(result, charts=tuple(CHART_TITLES), title: str | None = None) -> dict:
+    """Everything the result template shows, as plain strings and lists."""
+    index = result.equity.index
+    first, last, hidden = trade_rows(result.trades)
+    available = [k for k in charts if k != "price" or result.bars is not None]
+    return {
+        "title": title or f"Backtest: {describe(result)}",
+        "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "version": _version(),
+        "strategy": result.strategy,
+        "symbol": result.symbol or "(unnamed data)",
+        "engine": result.engine,
+        "start": _time(index[0]),
+        "end": _time(index[-1]),
+        "n_bars": f"{len(index):,}",
+        "params": [(k, _plain(v)) for k, v in result.params.items()],
+        "options": _options(result.options.as_dict()),
+        "headline": [{"name": n, "value": format_metric(n, result.metrics[n])} for n in HEADLINE],
+        "final_equity": f"{result.equity.iloc[-1]:,.2f}",
+        "metrics": metric_rows(result.metrics),
+        "charts": [
+            {"kind": k, "title": CHART_TITLES[k], "png": _image(CHARTS[k](result))}
+            for k in available
+        ],
+        "trades_first": first,
+        "trades_last": last,
+        "trades_hidden": hidden,
+        "n_trade_rows": len(result.trades),
+    }
+
+
+def render_html(result, title: str | None = None) -> str:
+    """One self-contained HTML page reporting ``result`` (a ``fastbt.Result``)."""
+    return (
+        _environment().get_template("result.html.j2").render(**result_context(result, title=title))
+    )
+
+
+def _grid_summary(table: pd.DataFrame, params: list[str]) -> list[dict]:
+    return [
+        {
+            "name": name,
+            "values": f"{table[name].nunique():,}",
+            "low": _plain(table[name].min().item()),
+            "high": _plain(table[name].max().item()),
+        }
+        for name in params
+    ]
+
+
+def _rows_view(
+    rows: pd.DataFrame, params: list[str], metric: str
+) -> tuple[list[str], list[list[str]]]:
+    shown = list(
+        dict.fromkeys(
+            [
+                "symbol",
+                *params,
+                metric,
+                "total_return",
+                "cagr",
+                "max_drawdown",
+                "n_trades",
+                "win_rate",
+            ]
+        )
+    )
+    body = [
+        [str(row["symbol"])]
+        + [_plain(row[p].item() if hasattr(row[p], "item") else row[p]) for p in params]
+        + [
+            format_metric(m, row[m].item() if hasattr(row[m], "item") else row[m])
+            for m in shown[1 + len(params) :]
+        ]
+        for _, row in rows[shown].iterrows()
+    ]
+    return shown, body
+
+
+def sweep_context(
+    table: pd.DataFrame, metric: str = "sharpe", top_n: int = 20, title: str | None = None
+) -> dict:
+    """Everything the sweep template shows; ``table`` is what ``fastbt.sweep`` returns."""
+    from fastbt.kernels.metrics import METRIC_NAMES
+    from fastbt.strategies import get_strategy
+
+    info = table.attrs.get("sweep", {})
+    if metric not in METRIC_NAMES:
+        raise ValueError(f"metric must be one of {', '.join(METRIC_NAMES)}, got {metric!r}")
+    if len(table) == 0:
+        raise ValueError("the sweep table is empty; nothing to report")
+    strategy = info.get("strategy")
+    if strategy is not None:
+        params = [p.name for p in get_strategy(strategy).params]
+    else:
+        params = [
+            c for c in table.columns if c not in set(METRIC_NAMES) | {"symbol", "periods_per_year"}
+        ]
+    symbols = [str(s) for s in pd.unique(table["symbol"])]
+    columns, leaders = _rows_view(top(table, top_n, metric), params, metric)
+    _, winners = _rows_view(best(table, metric), params, metric)
+    heatmaps = []
+    if len(params) >= 2:
+        heatmaps = [
+            _image(sweep_heatmap(table, params[0], params[1], metric, symbol=s))
+            for s in symbols[:HEATMAP_SYMBOLS]
+        ]
+    distributions = [
+        _image(metric_distribution(table, m)) for m in dict.fromkeys([metric, "total_return"])
+    ]
+
+    def number(key: str, pattern: str) -> str:
+        value = info.get(key)
+        return "n/a" if value is None else pattern.format(value)
+
+    summary = [
+        ("strategy", strategy or "n/a"),
+        ("symbols", ", ".join(symbols)),
+        ("parameter sets run", number("n_sets", "{:,}")),
+        ("sets rejected by the strategy's rules", number("n_invalid", "{:,}")),
+        ("combinations in the grid", number("n_total", "{:,}")),
+        ("random sample", "yes" if info.get("sampled") else "no"),
+        ("backtests (rows)", f"{len(table):,}"),
+        ("time", number("seconds", "{:.2f} s")),
+        ("backtests per second", number("sets_per_second", "{:,.0f}")),
+        ("bar evaluations per second", number("bar_evaluations_per_second", "{:.3g}")),
+    ]
+    return {
+        "title": title
+        or f"Sweep: {strategy or 'strategy'} on {', '.join(symbols[:5])}{' ...' if len(symbols) > 5 else ''}",
+        "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "version": _version(),
+        "metric": metric,
+        "summary": summary,
+        "options": _options(info.get("options", {})),
+        "grid": _grid_summary(table, params),
+        "top_n": min(top_n, len(table)),
+        "columns": columns,
+        "leaders": leaders,
+        "winners": winners,
+        "heatmaps": heatmaps,
+        "heatmap_note": (
+            f"first {HEATMAP_SYMBOLS} of {len(symbols)} symbols"
+            if len(symbols) > HEATMAP_SYMBOLS
+            else ""
+        ),
+        "distributions": distributions,
+    }
+
+
+def render_sweep_html(
+    table: pd.DataFrame, metric: str = "sharpe", top_n: int = 20, title: str | None = None
+) -> str:
+    """One self-contained HTML page reporting a sweep table."""
+    context = sweep_context(table, metric, top_n, title)
+    return _environment().get_template("sweep.html.j2").render(**context)
+
+
+def write_html(page: str, path) -> Path:
+    """Write a rendered page to ``path`` (UTF-8), creating its directory."""
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{path} is a directory; give a file name ending in .html")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+    return path
