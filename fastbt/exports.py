@@ -49,6 +49,13 @@ def _metadata(result) -> dict:
             "params": result.params,
             "options": result.options.as_dict(),
             "metrics": result.metrics,
+            # null cannot tell NaN from inf (profit_factor is inf with no losing trade),
+            # so which values were non-finite is kept beside them, as text.
+            "non_finite": {
+                name: str(value)
+                for name, value in result.metrics.items()
+                if isinstance(value, float) and not math.isfinite(value)
+            },
         }
     )
 
@@ -85,9 +92,16 @@ def result_to_dict(result, series: bool = True) -> dict:
     return payload
 
 
-def _metrics_from_json(metrics: dict) -> dict:
+def _metrics_from_json(metrics: dict, non_finite: dict) -> dict:
+    """Metrics with their types back: ints for counts, floats (NaN/inf restored) otherwise."""
     return {
-        name: (int(v) if name in COUNT_METRICS else (math.nan if v is None else float(v)))
+        name: (
+            int(v)
+            if name in COUNT_METRICS
+            else float(non_finite.get(name, "nan"))
+            if v is None
+            else float(v)
+        )
         for name, v in metrics.items()
     }
 
@@ -109,7 +123,7 @@ def _build(cls, payload: dict, index: pd.DatetimeIndex, series: dict, raw, bars)
         strategy=payload["strategy"],
         params=payload["params"],
         options=RunOptions(**payload["options"]),
-        metrics=_metrics_from_json(payload["metrics"]),
+        metrics=_metrics_from_json(payload["metrics"], payload.get("non_finite", {})),
         equity=pd.Series(series["equity"], index=index, name="equity"),
         cash=pd.Series(series["cash"], index=index, name="cash"),
         position=pd.Series(series["position"], index=index, name="position"),

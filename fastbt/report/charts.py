@@ -206,14 +206,22 @@ def monthly_returns_chart(result) -> Figure:
     return figure
 
 
+def _registered(name: str):
+    """The registered strategy of that name, None for an unregistered one (no indicators)."""
+    try:
+        return get_strategy(name)
+    except ValueError:
+        return None
+
+
 @themed
 def price_chart(result) -> Figure:
     """Close with the strategy's indicators (over the price or in a panel below) and
     trades at their fill prices."""
     bars = _need_bars(result, "price")
-    spec = get_strategy(result.strategy)
     indicators = []
-    if spec.indicators is not None:
+    spec = _registered(result.strategy)
+    if spec is not None and spec.indicators is not None:
         arrays = bar_arrays(bars)
         columns = [arrays[c] for c in ("open", "high", "low", "close", "volume")]
         indicators = spec.indicators(*columns, *result.params.values())

@@ -211,7 +211,6 @@ def sweep_context(
 ) -> dict:
     """Everything the sweep template shows; ``table`` is what ``fastbt.sweep`` returns."""
     from fastbt.kernels.metrics import METRIC_NAMES
-    from fastbt.strategies import get_strategy
 
     info = table.attrs.get("sweep", {})
     if metric not in METRIC_NAMES:
@@ -219,12 +218,8 @@ def sweep_context(
     if len(table) == 0:
         raise ValueError("the sweep table is empty; nothing to report")
     strategy = info.get("strategy")
-    if strategy is not None:
-        params = [p.name for p in get_strategy(strategy).params]
-    else:
-        params = [
-            c for c in table.columns if c not in set(METRIC_NAMES) | {"symbol", "periods_per_year"}
-        ]
+    not_params = {*METRIC_NAMES, "symbol", "periods_per_year"}
+    params = [c for c in table.columns if c not in not_params]
     symbols = [str(s) for s in pd.unique(table["symbol"])]
     columns, leaders = _rows_view(top(table, top_n, metric), params, metric)
     _, winners = _rows_view(best(table, metric), params, metric)

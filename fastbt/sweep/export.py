@@ -101,7 +101,8 @@ def _plain(value):
 
 
 def sweep_from_json(text: str) -> pd.DataFrame:
-    """Inverse of ``sweep_to_json`` (null metric values come back as NaN)."""
+    """Inverse of ``sweep_to_json``, except that null comes back as NaN (an infinite
+    profit_factor included); Parquet keeps every value exactly."""
     try:
         payload = json.loads(text)
     except ValueError as error:
