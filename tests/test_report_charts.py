@@ -1,0 +1,214 @@
+"""Report charts: right axes, titles and series; numbers computed on every bar even
+when drawing is thinned."""
+
+import base64
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from matplotlib.collections import PathCollection, QuadMesh
+from matplotlib.figure import Figure
+
+import fastbt
+from fastbt import report
+from fastbt.report.downsample import MAX_LINE_POINTS, MAX_MARKERS, line_points, marker_points
+from tests.helpers import make_bars, scripted
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def goog():
+    return fastbt.run("GOOG", "ma_cross", fast=10, slow=30, commission=0.001)
+
+
+@pytest.fixture(scope="module")
+def eurusd():
+    return fastbt.run("EURUSD", "rsi", window=10)
+
+
+def line(ax, label):
+    matches = [x for x in ax.get_lines() if x.get_label() == label]
+    assert len(matches) == 1, [x.get_label() for x in ax.get_lines()]
+    return matches[0]
+
+
+def scatter(ax, label_start):
+    matches = [
+        c
+        for c in ax.collections
+        if isinstance(c, PathCollection) and c.get_label().startswith(label_start)
+    ]
+    assert len(matches) == 1
+    return matches[0]
+
+
+def test_equity_chart_draws_equity_buy_and_hold_and_every_trade(goog):
+    figure = report.equity_chart(goog)
+    (ax,) = figure.axes
+    assert ax.get_title() == "Equity: ma_cross(fast=10, slow=30) on GOOG"
+    equity = line(ax, "strategy")
+    np.testing.assert_array_equal(equity.get_ydata(), goog.equity.to_numpy())
+    hold = line(ax, "buy and hold").get_ydata()
+    close = goog.bars["close"].to_numpy()
+    np.testing.assert_allclose(hold, 10_000 * close / close[0])
+    assert hold[-1] / hold[0] - 1 == pytest.approx(goog.metrics["buy_and_hold_return"])
+    entries = scatter(ax, "entry").get_offsets()
+    assert len(entries) == len(goog.trades)
+    np.testing.assert_allclose(
+        entries[:, 1], goog.equity.to_numpy()[goog.trades["entry_bar"].to_numpy()]
+    )
+    assert len(scatter(ax, "exit").get_offsets()) == len(goog.closed_trades)
+
+
+def test_drawdown_chart_bottoms_at_the_max_drawdown(goog):
+    (ax,) = report.drawdown_chart(goog).axes
+    assert ax.get_title().startswith("Drawdown: ma_cross")
+    values = line(ax, "drawdown").get_ydata()
+    assert len(values) == len(goog.equity)
+    assert -values.min() == pytest.approx(goog.metrics["max_drawdown"], rel=1e-12)
+    assert values.max() == 0.0
+
+
+def test_returns_chart_counts_every_bar_in_the_market(goog):
+    (ax,) = report.returns_chart(goog).axes
+    assert ax.get_title().startswith("Bar returns")
+    heights = sum(patch.get_height() for patch in ax.patches)
+    returns = goog.equity.pct_change().dropna()
+    assert heights == (returns != 0).sum()
+
+
+def test_monthly_returns_compound_to_the_total_return(goog, eurusd):
+    for result in (goog, eurusd):
+        table = report.monthly_returns(result)
+        assert list(table.columns) == list(range(1, 13))
+        growth = np.nanprod(1 + table.to_numpy())
+        assert growth - 1 == pytest.approx(result.metrics["total_return"], rel=1e-9)
+    figure = report.monthly_returns_chart(goog)
+    ax = figure.axes[0]
+    assert ax.get_title().startswith("Monthly returns")
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(report.charts.MONTHS)
+    (mesh,) = [c for c in ax.collections if isinstance(c, QuadMesh)]
+    assert mesh.get_array().size == report.monthly_returns(goog).size
+
+
+def test_price_chart_shows_the_strategys_indicators_and_fills(goog, eurusd):
+    (ax,) = report.price_chart(goog).axes
+    assert ax.get_title() == "Price and trades: ma_cross(fast=10, slow=30) on GOOG"
+    expected = goog.bars["close"].rolling(10).mean().to_numpy()
+    np.testing.assert_allclose(line(ax, "SMA(10)").get_ydata(), expected, equal_nan=True)
+    assert len(line(ax, "SMA(30)").get_ydata()) == len(goog.bars)
+    entries = scatter(ax, "entry").get_offsets()
+    np.testing.assert_allclose(entries[:, 1], goog.trades["entry_price"])
+    price, panel = report.price_chart(eurusd).axes  # RSI gets its own panel
+    assert line(price, "close").get_ydata()[-1] == eurusd.bars["close"].iloc[-1]
+    assert panel.get_ylabel() == "RSI(10)"
+    levels = sorted(x.get_ydata()[0] for x in panel.get_lines() if x.get_linestyle() == ":")
+    assert levels == [30.0, 70.0]
+
+
+def test_price_chart_needs_the_bars(goog):
+    loaded = fastbt.Result.from_json(goog.to_json())
+    with pytest.raises(ValueError, match="needs the bars"):
+        report.price_chart(loaded)
+    assert len(report.equity_chart(loaded).axes) == 1  # no buy-and-hold line, still drawn
+
+
+def test_unregistered_strategy_gets_a_price_chart_without_indicators():
+    bars = make_bars(np.linspace(10, 20, 40), np.linspace(10.5, 20.5, 40))
+    result = fastbt.run(bars, scripted([2], [30], n=40))
+    (ax,) = report.price_chart(result).axes
+    assert [x.get_label() for x in ax.get_lines()] == ["close"]
+
+
+def test_chart_by_name_and_outputs(goog, tmp_path):
+    assert set(report.CHARTS) == {"equity", "drawdown", "returns", "monthly", "price"}
+    with pytest.raises(ValueError, match="chart must be one of"):
+        report.chart(goog, "candles")
+    png = report.chart_png(goog, "drawdown")
+    assert png.startswith(PNG_MAGIC)
+    assert base64.b64decode(report.to_base64(png)) == png
+    assert base64.b64decode(report.to_base64(report.chart(goog, "equity"))).startswith(PNG_MAGIC)
+    svg = report.save(report.chart(goog, "returns"), tmp_path / "returns.svg")
+    assert "<svg" in svg.read_text()
+    with pytest.raises(ValueError, match=r"\.png, \.svg or \.pdf"):
+        report.save(report.chart(goog, "returns"), tmp_path / "returns.gif")
+
+
+@pytest.fixture(scope="module")
+def million():
+    bars = fastbt.synthetic(1_000_000, seed=3, freq="min")
+    return fastbt.run(bars, "ma_cross", fast=20, slow=100)
+
+
+def test_a_million_bars_draw_thinned_lines_and_markers(million):
+    assert len(million.trades) > MAX_MARKERS
+    (ax,) = report.equity_chart(million).axes
+    drawn = line(ax, "strategy").get_ydata()
+    assert len(drawn) <= MAX_LINE_POINTS + 4
+    assert drawn.min() == million.equity.min() and drawn.max() == million.equity.max()
+    entries = scatter(ax, "entry")
+    assert len(entries.get_offsets()) == MAX_MARKERS
+    assert f"of {len(million.trades):,} shown" in entries.get_label()
+    (ax,) = report.drawdown_chart(million).axes
+    assert -line(ax, "drawdown").get_ydata().min() == pytest.approx(million.metrics["max_drawdown"])
+    for kind in ("returns", "monthly", "price"):
+        assert isinstance(report.chart(million, kind), Figure)
+
+
+@given(arrays(np.float64, st.integers(1, 30_000), elements=st.floats(-1e6, 1e6)))
+def test_line_points_keep_ends_and_extremes(values):
+    keep = line_points(values, limit=400)
+    assert keep[0] == 0 and keep[-1] == len(values) - 1
+    assert np.all(np.diff(keep) > 0)
+    assert len(keep) <= max(len(values) if len(values) <= 400 else 0, 400 + 4)
+    assert values[keep].min() == values.min() and values[keep].max() == values.max()
+
+
+def test_marker_points_spread_evenly_and_keep_the_ends():
+    positions = np.arange(10_000) * 3
+    kept = marker_points(positions, limit=100)
+    assert len(kept) == 100 and kept[0] == 0 and kept[-1] == positions[-1]
+    assert np.array_equal(marker_points(positions[:50], limit=100), positions[:50])
+
+
+@pytest.fixture(scope="module")
+def table():
+    grid = {"fast": range(2, 20), "slow": range(5, 40, 3)}
+    return fastbt.sweep(["GOOG", "EURUSD"], "ma_cross", grid, progress=False)
+
+
+def test_sweep_heatmap_is_the_pivot_of_the_metric(table):
+    figure = report.sweep_heatmap(table, "fast", "slow", "sharpe", symbol="GOOG")
+    ax = figure.axes[0]
+    assert ax.get_title() == "sharpe by fast and slow: ma_cross on GOOG"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("fast", "slow")
+    (mesh,) = [c for c in ax.collections if isinstance(c, QuadMesh)]
+    grid = fastbt.pivot(table, "fast", "slow", "sharpe", symbol="GOOG")
+    drawn = np.ma.filled(mesh.get_array(), np.nan).reshape(grid.shape)
+    np.testing.assert_array_equal(drawn, grid.to_numpy())
+    with pytest.raises(ValueError, match="pass symbol="):
+        report.sweep_heatmap(table, "fast", "slow")
+
+
+def test_metric_distribution_counts_every_finite_set(table):
+    (ax,) = report.metric_distribution(table, "total_return").axes
+    assert ax.get_title() == "Distribution of total_return across sets"
+    heights = sum(patch.get_height() for patch in ax.patches)
+    assert heights == np.isfinite(table["total_return"]).sum()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[:2] == ["GOOG", "EURUSD"]
+    with pytest.raises(ValueError, match="no column"):
+        report.metric_distribution(table, "nope")
+
+
+def test_charts_leave_pyplot_and_the_global_style_alone(goog):
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    before = dict(matplotlib.rcParams)
+    report.equity_chart(goog)
+    assert plt.get_fignums() == []
+    assert dict(matplotlib.rcParams) == before
