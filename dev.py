@@ -34,7 +34,7 @@ def ensure_environment() -> None:
     print("installing fastbt and its dependencies ...", flush=True)
     pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "-e", f"{ROOT}[dev,dask]"], check=True)
+    subprocess.run([*pip, "-e", f"{ROOT}[dev,dask,server]"], check=True)
     STAMP.write_text(wanted)
 
 
