@@ -12,6 +12,7 @@ from fastbt.report.charts import (
 )
 from fastbt.report.figures import save, to_base64, to_png
 from fastbt.report.html import render_html, render_sweep_html, write_html
+from fastbt.report.pdf import write_pdf
 from fastbt.report.sweep_charts import metric_distribution, sweep_heatmap
 
 
@@ -38,4 +39,5 @@ __all__ = [
     "to_base64",
     "to_png",
     "write_html",
+    "write_pdf",
 ]
