@@ -349,8 +349,11 @@ def _command_demo(args) -> None:
     reports = Path(args.reports)
     written = []
     print("== backtests on the bundled data, each cross-checked by the reference engine ==")
-    for symbol, strategy in (("GOOG", "ma_cross"), ("EURUSD", "rsi")):
-        result = fastbt.verify(symbol, strategy, commission=0.001)
+    for symbol, strategy, params in (
+        ("GOOG", "ma_cross", {"fast": 10, "slow": 30}),
+        ("EURUSD", "rsi", {}),
+    ):
+        result = fastbt.verify(symbol, strategy, commission=0.001, **params)
         _report(result, as_json=False)
         print(
             "cross-check: the reference engine agrees on every metric, the equity curve "

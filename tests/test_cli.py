@@ -132,11 +132,18 @@ def test_bad_file_is_one_line_exit_2(tmp_path):
     assert_one_line_error(cli("run", str(path)), "column 'high' at row 1", "bars.csv")
 
 
-def test_demo_runs_and_cross_checks():
-    completed = cli("demo")
+def test_demo_runs_cross_checks_and_writes_reports(tmp_path):
+    completed = cli("demo", "--reports", str(tmp_path))
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.count("cross-check: the reference engine agrees") == 2
     assert "9,900 backtests in" in completed.stdout
+    names = ["GOOG-ma_cross.html", "EURUSD-rsi.html", "sweep-ma_cross.html"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)
+    for name in names:
+        assert str(tmp_path / name) in completed.stdout
+    goog = (tmp_path / "GOOG-ma_cross.html").read_text()
+    expected = fastbt.run("GOOG", "ma_cross", fast=10, slow=30, commission=0.001)
+    assert f"{100 * expected.metrics['total_return']:.2f}%" in goog
 
 
 def test_verify_disagreement_exits_1_with_the_differences(tmp_path):

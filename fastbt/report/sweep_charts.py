@@ -49,6 +49,7 @@ def sweep_heatmap(
     ax.set_title(f"{metric} by {x} and {y}: {f'{strategy} on ' if strategy else ''}{name}")
     ax.set_xlabel(x)
     ax.set_ylabel(y)
+    ax.tick_params(axis="y", rotation=0)
     return figure
 
 
