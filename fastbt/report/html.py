@@ -62,15 +62,28 @@ def _number(value: float, pattern: str) -> str:
     return "" if np.isnan(value) else pattern.format(value)
 
 
-def _time(stamp) -> str:
-    return (
-        ""
-        if pd.isna(stamp)
-        else pd.Timestamp(stamp)
-        .isoformat(sep=" ")
-        .removesuffix(" 00:00:00")
-        .removesuffix("T00:00:00")
-    )
+def _time(stamp, with_clock: bool) -> str:
+    """``2024-01-31`` for daily bars, ``2024-01-31 14:00:00+00:00`` otherwise."""
+    if pd.isna(stamp):
+        return ""
+    stamp = pd.Timestamp(stamp)
+    return stamp.isoformat(sep=" ") if with_clock else stamp.date().isoformat()
+
+
+def has_clock(index: pd.DatetimeIndex) -> bool:
+    """Whether bar times carry a time of day (intraday data) or are all midnight."""
+    return bool((index != index.normalize()).any())
+
+
+def price_decimals(prices: pd.Series) -> int:
+    """Decimals that show about five significant digits of a typical price (>= 2)."""
+    typical = float(np.nanmedian(np.abs(prices.to_numpy(dtype="float64")))) if len(prices) else 1.0
+    return max(2, 4 - int(np.floor(np.log10(typical)))) if typical > 0 else 2
+
+
+def _quantity(qty: float) -> str:
+    """Units held: whole numbers plainly, fractions to at most 4 decimals."""
+    return f"{qty:,.4f}".rstrip("0").rstrip(".")
 
 
 def _options(options: dict) -> list[tuple[str, str]]:
@@ -93,20 +106,23 @@ def metric_rows(metrics: dict) -> list[dict]:
 
 
 def trade_rows(
-    trades: pd.DataFrame, shown: int = TRADES_SHOWN
+    trades: pd.DataFrame, index: pd.DatetimeIndex, shown: int = TRADES_SHOWN
 ) -> tuple[list[dict], list[dict], int]:
     """(first rows, last rows, number left out): all trades when there are at most
-    ``2 * shown``, else the first and last ``shown``."""
+    ``2 * shown``, else the first and last ``shown``. Prices get one number of
+    decimals for the whole table; times show the clock only for intraday bars."""
+    clock = has_clock(index)
+    price = f"{{:,.{price_decimals(trades['entry_price'])}f}}"
 
     def rows(frame: pd.DataFrame, start: int) -> list[dict]:
         return [
             {
                 "number": start + k + 1,
-                "entry_time": _time(t["entry_time"]),
-                "entry_price": f"{t['entry_price']:,.4g}",
-                "exit_time": _time(t["exit_time"]),
-                "exit_price": _number(t["exit_price"], "{:,.4g}"),
-                "qty": f"{t['qty']:,.4g}",
+                "entry_time": _time(t["entry_time"], clock),
+                "entry_price": price.format(t["entry_price"]),
+                "exit_time": _time(t["exit_time"], clock),
+                "exit_price": _number(t["exit_price"], price),
+                "qty": _quantity(t["qty"]),
                 "fees": f"{t['fees']:,.2f}",
                 "pnl": _number(t["pnl"], "{:,.2f}"),
                 "return": _number(100 * t["return"], "{:.2f}%"),
@@ -130,7 +146,7 @@ def _image(figure) -> str:
 def result_context(result, charts=tuple(CHART_TITLES), title: str | None = None) -> dict:
     """Everything the result template shows, as plain strings and lists."""
     index = result.equity.index
-    first, last, hidden = trade_rows(result.trades)
+    first, last, hidden = trade_rows(result.trades, index)
     available = [k for k in charts if k != "price" or result.bars is not None]
     return {
         "title": title or f"Backtest: {describe(result)}",
@@ -139,8 +155,8 @@ def result_context(result, charts=tuple(CHART_TITLES), title: str | None = None)
         "strategy": result.strategy,
         "symbol": result.symbol or "(unnamed data)",
         "engine": result.engine,
-        "start": _time(index[0]),
-        "end": _time(index[-1]),
+        "start": _time(index[0], has_clock(index)),
+        "end": _time(index[-1], has_clock(index)),
         "n_bars": f"{len(index):,}",
         "params": [(k, _plain(v)) for k, v in result.params.items()],
         "options": _options(result.options.as_dict()),
