@@ -197,7 +197,14 @@ def test_metric_distribution_counts_every_finite_set(table):
     (ax,) = report.metric_distribution(table, "total_return").axes
     assert ax.get_title() == "Distribution of total_return across sets"
     heights = sum(patch.get_height() for patch in ax.patches)
-    assert heights == np.isfinite(table["total_return"]).sum()
+    values = table["total_return"].to_numpy()
+    values = values[np.isfinite(values)]
+    low, high = np.percentile(values, [0.5, 99.5])
+    inside = int(((values >= low) & (values <= high)).sum())
+    assert heights == inside
+    title = ax.get_legend().get_title().get_text()
+    assert title.startswith(f"{len(values):,} sets")
+    assert f"{len(values) - inside:,} beyond the 0.5-99.5% range" in title
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels[:2] == ["GOOG", "EURUSD"]
     with pytest.raises(ValueError, match="no column"):

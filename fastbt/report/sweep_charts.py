@@ -27,6 +27,7 @@ def sweep_heatmap(
         grid,
         ax=ax,
         cmap=cmap,
+        robust=True,  # colours span the 2nd-98th percentile, so one outlier cannot wash out the map
         annot=small,
         fmt=".2f",
         annot_kws={"fontsize": 7},
@@ -55,7 +56,10 @@ def sweep_heatmap(
 
 @themed
 def metric_distribution(table: pd.DataFrame, metric: str = "sharpe", bins: int = 60) -> Figure:
-    """Histogram of ``metric`` across every set, one colour per symbol (up to 8)."""
+    """Histogram of ``metric`` across every set, one colour per symbol (up to 8).
+
+    Bins span the 0.5th to 99.5th percentile so a few extreme sets do not squash
+    the rest into one bar; the legend counts those left out."""
     if metric not in table.columns:
         raise ValueError(f"no column {metric!r} in the sweep table")
     figure, (ax,) = new_figure(height=3.2)
@@ -64,7 +68,11 @@ def metric_distribution(table: pd.DataFrame, metric: str = "sharpe", bins: int =
     if not finite.any():
         ax.text(0.5, 0.5, f"no finite {metric} values", transform=ax.transAxes, ha="center")
     else:
-        edges = np.histogram_bin_edges(values[finite], bins=bins)
+        low, high = np.percentile(values[finite], [0.5, 99.5])
+        if high <= low:
+            low, high = values[finite].min(), values[finite].max() + 1e-12
+        edges = np.histogram_bin_edges(values[finite], bins=bins, range=(low, high))
+        outside = int(((values[finite] < low) | (values[finite] > high)).sum())
         symbols = pd.unique(table["symbol"])
         shown = symbols[:MAX_HISTOGRAM_SYMBOLS]
         for symbol in shown:
@@ -83,6 +91,8 @@ def metric_distribution(table: pd.DataFrame, metric: str = "sharpe", bins: int =
         ax.axvline(median, color=PALETTE["accent"], lw=1.2, label=f"median {median:.3g}")
         hidden = len(symbols) - len(shown)
         title = f"{finite.sum():,} sets" + (f"; {hidden} more symbols not drawn" if hidden else "")
+        if outside:
+            title += f"; {outside:,} beyond the 0.5-99.5% range not drawn"
         if (~finite).any():
             title += f"; {(~finite).sum():,} without a value"
         ax.legend(fontsize=8, title=title, title_fontsize=8)
