@@ -200,6 +200,9 @@ def sweep(body: SweepCreate, home: Path, max_grid: int) -> SweepInput:
         name: len(range(v.start, v.stop, v.step)) if isinstance(v, GridRange) else len(v)
         for name, v in body.grid.items()
     }
+    for name, size in sizes.items():
+        if size == 0:
+            raise InvalidInput(("body", "grid", name), f"grid '{name}' has no values")
     n_backtests = math.prod(sizes.values()) * len(body.symbols)
     if n_backtests > max_grid:
         raise InvalidInput(

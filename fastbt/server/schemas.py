@@ -5,9 +5,10 @@
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator
 
 Number = int | float
+StrictNumber = StrictInt | StrictFloat  # no true/false or "5" where a number belongs
 Status = Literal["pending", "running", "completed", "failed"]
 ChartType = Literal["equity", "drawdown", "returns", "monthly", "price"]
 
@@ -37,6 +38,21 @@ class Bars(_Body):
 class BacktestCreate(_Body):
     """A backtest to run: data (a symbol or uploaded bars), strategy, parameters, options."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "GOOG 10/30",
+                    "symbol": "GOOG",
+                    "strategy": "ma_cross",
+                    "params": {"fast": 10, "slow": 30},
+                    "options": {"commission": 0.001},
+                    "start": "2006-01-01",
+                }
+            ]
+        }
+    )
+
     name: str = Field("", max_length=200)
     description: str = Field("", max_length=5000)
     strategy: str = Field("ma_cross", max_length=100, description="see GET /strategies")
@@ -54,25 +70,41 @@ class BacktestCreate(_Body):
 class GridRange(_Body):
     """Whole numbers ``start, start+step, ...`` below ``stop`` (as Python's range)."""
 
-    start: int
-    stop: int
-    step: int = Field(1, ge=1)
+    start: StrictInt = Field(ge=-(10**12), le=10**12)
+    stop: StrictInt = Field(ge=-(10**12), le=10**12)
+    step: StrictInt = Field(1, ge=1, le=10**12)
 
 
 class SweepCreate(_Body):
     """A parameter grid (each axis a list of values or a range) over one or more symbols."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "ma_cross grid",
+                    "symbols": ["GOOG", "EURUSD"],
+                    "strategy": "ma_cross",
+                    "grid": {"fast": {"start": 2, "stop": 50}, "slow": [50, 100, 150, 200]},
+                    "options": {"commission": 0.001},
+                }
+            ]
+        }
+    )
 
     name: str = Field("", max_length=200)
     description: str = Field("", max_length=5000)
     strategy: str = Field("ma_cross", max_length=100)
     symbols: list[str] = Field(min_length=1, max_length=100)
     interval: str = Field("1d", max_length=8)
-    grid: dict[str, list[Number] | GridRange] = Field(
+    grid: dict[str, list[StrictNumber] | GridRange] = Field(
         description="parameter -> values; the sets are their product"
     )
     options: dict[str, Any] = Field(default_factory=dict, description=_OPTIONS_DOC)
-    sample: int | None = Field(None, ge=1, le=10**9, description="run this many random valid sets")
-    seed: int | None = Field(None, ge=0, le=2**32 - 1, description="seed of the sample")
+    sample: StrictInt | None = Field(
+        None, ge=1, le=10**9, description="run this many random valid sets"
+    )
+    seed: StrictInt | None = Field(None, ge=0, le=2**32 - 1, description="seed of the sample")
 
 
 class _RunOut(BaseModel):
@@ -184,6 +216,12 @@ class StoredSymbol(BaseModel):
 class Symbols(BaseModel):
     samples: list[SampleSymbol]
     stored: list[StoredSymbol]
+
+
+class Error(BaseModel):
+    """Any refusal but 422: what went wrong, in words."""
+
+    detail: str
 
 
 class Health(BaseModel):

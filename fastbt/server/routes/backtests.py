@@ -11,13 +11,20 @@ import fastbt
 from fastbt.server import inputs
 from fastbt.server.db import Backtest
 from fastbt.server.deps import Db, Svc, UserId
-from fastbt.server.routes.common import completed_or_409, files_gone, owned_or_404
+from fastbt.server.routes.common import (
+    HTML,
+    RunId,
+    completed_or_409,
+    files_gone,
+    owned_or_404,
+    refusals,
+)
 from fastbt.server.schemas import BacktestCreate, BacktestOut, BacktestResults, Chart, ChartType
 
 router = APIRouter(prefix="/backtests", tags=["backtests"])
 
 
-@router.get("", response_model=list[BacktestOut])
+@router.get("", responses=refusals(401), response_model=list[BacktestOut])
 def list_backtests(
     user: UserId,
     db: Db,
@@ -29,7 +36,12 @@ def list_backtests(
     return db.scalars(query.offset(skip).limit(limit)).all()
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=BacktestOut)
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=refusals(400, 401, 413),
+    response_model=BacktestOut,
+)
 def create_backtest(body: BacktestCreate, user: UserId, db: Db, svc: Svc, response: Response):
     """Check the request with the library's rules, queue it, and answer at once (pending)."""
     checked = inputs.backtest(body, svc.settings.home)
@@ -57,14 +69,16 @@ def create_backtest(body: BacktestCreate, user: UserId, db: Db, svc: Svc, respon
     return row
 
 
-@router.get("/{backtest_id}", response_model=BacktestOut)
-def get_backtest(backtest_id: int, user: UserId, db: Db):
+@router.get("/{backtest_id}", responses=refusals(401, 404), response_model=BacktestOut)
+def get_backtest(backtest_id: RunId, user: UserId, db: Db):
     """One backtest: status, error, metrics once completed."""
     return owned_or_404(db, Backtest, backtest_id, user)
 
 
-@router.delete("/{backtest_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_backtest(backtest_id: int, user: UserId, db: Db, svc: Svc) -> Response:
+@router.delete(
+    "/{backtest_id}", status_code=status.HTTP_204_NO_CONTENT, responses=refusals(401, 404)
+)
+def delete_backtest(backtest_id: RunId, user: UserId, db: Db, svc: Svc) -> Response:
     """Delete the backtest and its files (a running one finishes, then its files go too)."""
     row = owned_or_404(db, Backtest, backtest_id, user)
     db.delete(row)
@@ -81,8 +95,10 @@ def _result(svc: Svc, row: Backtest) -> fastbt.Result:
         raise files_gone(row, error) from None
 
 
-@router.get("/{backtest_id}/results", response_model=BacktestResults)
-def backtest_results(backtest_id: int, user: UserId, db: Db, svc: Svc) -> Response:
+@router.get(
+    "/{backtest_id}/results", responses=refusals(401, 404, 409, 410), response_model=BacktestResults
+)
+def backtest_results(backtest_id: RunId, user: UserId, db: Db, svc: Svc) -> Response:
     """Metrics, trades and the per-bar equity, cash and position (``Result.to_dict``;
     ``fastbt.Result.from_dict`` turns the answer back into a Result)."""
     row = owned_or_404(db, Backtest, backtest_id, user)
@@ -93,10 +109,13 @@ def backtest_results(backtest_id: int, user: UserId, db: Db, svc: Svc) -> Respon
 @router.get(
     "/{backtest_id}/chart",
     response_model=Chart,
-    responses={200: {"content": {"image/png": {}}, "description": "PNG, or JSON with base64"}},
+    responses={
+        200: {"content": {"image/png": {}}, "description": "PNG, or JSON with base64"},
+        **refusals(401, 404, 409, 410),
+    },
 )
 def backtest_chart(
-    backtest_id: int,
+    backtest_id: RunId,
     user: UserId,
     db: Db,
     svc: Svc,
@@ -114,8 +133,8 @@ def backtest_chart(
     return Response(chart.model_dump_json(), media_type="application/json")
 
 
-@router.get("/{backtest_id}/report", response_class=HTMLResponse)
-def backtest_report(backtest_id: int, user: UserId, db: Db, svc: Svc) -> HTMLResponse:
+@router.get("/{backtest_id}/report", responses=HTML | refusals(401, 404, 409, 410))
+def backtest_report(backtest_id: RunId, user: UserId, db: Db, svc: Svc) -> HTMLResponse:
     """The self-contained HTML report of a completed backtest."""
     row = owned_or_404(db, Backtest, backtest_id, user)
     completed_or_409(row)

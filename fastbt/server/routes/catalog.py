@@ -6,6 +6,7 @@ from fastapi import APIRouter
 import fastbt
 from fastbt.data.samples import SAMPLES
 from fastbt.server.deps import Svc, UserId
+from fastbt.server.routes.common import refusals
 from fastbt.server.schemas import Health, StrategyOut, Symbols
 
 router = APIRouter()
@@ -17,7 +18,9 @@ def health() -> Health:
     return Health(version=fastbt.__version__)
 
 
-@router.get("/strategies", response_model=list[StrategyOut], tags=["catalogue"])
+@router.get(
+    "/strategies", responses=refusals(401), response_model=list[StrategyOut], tags=["catalogue"]
+)
 def strategies(user: UserId) -> list[StrategyOut]:
     """The strategy registry: names, parameters with types, defaults and bounds."""
     return [
@@ -44,7 +47,7 @@ def _text(value) -> str | None:
     return None if value is None or pd.isna(value) else str(value)
 
 
-@router.get("/symbols", response_model=Symbols, tags=["catalogue"])
+@router.get("/symbols", responses=refusals(401), response_model=Symbols, tags=["catalogue"])
 def symbols(user: UserId, svc: Svc) -> Symbols:
     """The bundled samples (daily) and every series in the server's market store."""
     listing = fastbt.MarketStore(svc.settings.home).list()

@@ -1,10 +1,30 @@
-"""What the backtest and sweep routes share: 404 for others' runs, 409 until completed."""
+"""What the backtest and sweep routes share: run ids, 404 for others' runs, 409 until
+completed, and the refusals each route documents in the OpenAPI schema."""
 
-from fastapi import HTTPException, status
+from typing import Annotated
+
+from fastapi import HTTPException, Path, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fastbt.server.db import COMPLETED
+from fastbt.server.schemas import Error
+
+HTML = {200: {"description": "a self-contained HTML page", "content": {"text/html": {}}}}
+RunId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the run's id")]
+
+
+def refusals(*codes: int) -> dict:
+    """OpenAPI ``responses`` for the given error status codes."""
+    why = {
+        400: "the body is not JSON",
+        401: "missing or invalid bearer token",
+        404: "no such run among yours",
+        409: "the run is not completed (yet), so it has no results",
+        410: "the run's files were removed outside the server",
+        413: "request body over the server's cap",
+    }
+    return {code: {"model": Error, "description": why[code]} for code in codes}
 
 
 def owned_or_404(db: Session, model, run_id: int, user_id: int):

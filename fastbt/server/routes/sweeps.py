@@ -13,7 +13,14 @@ from fastbt.kernels.metrics import METRIC_NAMES
 from fastbt.server import inputs
 from fastbt.server.db import Sweep
 from fastbt.server.deps import Db, Svc, UserId
-from fastbt.server.routes.common import completed_or_409, files_gone, owned_or_404
+from fastbt.server.routes.common import (
+    HTML,
+    RunId,
+    completed_or_409,
+    files_gone,
+    owned_or_404,
+    refusals,
+)
 from fastbt.server.schemas import SweepCreate, SweepOut, SweepResults
 from fastbt.server.worker import sweep_chunk_size, sweep_progress
 from fastbt.storage import StoreError
@@ -29,7 +36,7 @@ def _out(svc: Svc, row: Sweep) -> SweepOut:
     return out
 
 
-@router.get("", response_model=list[SweepOut])
+@router.get("", responses=refusals(401), response_model=list[SweepOut])
 def list_sweeps(
     user: UserId,
     db: Db,
@@ -42,7 +49,12 @@ def list_sweeps(
     return [_out(svc, row) for row in db.scalars(query.offset(skip).limit(limit))]
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=SweepOut)
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=refusals(400, 401, 413),
+    response_model=SweepOut,
+)
 def create_sweep(body: SweepCreate, user: UserId, db: Db, svc: Svc, response: Response):
     """Check the grid with the library's rules and the size limit, queue it, answer at once."""
     checked = inputs.sweep(body, svc.settings.home, svc.settings.max_grid)
@@ -68,14 +80,14 @@ def create_sweep(body: SweepCreate, user: UserId, db: Db, svc: Svc, response: Re
     return _out(svc, row)
 
 
-@router.get("/{sweep_id}", response_model=SweepOut)
-def get_sweep(sweep_id: int, user: UserId, db: Db, svc: Svc):
+@router.get("/{sweep_id}", responses=refusals(401, 404), response_model=SweepOut)
+def get_sweep(sweep_id: RunId, user: UserId, db: Db, svc: Svc):
     """One sweep: status, progress (live while running), summary once completed."""
     return _out(svc, owned_or_404(db, Sweep, sweep_id, user))
 
 
-@router.delete("/{sweep_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_sweep(sweep_id: int, user: UserId, db: Db, svc: Svc) -> Response:
+@router.delete("/{sweep_id}", status_code=status.HTTP_204_NO_CONTENT, responses=refusals(401, 404))
+def delete_sweep(sweep_id: RunId, user: UserId, db: Db, svc: Svc) -> Response:
     """Delete the sweep and its table."""
     row = owned_or_404(db, Sweep, sweep_id, user)
     db.delete(row)
@@ -94,9 +106,11 @@ def _table(svc: Svc, row: Sweep) -> pd.DataFrame:
     return table
 
 
-@router.get("/{sweep_id}/results", response_model=SweepResults)
+@router.get(
+    "/{sweep_id}/results", responses=refusals(401, 404, 409, 410), response_model=SweepResults
+)
 def sweep_results(
-    sweep_id: int,
+    sweep_id: RunId,
     user: UserId,
     db: Db,
     svc: Svc,
@@ -119,9 +133,9 @@ def sweep_results(
     return Response(json.dumps(payload, allow_nan=False), media_type="application/json")
 
 
-@router.get("/{sweep_id}/report", response_class=HTMLResponse)
+@router.get("/{sweep_id}/report", responses=HTML | refusals(401, 404, 409, 410))
 def sweep_report(
-    sweep_id: int,
+    sweep_id: RunId,
     user: UserId,
     db: Db,
     svc: Svc,
