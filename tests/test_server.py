@@ -3,6 +3,7 @@
 import base64
 import io
 import math
+import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -420,6 +421,21 @@ def test_delete_removes_the_row_and_the_files(server, alice):
     assert alice.delete(f"/sweeps/{sweep['id']}").status_code == 204
     assert not table.parent.exists()
     assert alice.get(f"/sweeps/{sweep['id']}").status_code == 404
+
+
+def test_results_are_rebuilt_from_parquet_and_lost_files_are_410(server, alice):
+    state = wait_for(alice, f"/backtests/{alice.post('/backtests', json=GOOG_RUN).json()['id']}")
+    folder = server.home / "server" / "backtests" / str(state["id"])
+    url = f"/backtests/{state['id']}/results"
+    first = alice.get(url).content
+    (folder / "results.json").unlink()
+    assert alice.get(url).content == first
+    shutil.rmtree(folder)
+    for path in (url, f"/backtests/{state['id']}/chart"):
+        response = alice.get(path)
+        assert response.status_code == 410
+        assert "missing or unreadable" in response.json()["detail"]
+    assert alice.get(f"/backtests/{state['id']}").json()["status"] == "completed"
 
 
 def test_concurrent_clients(server, alice, bob):

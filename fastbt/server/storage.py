@@ -4,6 +4,7 @@
 
     backtests/<id>/input.parquet      uploaded bars (uploads only)
     backtests/<id>/result/            Result.to_parquet: result.json, series, trades, bars
+    backtests/<id>/results.json       the answer of GET /backtests/<id>/results, encoded once
     backtests/<id>/cache/             rendered charts and the HTML report
     sweeps/<id>/cache/                the sweep's HTML report
     sweeps/<id>/parts/                fastbt.sweep's streamed chunks while it runs
@@ -13,6 +14,7 @@ Every Parquet file is written atomically (``fastbt.storage.files.write_atomic``)
 so a reader never sees half a file; deleting a run removes its folder.
 """
 
+import json
 import shutil
 import threading
 from collections.abc import Callable
@@ -43,6 +45,15 @@ class RunFiles:
     def result_dir(self, run_id: int) -> Path:
         return self.backtest_dir(run_id) / "result"
 
+    def results_path(self, run_id: int) -> Path:
+        return self.backtest_dir(run_id) / "results.json"
+
+    def write_results(self, run_id: int, result) -> None:
+        """Encode a finished result's JSON answer once (``Result.to_dict`` plus the id),
+        so reading results costs a file read instead of a Parquet decode and encode."""
+        payload = json.dumps({"id": run_id, **result.to_dict()}, allow_nan=False)
+        _write_bytes_atomic(self.results_path(run_id), payload.encode())
+
     def parts_dir(self, run_id: int) -> Path:
         return self.sweep_dir(run_id) / "parts"
 
@@ -70,20 +81,28 @@ class RunFiles:
 
         Rendering is serialised: matplotlib is not safe to drive from many threads.
         """
-        if path.exists():
+        try:
             return path.read_bytes()
+        except FileNotFoundError:
+            pass
         with self._render_lock:
-            if not path.exists():
+            try:
+                return path.read_bytes()
+            except FileNotFoundError:
                 data = render()
-                path.parent.mkdir(parents=True, exist_ok=True)
-                temp = path.with_name(f".{path.name}.tmp")
-                temp.write_bytes(data)
-                temp.replace(path)
+                _write_bytes_atomic(path, data)
                 return data
-        return path.read_bytes()
 
     def delete_backtest(self, run_id: int) -> None:
         shutil.rmtree(self.backtest_dir(run_id), ignore_errors=True)
 
     def delete_sweep(self, run_id: int) -> None:
         shutil.rmtree(self.sweep_dir(run_id), ignore_errors=True)
+
+
+def _write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write beside ``path`` then rename over it, so readers never see part of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{threading.get_ident()}.tmp")
+    temp.write_bytes(data)
+    temp.replace(path)

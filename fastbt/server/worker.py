@@ -111,6 +111,7 @@ class Workers:
             bars = self.load_bars(row)
             result = fastbt.run(bars, row.strategy, **row.options, **row.params)
             result.to_parquet(self.files.result_dir(run_id))
+            self.files.write_results(run_id, result)
         except Exception as error:
             self._finish(Backtest, run_id, FAILED, error=_error_text(error))
             return

@@ -1,6 +1,5 @@
 """``/backtests``: create (queued, 202), list, read, delete, results, charts, report."""
 
-import json
 from typing import Literal
 
 from fastapi import APIRouter, Query, Response, status
@@ -102,8 +101,14 @@ def backtest_results(backtest_id: RunId, user: UserId, db: Db, svc: Svc) -> Resp
     """Metrics, trades and the per-bar equity, cash and position (``Result.to_dict``;
     ``fastbt.Result.from_dict`` turns the answer back into a Result)."""
     row = owned_or_404(db, Backtest, backtest_id, user)
-    payload = {"id": row.id, **_result(svc, row).to_dict()}
-    return Response(json.dumps(payload, allow_nan=False), media_type="application/json")
+    completed_or_409(row)
+    path = svc.files.results_path(row.id)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:  # written when the run completed; rebuilt if removed since
+        svc.files.write_results(row.id, _result(svc, row))
+        data = path.read_bytes()
+    return Response(data, media_type="application/json")
 
 
 @router.get(
