@@ -236,19 +236,12 @@ def _execution_options(args: argparse.Namespace) -> dict:
 
 
 def _report(result, as_json: bool) -> None:
-    from fastbt.formatting import json_safe, metrics_table
+    """Print the result: a metrics table, or ``Result.to_dict(series=False)`` as JSON."""
+    from fastbt.formatting import metrics_table
 
     if as_json:
-        payload = {
-            "strategy": result.strategy,
-            "symbol": result.symbol,
-            "engine": result.engine,
-            "params": result.params,
-            "options": result.options.as_dict(),
-            "metrics": result.metrics,
-            "n_trades": result.metrics["n_trades"],
-        }
-        print(json.dumps(json_safe(payload), allow_nan=False))
+        payload = result.to_dict(series=False) | {"n_trades": result.metrics["n_trades"]}
+        print(json.dumps(payload, allow_nan=False))
         return
     print(result)
     print(metrics_table(result.metrics))

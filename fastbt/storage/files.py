@@ -34,8 +34,9 @@ def _column_encoding(schema: pa.Schema) -> dict:
     return {field.name: _encoding(field) for field in schema}
 
 
-def write_atomic(table: pa.Table, path: Path) -> None:
-    """Write ``table`` to a temporary file beside ``path``, fsync, then rename over it.
+def replace_atomically(path: Path, write) -> None:
+    """Call ``write(binary_file)`` on a temporary file beside ``path``, fsync, then
+    rename it over ``path``.
 
     Readers see the old file or the new one, never a partial one; a process
     killed mid-write leaves only a temporary file that the next writer removes,
@@ -45,14 +46,7 @@ def write_atomic(table: pa.Table, path: Path) -> None:
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as sink:
-            pq.write_table(
-                table,
-                sink,
-                compression="lz4",
-                row_group_size=ROW_GROUP_SIZE,
-                use_dictionary=False,
-                column_encoding=_column_encoding(table.schema),
-            )
+            write(sink)
             sink.flush()
             os.fsync(sink.fileno())
         os.replace(temp_name, path)
@@ -60,22 +54,26 @@ def write_atomic(table: pa.Table, path: Path) -> None:
         Path(temp_name).unlink(missing_ok=True)
         raise
     _fsync_directory(path.parent)
+
+
+def write_atomic(table: pa.Table, path: Path) -> None:
+    """Write ``table`` as Parquet to ``path`` atomically (see ``replace_atomically``)."""
+    replace_atomically(
+        path,
+        lambda sink: pq.write_table(
+            table,
+            sink,
+            compression="lz4",
+            row_group_size=ROW_GROUP_SIZE,
+            use_dictionary=False,
+            column_encoding=_column_encoding(table.schema),
+        ),
+    )
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Small text files (JSON metadata) replaced atomically, like ``write_atomic``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as sink:
-            sink.write(text)
-            sink.flush()
-            os.fsync(sink.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    _fsync_directory(path.parent)
+    """Small text files (JSON metadata) written atomically, UTF-8."""
+    replace_atomically(path, lambda sink: sink.write(text.encode("utf-8")))
 
 
 def _fsync_directory(directory: Path) -> None:
