@@ -31,8 +31,16 @@ from fastbt.server.db import Database
 
 RESULTS = Path(__file__).resolve().parent / "results" / "server.md"
 ROOT = Path(__file__).resolve().parent.parent
-_LISTENING = re.compile(r"Uvicorn running on (http://127\.0\.0\.1:\d+)")
+_LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 _CLI = "import sys; from fastbt.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+def _healthy(url: str) -> bool:
+    """Whether the server finished starting up (it answers only after that)."""
+    try:
+        return httpx.get(f"{url}/health", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def start_server(home: Path) -> tuple[subprocess.Popen, str, str]:
@@ -46,7 +54,7 @@ def start_server(home: Path) -> tuple[subprocess.Popen, str, str]:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
         match = _LISTENING.search(log_path.read_text(errors="replace"))
-        if match:
+        if match and _healthy(match.group(1)):
             return process, match.group(1), db_url
         time.sleep(0.05)
     process.kill()

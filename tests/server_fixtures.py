@@ -13,7 +13,7 @@ from fastbt.server.auth import create_user
 from fastbt.server.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
-_LISTENING = re.compile(r"Uvicorn running on (http://127\.0\.0\.1:\d+)")
+_LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 _CLI = "import sys; from fastbt.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
@@ -28,6 +28,14 @@ def fastbt_command(*args: str, home: Path) -> subprocess.CompletedProcess:
         text=True,
         timeout=120,
     )
+
+
+def _healthy(url: str) -> bool:
+    """Whether the server finished starting up (it answers only after that)."""
+    try:
+        return httpx.get(f"{url}/health", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 class Server:
@@ -70,7 +78,7 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             match = _LISTENING.search(self.log.read_text(errors="replace"))
-            if match:
+            if match and _healthy(match.group(1)):
                 self.url = match.group(1)
                 return self
             if self.process.poll() is not None:

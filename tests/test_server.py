@@ -4,6 +4,7 @@ import base64
 import io
 import math
 import shutil
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -354,7 +355,7 @@ def test_a_sweep_that_raises_is_failed_with_its_message(alice):
     assert alice.get(f"/sweeps/{state['id']}/results").status_code == 409
 
 
-def test_sweep_equals_fastbt_sweep(alice):
+def test_sweep_equals_fastbt_sweep(alice, bob):
     grid = {"fast": {"start": 5, "stop": 16}, "slow": [20, 25, 30, 35, 40]}
     body = {"symbols": ["GOOG", "EURUSD"], "grid": grid, "options": {"commission": 0.001}}
     created = alice.post("/sweeps", json=body)
@@ -380,6 +381,10 @@ def test_sweep_equals_fastbt_sweep(alice):
     assert pd.DataFrame(page["rows"]).equals(served.iloc[10:15].reset_index(drop=True))
     report = alice.get(f"/sweeps/{state['id']}/report")
     assert report.status_code == 200 and "<html" in report.text.lower()
+    for path in ("", "/results", "/report"):
+        assert bob.get(f"/sweeps/{state['id']}{path}").status_code == 404, path
+    assert bob.delete(f"/sweeps/{state['id']}").status_code == 404
+    assert state["id"] not in [row["id"] for row in bob.get("/sweeps").json()]
 
 
 def test_sweep_reports_progress_while_running(alice):
@@ -507,6 +512,7 @@ def test_user_add_prints_a_token_once(server):
     ("args", "words"),
     [
         (("serve", "--port", "70000"), "--port must be 0-65535"),
+        (("serve", "--host", "no.such.host.invalid"), "cannot listen on no.such.host.invalid"),
         (("serve", "--workers", "0"), "workers must be a positive"),
         (("serve", "--db", "nosuchdb://x"), "--db nosuchdb://x"),
         (("user", "add", " "), "user name must be"),
@@ -516,6 +522,17 @@ def test_bad_server_commands_exit_2_with_one_line(tmp_path, args, words):
     finished = fastbt_command(*args, home=tmp_path)
     assert finished.returncode == 2
     assert len(finished.stderr.splitlines()) == 1 and words in finished.stderr
+
+
+def test_a_taken_port_is_one_line_exit_2(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        finished = fastbt_command("serve", "--port", port, home=tmp_path)
+    assert finished.returncode == 2
+    assert finished.stderr.startswith(f"fastbt: error: cannot listen on 127.0.0.1:{port}: ")
+    assert len(finished.stderr.splitlines()) == 1
 
 
 def test_the_cli_does_not_import_the_server_libraries(tmp_path):

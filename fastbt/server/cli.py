@@ -6,6 +6,7 @@ the handlers import the server's libraries and say so if the extra is missing.
 
 import argparse
 import importlib
+import socket
 import sys
 
 from fastbt.server.settings import DEFAULT_MAX_BODY, DEFAULT_MAX_GRID, Settings
@@ -92,6 +93,19 @@ def _check_database(db) -> None:
         raise ValueError(f"database {db.engine.url!r}: {str(error).splitlines()[0]}") from None
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """The bound listening socket, so a taken port or bad host is a one-line error."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        listener = socket.socket(family, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(2048)  # clients may connect now; they are served after start-up
+    except OSError as error:
+        raise ValueError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    return listener
+
+
 def command_serve(args: argparse.Namespace) -> int:
     """Run the API in this process until interrupted."""
     _require("fastapi", "uvicorn", "sqlalchemy")
@@ -113,8 +127,16 @@ def command_serve(args: argparse.Namespace) -> int:
     finally:
         probe.dispose()
     app = create_app(settings)
-    sys.stderr.write(f"fastbt: run files in {settings.runs_root}; API docs at /docs\n")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    listener = _listen(args.host, args.port)
+    port = listener.getsockname()[1]
+    address = f"[{args.host}]" if ":" in args.host else args.host
+    sys.stderr.write(
+        f"fastbt: listening on http://{address}:{port} (API docs at /docs); "
+        f"run files in {settings.runs_root}\n"
+    )
+    sys.stderr.flush()
+    config = uvicorn.Config(app, host=args.host, port=port, log_level="info")
+    uvicorn.Server(config).run(sockets=[listener])
     return 0
 
 

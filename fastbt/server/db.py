@@ -24,6 +24,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 PENDING, RUNNING, COMPLETED, FAILED = "pending", "running", "completed", "failed"
@@ -140,7 +141,11 @@ class Database:
         self.session = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_tables(self) -> None:
-        Base.metadata.create_all(self.engine)
+        """Create missing tables (no migrations: new columns need a new database)."""
+        try:
+            Base.metadata.create_all(self.engine)
+        except OperationalError:  # another process created them at the same moment
+            Base.metadata.create_all(self.engine)
 
     def fail_interrupted(self) -> int:
         """Mark runs left pending or running by a stopped server as failed; return how many.

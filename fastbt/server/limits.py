@@ -2,6 +2,8 @@
 
 import json
 
+DRAIN_LIMIT = 64 << 20  # bytes of a refused body read and dropped before answering
+
 
 class BodyLimit:
     """ASGI middleware: refuse bodies larger than ``max_bytes`` with 413.
@@ -19,7 +21,7 @@ class BodyLimit:
             return await self.app(scope, receive, send)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            return await self._refuse(send)
+            return await self._refuse(receive, send)
         chunks, size = [], 0
         while True:
             message = await receive()
@@ -28,7 +30,7 @@ class BodyLimit:
                 break
             size += len(message.get("body", b""))
             if size > self.max_bytes:
-                return await self._refuse(send)
+                return await self._refuse(receive, send)
             if not message.get("more_body", False):
                 break
         replay = iter(chunks)
@@ -38,7 +40,18 @@ class BodyLimit:
 
         return await self.app(scope, replayed, send)
 
-    async def _refuse(self, send) -> None:
+    async def _refuse(self, receive, send) -> None:
+        """Answer 413. The rest of the body is read and dropped first (up to a bound):
+        closing on unread data makes the kernel reset the connection, and the client
+        would see a broken connection instead of the answer."""
+        dropped = 0
+        while dropped <= DRAIN_LIMIT:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            dropped += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
         body = json.dumps(
             {"detail": f"request body larger than {self.max_bytes:,} bytes (the server's limit)"}
         ).encode()

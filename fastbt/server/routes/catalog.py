@@ -49,7 +49,7 @@ def _text(value) -> str | None:
 
 @router.get("/symbols", responses=refusals(401), response_model=Symbols, tags=["catalogue"])
 def symbols(user: UserId, svc: Svc) -> Symbols:
-    """The bundled samples (daily) and every series in the server's market store."""
+    """The bundled samples and every series in the server's market store."""
     listing = fastbt.MarketStore(svc.settings.home).list()
     stored = [
         {
