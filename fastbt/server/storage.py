@@ -10,7 +10,7 @@
     sweeps/<id>/parts/                fastbt.sweep's streamed chunks while it runs
     sweeps/<id>/table.parquet         the finished sweep table
 
-Every Parquet file is written atomically (``fastbt.storage.files.write_atomic``),
+Every file is written atomically (``fastbt.storage.files.replace_atomically``),
 so a reader never sees half a file; deleting a run removes its folder.
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from fastbt.storage.files import read_parquet, write_atomic
+from fastbt.storage.files import read_parquet, replace_atomically, write_atomic
 
 
 class RunFiles:
@@ -52,7 +52,7 @@ class RunFiles:
         """Encode a finished result's JSON answer once (``Result.to_dict`` plus the id),
         so reading results costs a file read instead of a Parquet decode and encode."""
         payload = json.dumps({"id": run_id, **result.to_dict()}, allow_nan=False)
-        _write_bytes_atomic(self.results_path(run_id), payload.encode())
+        replace_atomically(self.results_path(run_id), lambda sink: sink.write(payload.encode()))
 
     def parts_dir(self, run_id: int) -> Path:
         return self.sweep_dir(run_id) / "parts"
@@ -73,9 +73,6 @@ class RunFiles:
             return []
         return [int(p.stem.split("-")[1]) for p in folder.glob("part-*.parquet")]
 
-    def cache_path(self, folder: Path, name: str) -> Path:
-        return folder / "cache" / name
-
     def cached(self, path: Path, render: Callable[[], bytes]) -> bytes:
         """A rendered chart or report of a completed run, rendered once then read.
 
@@ -90,7 +87,7 @@ class RunFiles:
                 return path.read_bytes()
             except FileNotFoundError:
                 data = render()
-                _write_bytes_atomic(path, data)
+                replace_atomically(path, lambda sink: sink.write(data))
                 return data
 
     def delete_backtest(self, run_id: int) -> None:
@@ -98,11 +95,3 @@ class RunFiles:
 
     def delete_sweep(self, run_id: int) -> None:
         shutil.rmtree(self.sweep_dir(run_id), ignore_errors=True)
-
-
-def _write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write beside ``path`` then rename over it, so readers never see part of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{threading.get_ident()}.tmp")
-    temp.write_bytes(data)
-    temp.replace(path)
