@@ -85,6 +85,18 @@ def test_health_and_docs_need_no_token(server):
     )
 
 
+def test_small_answers_do_not_wait_for_delayed_acks(server):
+    """Nagle's algorithm on the server's sockets would hold each small answer ~40 ms."""
+    with server.client() as client:
+        client.get("/health")
+        times = []
+        for _ in range(15):
+            started = time.perf_counter()
+            client.get("/health")
+            times.append(time.perf_counter() - started)
+    assert sorted(times)[len(times) // 2] < 0.03, times
+
+
 @pytest.mark.parametrize(
     "authorization",
     [None, "Bearer nonsense", "Bearer fbt.0000000000000000.wrong", "Basic YWxpY2U6eA=="],

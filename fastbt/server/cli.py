@@ -96,8 +96,10 @@ def _check_database(db) -> None:
 def _listen(host: str, port: int) -> socket.socket:
     """The bound listening socket, so a taken port or bad host is a one-line error."""
     try:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-        listener = socket.socket(family, socket.SOCK_STREAM)
+        family, kind, proto = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][:3]
+        # proto must say TCP: asyncio turns Nagle off only on sockets that do, and with
+        # Nagle on, small answers wait 40 ms for a delayed ACK.
+        listener = socket.socket(family, kind, proto)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind((host, port))
         listener.listen(2048)  # clients may connect now; they are served after start-up
