@@ -477,7 +477,7 @@ def test_concurrent_clients(server, alice, bob):
 
 
 def test_restart_keeps_results_and_fails_interrupted_runs(tmp_path):
-    server = Server(tmp_path / "api").start()
+    server = Server(tmp_path / "api", "--workers", "1").start()
     try:
         token = server.add_user("dora")
         with server.client(token) as client:
@@ -488,22 +488,27 @@ def test_restart_keeps_results_and_fails_interrupted_runs(tmp_path):
             body = {"symbols": ["GOOG"], "grid": {"fast": [5, 10], "slow": [20, 30]}}
             sweep = wait_for(client, f"/sweeps/{client.post('/sweeps', json=body).json()['id']}")
             rows = client.get(f"/sweeps/{sweep['id']}/results").json()
-            slow = client.post(
-                "/backtests",
-                json={"symbol": "GOOG", "strategy": "test_sleepy", "params": {"seconds": 30}},
-            ).json()["id"]
-            while client.get(f"/backtests/{slow}").json()["status"] != "running":
-                time.sleep(0.05)
+            sleepy = {"symbol": "GOOG", "strategy": "test_sleepy", "params": {"seconds": 30}}
+            slow = client.post("/backtests", json=sleepy).json()["id"]
+            queued = client.post("/backtests", json=sleepy).json()["id"]  # one worker: waits
+            grid = {"seconds": [30], "tag": [0, 1]}
+            body = {"symbols": ["GOOG"], "strategy": "test_sleepy", "grid": grid}
+            slow_sweep = client.post("/sweeps", json=body).json()["id"]
+            for path in (f"/backtests/{slow}", f"/sweeps/{slow_sweep}"):
+                while client.get(path).json()["status"] != "running":
+                    time.sleep(0.05)
+            assert client.get(f"/backtests/{queued}").json()["status"] == "pending"
         server.stop(kill=True)  # as if the machine died mid-run
         server.start()
         with server.client(token) as client:
             assert client.get(f"/backtests/{done['id']}").json() == done
             assert client.get(f"/backtests/{done['id']}/results").json() == results
             assert client.get(f"/sweeps/{sweep['id']}/results").json() == rows
-            interrupted = client.get(f"/backtests/{slow}").json()
-            assert interrupted["status"] == "failed"
-            assert interrupted["error"] == INTERRUPTED
-            assert interrupted["finished_at"] is not None
+            for path in (f"/backtests/{slow}", f"/backtests/{queued}", f"/sweeps/{slow_sweep}"):
+                interrupted = client.get(path).json()
+                assert interrupted["status"] == "failed", path
+                assert interrupted["error"] == INTERRUPTED
+                assert interrupted["finished_at"] is not None
     finally:
         server.stop()
 
