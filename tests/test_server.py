@@ -418,7 +418,7 @@ def test_sweep_reports_progress_while_running(alice):
     assert partial, seen
     assert all(n == round(p * 20) for p, n in partial)
     progress = [p for _, p, _ in seen]
-    assert progress == sorted(progress)
+    assert progress == sorted(progress), seen
 
 
 def test_delete_removes_the_row_and_the_files(server, alice):

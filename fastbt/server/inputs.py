@@ -68,6 +68,7 @@ def run_options(options: dict) -> fastbt.RunOptions:
 
 
 def strategy(name: str) -> fastbt.Strategy:
+    """The registered strategy ``name``; unknown names are located at body.strategy."""
     try:
         return fastbt.get_strategy(name)
     except ValueError as error:

@@ -37,6 +37,8 @@ def sweep_progress(row: Sweep, files: RunFiles) -> tuple[int, float]:
     """(backtests done, fraction done) of a sweep; live from its finished parts while it runs."""
     if row.status != RUNNING or not row.chunk_size or not row.n_total:
         return row.n_done, row.progress
+    if files.table_path(row.id).exists():  # finished; its parts may be gone already
+        return row.n_total, 1.0
     done = set(files.finished_parts(row.id))
     chunks = plan_chunks(list(row.symbols), row.n_sets, row.chunk_size)
     n_done = sum(c.stop - c.start for c in chunks if c.chunk_id in done)
@@ -141,10 +143,9 @@ class Workers:
             )
             self.files.write_frame(table, self.files.table_path(run_id), index=False)
         except Exception as error:
-            shutil.rmtree(parts, ignore_errors=True)
             self._finish(Sweep, run_id, FAILED, error=_error_text(error))
+            shutil.rmtree(parts, ignore_errors=True)
             return
-        shutil.rmtree(parts, ignore_errors=True)
         recorded = self._finish(
             Sweep,
             run_id,
@@ -154,5 +155,6 @@ class Workers:
             n_done=len(table),
             progress=1.0,
         )
+        shutil.rmtree(parts, ignore_errors=True)  # after: readers count parts while running
         if not recorded:
             self.files.delete_sweep(run_id)
