@@ -1,6 +1,7 @@
 """Set up a local environment and run the project's jobs, with nothing but Python 3.11.
 
-    python3.11 dev.py demo    # create .venv if needed, then backtests on the bundled data
+    python3.11 dev.py demo    # create .venv if needed, then backtests, a sweep and HTML
+                              # reports on the bundled data
     python3.11 dev.py test    # create .venv if needed, then lint and the test suite
     python3.11 dev.py bench   # benchmarks (pytest-benchmark), then the comparison script
                               # (extra arguments go to the script, e.g. --save)
@@ -23,8 +24,8 @@ STAMP = VENV / ".fastbt-installed"
 
 
 def ensure_environment() -> None:
-    """Create .venv and install fastbt with its dev and dask extras, once per pyproject
-    version (the dask extra so the cluster test runs everywhere)."""
+    """Create .venv and install fastbt with its dev, dask and server extras, once per
+    pyproject version (dask and server so the cluster and service tests run everywhere)."""
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
