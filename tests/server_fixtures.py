@@ -1,4 +1,10 @@
-"""A real ``fastbt serve`` process on 127.0.0.1 for the server tests, and HTTP helpers."""
+"""A real ``fastbt serve`` process on 127.0.0.1 for the server tests, and HTTP helpers.
+
+Each server gets its own SQLite file. With ``FASTBT_TEST_DB_URL`` set to another
+SQLAlchemy URL (e.g. ``postgresql+psycopg://fastbt:fastbt@127.0.0.1:5432/fastbt_test``)
+the servers use that database instead, and each server drops its tables before it
+first starts (it creates them anew): point it at a database kept for the tests.
+"""
 
 import os
 import re
@@ -10,11 +16,12 @@ from pathlib import Path
 import httpx
 
 from fastbt.server.auth import create_user
-from fastbt.server.db import Database
+from fastbt.server.db import Base, Database
 
 ROOT = Path(__file__).resolve().parent.parent
 _LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 _CLI = "import sys; from fastbt.cli import main; sys.exit(main(sys.argv[1:]))"
+TEST_DB_URL = os.environ.get("FASTBT_TEST_DB_URL")  # unset: a SQLite file per server
 
 
 def fastbt_command(*args: str, home: Path) -> subprocess.CompletedProcess:
@@ -46,7 +53,7 @@ class Server:
 
     def __init__(self, home: Path, *args: str):
         self.home = Path(home)
-        self.db_url = f"sqlite:///{self.home / 'api.db'}"
+        self.db_url = TEST_DB_URL or f"sqlite:///{self.home / 'api.db'}"
         self.args = args
         self.process: subprocess.Popen | None = None
         self.url = ""
@@ -55,6 +62,8 @@ class Server:
 
     def start(self, timeout: float = 90) -> "Server":
         self.home.mkdir(parents=True, exist_ok=True)
+        if TEST_DB_URL and not self.starts:
+            self._empty_database()
         self.starts += 1
         self.log = self.home / f"server-{self.starts}.log"
         command = [
@@ -100,6 +109,14 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=30)
+
+    def _empty_database(self) -> None:
+        """Drop the tables of a shared test database, so each server starts empty."""
+        db = Database(self.db_url)
+        try:
+            Base.metadata.drop_all(db.engine)
+        finally:
+            db.dispose()
 
     def add_user(self, name: str) -> str:
         """A new user's token, created straight in the server's database."""
