@@ -235,6 +235,19 @@ def test_another_users_runs_are_404(alice, bob, goog_backtest):
     assert alice.get(f"/backtests/{run_id}").status_code == 200
 
 
+def test_the_largest_id_and_seed_fit_the_database(alice):
+    """Ids and seeds are 64-bit in every database (PostgreSQL's INTEGER is 32-bit)."""
+    largest = 2**63 - 1
+    for path in (f"/backtests/{largest}", f"/sweeps/{largest}"):
+        assert alice.get(path).status_code == 404
+        assert alice.delete(path).status_code == 404
+    body = {"symbols": ["GOOG"], "grid": {"fast": [5, 10], "slow": [20]}, "sample": 1}
+    created = alice.post("/sweeps", json={**body, "seed": 2**32 - 1})
+    assert created.status_code == 202, created.text
+    state = wait_for(alice, f"/sweeps/{created.json()['id']}")
+    assert state["status"] == "completed" and state["n_total"] == 1, state
+
+
 def test_listing_pages_own_runs(bob):
     ids = [
         bob.post("/backtests", json={**GOOG_RUN, "name": f"page {k}"}).json()["id"]

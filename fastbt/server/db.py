@@ -1,9 +1,9 @@
 """The database: users, backtests and sweeps (SQLAlchemy 2.x), and its sessions.
 
 Metrics and run metadata live here; per-bar series, trades and sweep tables
-live as Parquet files (``fastbt.server.storage``). Any SQLAlchemy URL works;
-SQLite files get WAL mode and a busy timeout so request threads and worker
-threads can write at the same time.
+live as Parquet files (``fastbt.server.storage``). Any SQLAlchemy URL works
+(SQLite and PostgreSQL are tested); SQLite files get WAL mode and a busy timeout
+so request threads and worker threads can write at the same time.
 """
 
 from datetime import UTC, datetime
@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Float,
     ForeignKey,
@@ -24,12 +25,17 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 PENDING, RUNNING, COMPLETED, FAILED = "pending", "running", "completed", "failed"
 STATUSES = (PENDING, RUNNING, COMPLETED, FAILED)
 INTERRUPTED = "interrupted: the server stopped while this run was in progress"
+
+
+# Ids are 64-bit as the API allows (PostgreSQL's INTEGER is 32-bit); SQLite keeps
+# INTEGER, the only type its AUTOINCREMENT accepts (its integers are 64-bit anyway).
+Id = BigInteger().with_variant(Integer, "sqlite")
 
 
 def utcnow() -> datetime:
@@ -46,7 +52,7 @@ class User(Base):
     __tablename__ = "users"
     __table_args__: ClassVar[dict] = {"sqlite_autoincrement": True}  # ids never reused
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     key_id: Mapped[str] = mapped_column(String(32), unique=True, index=True)
     token_salt: Mapped[bytes] = mapped_column(LargeBinary(32))
@@ -57,7 +63,7 @@ class User(Base):
 class _Run:
     """Columns shared by backtests and sweeps: who, what, and how it went."""
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     strategy: Mapped[str] = mapped_column(String(100))
@@ -76,7 +82,7 @@ class Backtest(_Run, Base):
     __tablename__ = "backtests"
     __table_args__: ClassVar[dict] = {"sqlite_autoincrement": True}  # ids never reused
 
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id"), index=True)
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     symbol: Mapped[str | None] = mapped_column(String(40), nullable=True)
     data_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
@@ -97,7 +103,7 @@ class Sweep(_Run, Base):
     __tablename__ = "sweeps"
     __table_args__: ClassVar[dict] = {"sqlite_autoincrement": True}  # ids never reused
 
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id"), index=True)
     grid: Mapped[dict] = mapped_column(JSON, default=dict)
     symbols: Mapped[list] = mapped_column(JSON, default=list)
     n_sets: Mapped[int] = mapped_column(Integer, default=0)
@@ -105,7 +111,7 @@ class Sweep(_Run, Base):
     n_done: Mapped[int] = mapped_column(Integer, default=0)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     sample: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    seed: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    seed: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # up to 2**32 - 1
     chunk_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
     summary: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
@@ -142,10 +148,18 @@ class Database:
 
     def create_tables(self) -> None:
         """Create missing tables (no migrations: new columns need a new database)."""
-        try:
-            Base.metadata.create_all(self.engine)
-        except OperationalError:  # another process created them at the same moment
-            Base.metadata.create_all(self.engine)
+        # Another process may create them at the same moment: SQLite then says the
+        # database is locked or the table exists, PostgreSQL that the table or its row
+        # type exists. Each such failure means one more table exists, so try once more
+        # per table.
+        tries = len(Base.metadata.tables) + 1
+        for attempt in range(tries):
+            try:
+                Base.metadata.create_all(self.engine)
+                return
+            except (OperationalError, IntegrityError, ProgrammingError):
+                if attempt == tries - 1:
+                    raise
 
     def fail_interrupted(self) -> int:
         """Mark runs left pending or running by a stopped server as failed; return how many.
