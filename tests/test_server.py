@@ -283,6 +283,8 @@ def test_listing_pages_own_runs(bob):
             "unknown run option",
         ),
         ({"symbol": "GOOG", "start": "someday"}, ["body", "start"], "not a date"),
+        ({"symbol": "GOOG", "name": "a\x00b"}, ["body", "name"], "NUL"),
+        ({"symbol": "GOOG", "start": "2010-01-01\x00"}, ["body", "start"], "NUL"),
         ({"symbol": "GOOG", "start": "2030-01-01"}, ["body", "start"], "only 0 bar(s)"),
         ({"symbol": "GOOG", "interval": "7x"}, ["body", "interval"], "invalid interval"),
         ({"symbol": "GOOG", "colour": "red"}, ["body", "colour"], "Extra inputs"),
@@ -325,6 +327,11 @@ def test_invalid_backtests_are_422_naming_the_field(alice, body, loc, words):
         ({"symbols": ["GOOG"], "grid": {"fast": [50], "slow": [10]}}, ["body", "grid"], "no valid"),
         ({"symbols": ["GOOG"], "grid": {"fast": []}}, ["body", "grid", "fast"], "no values"),
         ({"symbols": ["GOOG"], "grid": {"fast": [2.5]}}, ["body", "grid", "fast"], "whole"),
+        (
+            {"symbols": ["GOOG"], "grid": {"fast": [5]}, "description": "\x00"},
+            ["body", "description"],
+            "NUL",
+        ),
         (
             {"symbols": ["GOOG"], "grid": {"fast": [5]}, "options": {"size": 2}},
             ["body", "options", "size"],

@@ -3,9 +3,17 @@
 ``fastbt.server.inputs``, so the service accepts exactly what ``fastbt.run`` does."""
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    field_validator,
+)
 
 Number = int | float
 StrictNumber = StrictInt | StrictFloat  # no true/false or "5" where a number belongs
@@ -18,6 +26,16 @@ _OPTIONS_DOC = (
     "periods_per_year. Missing ones take their defaults."
 )
 _DATE_DOC = "First/last bar to use (inclusive), e.g. 2010-01-01; empty: all bars."
+
+
+def _no_nul(text: str) -> str:
+    """PostgreSQL cannot store NUL characters in text, so no database gets them."""
+    if "\x00" in text:
+        raise ValueError("must not contain NUL characters (\\u0000)")
+    return text
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]  # free text that is stored as given
 
 
 class _Body(BaseModel):
@@ -53,8 +71,8 @@ class BacktestCreate(_Body):
         }
     )
 
-    name: str = Field("", max_length=200)
-    description: str = Field("", max_length=5000)
+    name: Text = Field("", max_length=200)
+    description: Text = Field("", max_length=5000)
     strategy: str = Field("ma_cross", max_length=100, description="see GET /strategies")
     symbol: str | None = Field(
         None, max_length=100, description="a symbol of GET /symbols (store or bundled sample)"
@@ -63,8 +81,8 @@ class BacktestCreate(_Body):
     interval: str = Field("1d", max_length=8, description="bar interval of a stored symbol")
     params: dict[str, Any] = Field(default_factory=dict, description="strategy parameters")
     options: dict[str, Any] = Field(default_factory=dict, description=_OPTIONS_DOC)
-    start: str | None = Field(None, max_length=40, description=_DATE_DOC)
-    end: str | None = Field(None, max_length=40, description=_DATE_DOC)
+    start: Text | None = Field(None, max_length=40, description=_DATE_DOC)
+    end: Text | None = Field(None, max_length=40, description=_DATE_DOC)
 
 
 class GridRange(_Body):
@@ -92,8 +110,8 @@ class SweepCreate(_Body):
         }
     )
 
-    name: str = Field("", max_length=200)
-    description: str = Field("", max_length=5000)
+    name: Text = Field("", max_length=200)
+    description: Text = Field("", max_length=5000)
     strategy: str = Field("ma_cross", max_length=100)
     symbols: list[str] = Field(min_length=1, max_length=100)
     interval: str = Field("1d", max_length=8)
@@ -125,8 +143,11 @@ class _RunOut(BaseModel):
     @field_validator("created_at", "started_at", "finished_at")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
-        """Times are stored in UTC; some databases (SQLite) drop the zone, so restore it."""
-        return value.replace(tzinfo=UTC) if value and value.tzinfo is None else value
+        """Times are stored in UTC: SQLite drops the zone, so restore it; PostgreSQL
+        answers in its session's zone, so convert back."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class BacktestOut(_RunOut):
