@@ -14,6 +14,7 @@ import shutil
 from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
+from sqlalchemy import update
 
 import fastbt
 from fastbt.formatting import json_safe
@@ -46,7 +47,7 @@ def sweep_progress(row: Sweep, files: RunFiles) -> tuple[int, float]:
 
 
 def _error_text(error: BaseException) -> str:
-    text = str(error).strip()
+    text = str(error).strip().replace("\x00", "\\x00")  # PostgreSQL text has no NUL
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
@@ -77,25 +78,27 @@ class Workers:
         except Exception:  # a bug here must not kill the pool thread silently
             log.exception("job for run %s failed outside the run itself", run_id)
 
+    # Each is a single UPDATE: with a read and then a write, a run deleted between the
+    # two made the write fail (PostgreSQL lets the delete in; so may SQLite).
     def _start(self, model, run_id: int):
         """Mark a pending run running; None if it was deleted meanwhile."""
         with self.db.session() as session, session.begin():
-            row = session.get(model, run_id)
-            if row is None or row.status != PENDING:
-                return None
-            row.status, row.started_at = RUNNING, utcnow()
-        return row
+            started = session.execute(
+                update(model)
+                .where(model.id == run_id, model.status == PENDING)
+                .values(status=RUNNING, started_at=utcnow())
+            )
+            return session.get(model, run_id) if started.rowcount else None
 
     def _finish(self, model, run_id: int, status: str, **values) -> bool:
         """Record the outcome; False if the run was deleted while it ran."""
         with self.db.session() as session, session.begin():
-            row = session.get(model, run_id)
-            if row is None:
-                return False
-            row.status, row.finished_at = status, utcnow()
-            for name, value in values.items():
-                setattr(row, name, value)
-        return True
+            finished = session.execute(
+                update(model)
+                .where(model.id == run_id)
+                .values(status=status, finished_at=utcnow(), **values)
+            )
+            return finished.rowcount > 0
 
     def load_bars(self, row: Backtest) -> pd.DataFrame:
         """The bars a backtest runs on: its uploaded bars or its symbol's, sliced."""
