@@ -14,6 +14,7 @@ from fastbt.server.routes.common import (
     HTML,
     RunId,
     completed_or_409,
+    delete_owned,
     files_gone,
     owned_or_404,
     refusals,
@@ -79,11 +80,7 @@ def get_backtest(backtest_id: RunId, user: UserId, db: Db):
 )
 def delete_backtest(backtest_id: RunId, user: UserId, db: Db, svc: Svc) -> Response:
     """Delete the backtest and its files (a running one finishes, then its files go too)."""
-    row = owned_or_404(db, Backtest, backtest_id, user)
-    db.delete(row)
-    db.commit()
-    svc.files.delete_backtest(backtest_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return delete_owned(db, Backtest, backtest_id, user, svc.files.delete_backtest)
 
 
 def _result(svc: Svc, row: Backtest) -> fastbt.Result:

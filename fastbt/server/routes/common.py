@@ -3,7 +3,7 @@ completed, and the refusals each route documents in the OpenAPI schema."""
 
 from typing import Annotated
 
-from fastapi import HTTPException, Path, status
+from fastapi import HTTPException, Path, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,6 +35,14 @@ def owned_or_404(db: Session, model, run_id: int, user_id: int):
             status.HTTP_404_NOT_FOUND, f"{model.__tablename__[:-1]} {run_id} not found"
         )
     return row
+
+
+def delete_owned(db: Session, model, run_id: int, user_id: int, remove_files) -> Response:
+    """Delete the caller's run (404 for others'), then its files; 204."""
+    db.delete(owned_or_404(db, model, run_id, user_id))
+    db.commit()
+    remove_files(run_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 def completed_or_409(row) -> None:

@@ -17,6 +17,7 @@ from fastbt.server.routes.common import (
     HTML,
     RunId,
     completed_or_409,
+    delete_owned,
     files_gone,
     owned_or_404,
     refusals,
@@ -89,11 +90,7 @@ def get_sweep(sweep_id: RunId, user: UserId, db: Db, svc: Svc):
 @router.delete("/{sweep_id}", status_code=status.HTTP_204_NO_CONTENT, responses=refusals(401, 404))
 def delete_sweep(sweep_id: RunId, user: UserId, db: Db, svc: Svc) -> Response:
     """Delete the sweep and its table."""
-    row = owned_or_404(db, Sweep, sweep_id, user)
-    db.delete(row)
-    db.commit()
-    svc.files.delete_sweep(sweep_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return delete_owned(db, Sweep, sweep_id, user, svc.files.delete_sweep)
 
 
 def _table(svc: Svc, row: Sweep) -> pd.DataFrame:
