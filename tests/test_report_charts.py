@@ -219,3 +219,18 @@ def test_charts_leave_pyplot_and_the_global_style_alone(goog):
     report.equity_chart(goog)
     assert plt.get_fignums() == []
     assert dict(matplotlib.rcParams) == before
+
+
+def test_dollar_signs_in_names_are_text_not_mathtext():
+    bars = make_bars(np.linspace(10, 20, 40), np.linspace(10.5, 20.5, 40))
+    bars.attrs["symbol"] = "P$\\FRAC$"  # e.g. from a file named p$\frac$.parquet
+    result = fastbt.run(bars, scripted([2], [30], n=40))
+    for kind in report.CHARTS:
+        assert report.chart_png(result, kind).startswith(PNG_MAGIC), kind
+    assert report.equity_chart(result).axes[0].get_title().endswith("on P$\\FRAC$")
+    bars.attrs["symbol"] = "A$\\B$"
+    table = fastbt.sweep(
+        {"A$\\B$": bars}, "ma_cross", {"fast": [2, 3], "slow": [5, 8]}, progress=False
+    )
+    for figure in (report.sweep_heatmap(table, "fast", "slow"), report.metric_distribution(table)):
+        assert report.to_png(figure).startswith(PNG_MAGIC)

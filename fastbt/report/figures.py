@@ -20,7 +20,14 @@ PALETTE = {
 THEME = {
     "style": "whitegrid",
     "context": "notebook",
-    "rc": {"axes.titleweight": "bold", "axes.titlesize": 12, "figure.dpi": 100},
+    # text.parse_math off: a "$" in a symbol or strategy name is text, not mathtext
+    # (two of them made savefig raise)
+    "rc": {
+        "axes.titleweight": "bold",
+        "axes.titlesize": 12,
+        "figure.dpi": 100,
+        "text.parse_math": False,
+    },
 }
 DPI = 110
 
