@@ -137,6 +137,7 @@ def run(
         symbol=bars.attrs.get("symbol"),
         engine=engine,
         bars=bars,
+        spec=spec,
     )
 
 

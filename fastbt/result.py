@@ -3,6 +3,7 @@
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,9 @@ import pandas as pd
 from fastbt import exports
 from fastbt.kernels.simulate import TRADE_FIELDS
 from fastbt.options import RunOptions
+
+if TYPE_CHECKING:
+    from fastbt.strategies import Strategy
 
 TRADE_COLUMNS = (
     "entry_bar",
@@ -82,6 +86,8 @@ class Result:
     engine: str = "fast"
     extra: dict = field(default_factory=dict)
     bars: pd.DataFrame | None = field(default=None, compare=False)
+    # The strategy that ran (charts draw its indicators); None when loaded from a file.
+    spec: "Strategy | None" = field(default=None, compare=False)
 
     def to_dict(self, series: bool = True) -> dict:
         """JSON-safe dict (non-finite numbers as None); ``series=False`` leaves out
@@ -116,6 +122,10 @@ class Result:
     @property
     def closed_trades(self) -> pd.DataFrame:
         return self.trades[self.trades["status"] == "closed"]
+
+    def __getstate__(self) -> dict:
+        """Pickle without ``spec``: a strategy built from lambdas cannot be pickled."""
+        return self.__dict__ | {"spec": None}
 
     def __repr__(self) -> str:
         params = " ".join(f"{k}={v}" for k, v in self.params.items())

@@ -2,6 +2,7 @@
 when drawing is thinned."""
 
 import base64
+import pickle
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from matplotlib.figure import Figure
 import fastbt
 from fastbt import report
 from fastbt.report.downsample import MAX_LINE_POINTS, MAX_MARKERS, line_points, marker_points
+from fastbt.strategies import Indicator
 from tests.helpers import make_bars, scripted
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -121,6 +123,23 @@ def test_unregistered_strategy_gets_a_price_chart_without_indicators():
     result = fastbt.run(bars, scripted([2], [30], n=40))
     (ax,) = report.price_chart(result).axes
     assert [x.get_label() for x in ax.get_lines()] == ["close"]
+
+
+def test_a_strategy_passed_as_an_object_draws_its_own_indicators():
+    base = fastbt.get_strategy("ma_cross")
+    mine = fastbt.Strategy(
+        name="my_cross",  # not registered: fastbt.run gets the object
+        description="ma_cross with one drawn line",
+        params=base.params,
+        signals=base.signals,
+        reference=base.reference,
+        constraints=base.constraints,
+        indicators=lambda o, h, low, close, v, fast, slow: [Indicator("mine", close * 2)],
+    )
+    result = fastbt.run("GOOG", mine, fast=10, slow=30)
+    (ax,) = report.price_chart(result).axes
+    np.testing.assert_allclose(line(ax, "mine").get_ydata(), 2 * result.bars["close"])
+    assert pickle.loads(pickle.dumps(result)).spec is None  # still picklable
 
 
 def test_chart_by_name_and_outputs(goog, tmp_path):

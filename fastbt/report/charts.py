@@ -220,7 +220,7 @@ def price_chart(result) -> Figure:
     trades at their fill prices."""
     bars = _need_bars(result, "price")
     indicators = []
-    spec = _registered(result.strategy)
+    spec = result.spec if result.spec is not None else _registered(result.strategy)
     if spec is not None and spec.indicators is not None:
         arrays = bar_arrays(bars)
         columns = [arrays[c] for c in ("open", "high", "low", "close", "volume")]
