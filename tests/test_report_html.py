@@ -179,6 +179,14 @@ def test_sweep_report_escapes_symbols_and_checks_the_metric(table):
         report.render_sweep_html(table, "luck")
 
 
+def test_sweep_heatmap_spans_the_parameters_that_vary():
+    grid = {"window": [5, 10], "overbought": [65.0, 70.0, 75.0]}  # oversold stays 30
+    table = fastbt.sweep("GOOG", "rsi", grid, progress=False)
+    assert list(table.columns[1:4]) == ["window", "oversold", "overbought"]
+    text = "".join(Page(report.render_sweep_html(table)).text)
+    assert "sharpe by window and overbought" in text
+
+
 needs_pdf = pytest.mark.skipif(
     shutil.which("wkhtmltopdf") is None and not os.environ.get("FASTBT_REQUIRE_PDF"),
     reason="wkhtmltopdf is not installed (CI installs it and sets FASTBT_REQUIRE_PDF)",

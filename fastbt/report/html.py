@@ -222,6 +222,13 @@ def _rows_view(
     return shown, body
 
 
+def heatmap_params(table: pd.DataFrame, params: list[str]) -> list[str]:
+    """The (up to) two parameters a heatmap spans: the first two that take more than
+    one value, so a grid varying window and overbought is not drawn over a fixed oversold."""
+    varied = [p for p in params if table[p].nunique() > 1]
+    return (varied + [p for p in params if p not in varied])[:2]
+
+
 def sweep_context(
     table: pd.DataFrame, metric: str = "sharpe", top_n: int = 20, title: str | None = None
 ) -> dict:
@@ -239,11 +246,11 @@ def sweep_context(
     symbols = [str(s) for s in pd.unique(table["symbol"])]
     columns, leaders = _rows_view(top(table, top_n, metric), params, metric)
     _, winners = _rows_view(best(table, metric), params, metric)
+    axes = heatmap_params(table, params)
     heatmaps = []
-    if len(params) >= 2:
+    if len(axes) == 2:
         heatmaps = [
-            _image(sweep_heatmap(table, params[0], params[1], metric, symbol=s))
-            for s in symbols[:HEATMAP_SYMBOLS]
+            _image(sweep_heatmap(table, *axes, metric, symbol=s)) for s in symbols[:HEATMAP_SYMBOLS]
         ]
     distributions = [
         _image(metric_distribution(table, m)) for m in dict.fromkeys([metric, "total_return"])
@@ -279,6 +286,7 @@ def sweep_context(
         "leaders": leaders,
         "winners": winners,
         "heatmaps": heatmaps,
+        "heatmap_axes": axes,
         "heatmap_note": (
             f"first {HEATMAP_SYMBOLS} of {len(symbols)} symbols"
             if len(symbols) > HEATMAP_SYMBOLS
