@@ -5,6 +5,7 @@ import base64
 import pickle
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -228,6 +229,15 @@ def test_metric_distribution_counts_every_finite_set(table):
     assert labels[:2] == ["GOOG", "EURUSD"]
     with pytest.raises(ValueError, match="no column"):
         report.metric_distribution(table, "nope")
+
+
+@pytest.mark.parametrize("value", [0.0, 1.0335313699727091, -250.0])
+def test_metric_distribution_of_equal_values_has_a_readable_axis(value):
+    table = pd.DataFrame({"symbol": ["X"] * 3, "sharpe": [value] * 3})  # or a one-row sweep
+    (ax,) = report.metric_distribution(table).axes
+    low, high = ax.get_xlim()
+    assert low < value < high and high - low >= 0.01
+    assert sum(patch.get_height() for patch in ax.patches) == 3
 
 
 def test_charts_leave_pyplot_and_the_global_style_alone(goog):

@@ -54,6 +54,18 @@ def sweep_heatmap(
     return figure
 
 
+def _bin_range(values: np.ndarray) -> tuple[float, float]:
+    """0.5th to 99.5th percentile, else the full range; a span around the value when
+    every set has the same one (a one-row sweep), so the axis stays readable."""
+    low, high = np.percentile(values, [0.5, 99.5])
+    if high <= low:
+        low, high = values.min(), values.max()
+    if high <= low:
+        pad = max(abs(low) * 0.05, 0.01)
+        low, high = low - pad, high + pad
+    return float(low), float(high)
+
+
 @themed
 def metric_distribution(table: pd.DataFrame, metric: str = "sharpe", bins: int = 60) -> Figure:
     """Histogram of ``metric`` across every set, one colour per symbol (up to 8).
@@ -68,9 +80,7 @@ def metric_distribution(table: pd.DataFrame, metric: str = "sharpe", bins: int =
     if not finite.any():
         ax.text(0.5, 0.5, f"no finite {metric} values", transform=ax.transAxes, ha="center")
     else:
-        low, high = np.percentile(values[finite], [0.5, 99.5])
-        if high <= low:
-            low, high = values[finite].min(), values[finite].max() + 1e-12
+        low, high = _bin_range(values[finite])
         edges = np.histogram_bin_edges(values[finite], bins=bins, range=(low, high))
         outside = int(((values[finite] < low) | (values[finite] > high)).sum())
         symbols = pd.unique(table["symbol"])
