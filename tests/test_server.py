@@ -407,7 +407,8 @@ def test_sweep_equals_fastbt_sweep(alice, bob):
         progress=False,
     )
     ranked = fastbt.top(expected, len(expected), "sharpe").reset_index(drop=True)
-    pd.testing.assert_frame_equal(served, ranked, check_dtype=False)
+    # every digit: pandas' to_json kept 10 decimals (1e-11 became 0.0)
+    pd.testing.assert_frame_equal(served, ranked, check_dtype=False, check_exact=True)
     page = alice.get(url, params={"sort": "sharpe", "skip": 10, "limit": 5}).json()
     assert page["n_rows"] == 110
     assert pd.DataFrame(page["rows"]).equals(served.iloc[10:15].reset_index(drop=True))

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 import fastbt
+from fastbt.formatting import json_safe
 from fastbt.kernels.metrics import METRIC_NAMES
 from fastbt.server import inputs
 from fastbt.server.db import Sweep
@@ -125,7 +126,7 @@ def sweep_results(
         "skip": skip,
         "limit": limit,
         "n_rows": len(table),
-        "rows": json.loads(ranked.to_json(orient="records")),
+        "rows": json_safe(ranked.to_dict(orient="records")),
     }
     return Response(json.dumps(payload, allow_nan=False), media_type="application/json")
 
