@@ -263,3 +263,9 @@ def test_dollar_signs_in_names_are_text_not_mathtext():
     )
     for figure in (report.sweep_heatmap(table, "fast", "slow"), report.metric_distribution(table)):
         assert report.to_png(figure).startswith(PNG_MAGIC)
+
+
+def test_metric_distribution_of_a_single_set_says_one_set():
+    single = fastbt.sweep("GOOG", "ma_cross", {"fast": [10], "slow": [30]}, progress=False)
+    (ax,) = report.metric_distribution(single, "sharpe").axes
+    assert ax.get_legend().get_title().get_text() == "1 set"

@@ -222,6 +222,9 @@ def test_pdf_without_wkhtmltopdf_says_how_to_install_it(goog_page, tmp_path, mon
     with pytest.raises(OSError, match="apt-get install --no-install-recommends wkhtmltopdf"):
         report.write_pdf(goog_page, tmp_path / "report.pdf")
     assert not (tmp_path / "report.pdf").exists()
+    monkeypatch.setenv("FASTBT_WKHTMLTOPDF", str(tmp_path / "nowhere" / "wkhtmltopdf"))
+    with pytest.raises(OSError, match=r"FASTBT_WKHTMLTOPDF=.* is not a file"):
+        report.write_pdf(goog_page, tmp_path / "report.pdf")
 
 
 @needs_pdf

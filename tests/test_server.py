@@ -473,6 +473,7 @@ def test_results_are_rebuilt_from_parquet_and_lost_files_are_410(server, alice):
         response = alice.get(path)
         assert response.status_code == 410
         assert "missing or unreadable" in response.json()["detail"]
+        assert str(server.home) not in response.text  # no server paths in answers
     assert alice.get(f"/backtests/{state['id']}").json()["status"] == "completed"
 
 

@@ -29,7 +29,11 @@ def find_wkhtmltopdf() -> str:
     """Path of wkhtmltopdf ($FASTBT_WKHTMLTOPDF, else PATH), or an OSError saying how
     to install it."""
     configured = os.environ.get("FASTBT_WKHTMLTOPDF")
-    found = configured if configured and Path(configured).is_file() else shutil.which("wkhtmltopdf")
+    if configured:
+        if not Path(configured).is_file():
+            raise OSError(f"FASTBT_WKHTMLTOPDF={configured} is not a file; {INSTALL_HINT}")
+        return configured
+    found = shutil.which("wkhtmltopdf")
     if not found:
         raise OSError(INSTALL_HINT)
     return found

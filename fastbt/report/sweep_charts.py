@@ -100,7 +100,8 @@ def metric_distribution(table: pd.DataFrame, metric: str = "sharpe", bins: int =
         median = float(np.median(values[finite]))
         ax.axvline(median, color=PALETTE["accent"], lw=1.2, label=f"median {median:.3g}")
         hidden = len(symbols) - len(shown)
-        title = f"{finite.sum():,} sets" + (f"; {hidden} more symbols not drawn" if hidden else "")
+        n_sets = int(finite.sum())
+        title = f"{n_sets:,} set{'s' if n_sets != 1 else ''}" + (f"; {hidden} more symbols not drawn" if hidden else "")
         if outside:
             title += f"; {outside:,} beyond the 0.5-99.5% range not drawn"
         if (~finite).any():

@@ -1,6 +1,7 @@
 """What the backtest and sweep routes share: run ids, 404 for others' runs, 409 until
 completed, and the refusals each route documents in the OpenAPI schema."""
 
+import logging
 from typing import Annotated
 
 from fastapi import HTTPException, Path, Response, status
@@ -9,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from fastbt.server.db import COMPLETED
 from fastbt.server.schemas import Error
+
+log = logging.getLogger("fastbt.server")
 
 HTML = {200: {"description": "a self-contained HTML page", "content": {"text/html": {}}}}
 RunId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the run's id")]
@@ -56,8 +59,10 @@ def completed_or_409(row) -> None:
 
 
 def files_gone(row, error: Exception) -> HTTPException:
-    """The run's files are missing or unreadable (removed outside the server)."""
+    """The run's files are missing or unreadable (removed outside the server). The
+    cause goes to the server log; the answer names no server paths."""
     kind = type(row).__tablename__[:-1]
+    log.warning("files of %s %s unreadable: %s", kind, row.id, error)
     return HTTPException(
-        status.HTTP_410_GONE, f"the files of {kind} {row.id} are missing or unreadable: {error}"
+        status.HTTP_410_GONE, f"the files of {kind} {row.id} are missing or unreadable"
     )
