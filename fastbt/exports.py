@@ -68,17 +68,17 @@ def result_to_dict(result, series: bool = True) -> dict:
     """Plain JSON-safe dict: metadata, trades (raw fields and times) and, if
     ``series``, the per-bar index and series."""
     payload = _metadata(result)
-    rows = trade_rows(result.trades)
+    trades = result.trades
     payload["trades"] = json_safe(
         [
             dict(zip(TRADE_FIELDS, (float(v) for v in row), strict=True))
             | {
-                "entry_time": result.trades["entry_time"].iloc[k].isoformat(),
-                "exit_time": None
-                if pd.isna(result.trades["exit_time"].iloc[k])
-                else result.trades["exit_time"].iloc[k].isoformat(),
+                "entry_time": entry.isoformat(),
+                "exit_time": None if pd.isna(exit_) else exit_.isoformat(),
             }
-            for k, row in enumerate(rows)
+            for row, entry, exit_ in zip(
+                trade_rows(trades), trades["entry_time"], trades["exit_time"], strict=True
+            )
         ]
     )
     if series:
@@ -222,10 +222,9 @@ def result_to_csv(result, directory) -> Path:
     if path.exists() and not path.is_dir():
         raise ValueError(f"{path} is a file, not a directory")
     path.mkdir(parents=True, exist_ok=True)
-    meta = _metadata(result)
     rows = [("strategy", result.strategy), ("symbol", result.symbol)]
     rows += [(f"param.{k}", v) for k, v in result.params.items()]
-    rows += [(f"option.{k}", v) for k, v in meta["options"].items()]
+    rows += [(f"option.{k}", v) for k, v in result.options.as_dict().items()]
     rows += list(result.metrics.items())
     pd.DataFrame(rows, columns=["name", "value"]).to_csv(path / "metrics.csv", index=False)
     pd.DataFrame({name: getattr(result, name) for name in SERIES}).to_csv(path / "equity.csv")
