@@ -105,13 +105,13 @@ def metric_rows(metrics: dict) -> list[dict]:
     return rows
 
 
-def trade_rows(
-    trades: pd.DataFrame, index: pd.DatetimeIndex, shown: int = TRADES_SHOWN
+def trade_list(
+    trades: pd.DataFrame, clock: bool, shown: int = TRADES_SHOWN
 ) -> tuple[list[dict], list[dict], int]:
-    """(first rows, last rows, number left out): all trades when there are at most
-    ``2 * shown``, else the first and last ``shown``. Prices get one number of
-    decimals for the whole table; times show the clock only for intraday bars."""
-    clock = has_clock(index)
+    """(first rows, last rows, number left out) of the report's trade table: all
+    trades when there are at most ``2 * shown``, else the first and last ``shown``.
+    Prices get one number of decimals for the whole table; times show the time of
+    day only when ``clock`` (intraday bars)."""
     price = f"{{:,.{price_decimals(trades['entry_price'])}f}}"
 
     def rows(frame: pd.DataFrame, start: int) -> list[dict]:
@@ -139,14 +139,11 @@ def trade_rows(
     return rows(trades.iloc[:shown], 0), rows(trades.iloc[n - shown :], n - shown), n - 2 * shown
 
 
-def _image(figure) -> str:
-    return to_base64(figure)
-
-
 def result_context(result, charts=tuple(CHART_TITLES), title: str | None = None) -> dict:
     """Everything the result template shows, as plain strings and lists."""
     index = result.equity.index
-    first, last, hidden = trade_rows(result.trades, index)
+    clock = has_clock(index)
+    first, last, hidden = trade_list(result.trades, clock)
     available = [k for k in charts if k != "price" or result.bars is not None]
     return {
         "title": title or f"Backtest: {describe(result)}",
@@ -155,8 +152,8 @@ def result_context(result, charts=tuple(CHART_TITLES), title: str | None = None)
         "strategy": result.strategy,
         "symbol": result.symbol or "(unnamed data)",
         "engine": result.engine,
-        "start": _time(index[0], has_clock(index)),
-        "end": _time(index[-1], has_clock(index)),
+        "start": _time(index[0], clock),
+        "end": _time(index[-1], clock),
         "n_bars": f"{len(index):,}",
         "params": [(k, _plain(v)) for k, v in result.params.items()],
         "options": _options(result.options.as_dict()),
@@ -164,7 +161,7 @@ def result_context(result, charts=tuple(CHART_TITLES), title: str | None = None)
         "final_equity": f"{result.equity.iloc[-1]:,.2f}",
         "metrics": metric_rows(result.metrics),
         "charts": [
-            {"kind": k, "title": CHART_TITLES[k], "png": _image(CHARTS[k](result))}
+            {"kind": k, "title": CHART_TITLES[k], "png": to_base64(CHARTS[k](result))}
             for k in available
         ],
         "trades_first": first,
@@ -186,8 +183,8 @@ def _grid_summary(table: pd.DataFrame, params: list[str]) -> list[dict]:
         {
             "name": name,
             "values": f"{table[name].nunique():,}",
-            "low": _plain(table[name].min().item()),
-            "high": _plain(table[name].max().item()),
+            "low": _plain(table[name].min()),
+            "high": _plain(table[name].max()),
         }
         for name in params
     ]
@@ -212,11 +209,8 @@ def _rows_view(
     )
     body = [
         [str(row["symbol"])]
-        + [_plain(row[p].item() if hasattr(row[p], "item") else row[p]) for p in params]
-        + [
-            format_metric(m, row[m].item() if hasattr(row[m], "item") else row[m])
-            for m in shown[1 + len(params) :]
-        ]
+        + [_plain(row[p]) for p in params]
+        + [format_metric(m, row[m]) for m in shown[1 + len(params) :]]
         for _, row in rows[shown].iterrows()
     ]
     return shown, body
@@ -250,10 +244,11 @@ def sweep_context(
     heatmaps = []
     if len(axes) == 2:
         heatmaps = [
-            _image(sweep_heatmap(table, *axes, metric, symbol=s)) for s in symbols[:HEATMAP_SYMBOLS]
+            to_base64(sweep_heatmap(table, *axes, metric, symbol=s))
+            for s in symbols[:HEATMAP_SYMBOLS]
         ]
     distributions = [
-        _image(metric_distribution(table, m)) for m in dict.fromkeys([metric, "total_return"])
+        to_base64(metric_distribution(table, m)) for m in dict.fromkeys([metric, "total_return"])
     ]
 
     def number(key: str, pattern: str) -> str:
