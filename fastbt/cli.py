@@ -370,7 +370,7 @@ def _command_demo(args) -> None:
 
 def _command_sweep(args) -> int:
     import fastbt
-    from fastbt.formatting import json_safe
+    from fastbt.formatting import json_default, json_safe
     from fastbt.kernels.metrics import METRIC_NAMES
 
     if args.top < 1:
@@ -413,7 +413,7 @@ def _command_sweep(args) -> int:
         }
         payload["bar_evaluations_per_second"] = evaluations
         payload["top"] = leaders.to_dict(orient="records")
-        print(json.dumps(json_safe(payload), allow_nan=False, default=_plain))
+        print(json.dumps(json_safe(payload), allow_nan=False, default=json_default))
         _write_reports(args, lambda: _render_sweep(table, args))
         return 0
     print(_rows_table(leaders, args.strategy, args.sort))
@@ -445,11 +445,6 @@ def _rows_table(rows, strategy: str, metric: str) -> str:
     for name in shown[1 + len(params) :]:
         view[name] = [format_metric(name, v) for v in view[name]]
     return view.to_string(index=False)
-
-
-def _plain(value):
-    """JSON fallback for NumPy scalars in the top rows."""
-    return value.item() if hasattr(value, "item") else str(value)
 
 
 def _command_fetch(args) -> int:

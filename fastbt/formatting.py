@@ -55,6 +55,11 @@ def json_safe(value):
     return value
 
 
+def json_default(value):
+    """``json.dumps(default=...)`` for NumPy scalars (their Python value), else text."""
+    return value.item() if hasattr(value, "item") else str(value)
+
+
 # What each metric means, in a few words, for report tables (docs/metrics.md has the maths).
 METRIC_DESCRIPTIONS = {
     "total_return": "final equity / starting cash - 1",

@@ -10,11 +10,10 @@ import json
 import math
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from fastbt.formatting import json_safe
+from fastbt.formatting import json_default, json_safe
 from fastbt.kernels.metrics import COUNT_METRICS
 from fastbt.storage.files import StoreError, read_parquet, write_atomic, write_text_atomic
 
@@ -93,11 +92,7 @@ def sweep_to_json(table: pd.DataFrame, indent: int | None = None) -> str:
         "columns": list(table.columns),
         "rows": rows,
     }
-    return json.dumps(payload, indent=indent, allow_nan=False, default=_plain)
-
-
-def _plain(value):
-    return value.item() if isinstance(value, np.generic) else str(value)
+    return json.dumps(payload, indent=indent, allow_nan=False, default=json_default)
 
 
 def sweep_from_json(text: str) -> pd.DataFrame:
