@@ -1,6 +1,6 @@
 """Regenerate the chart images the README shows (from the demo's GOOG report).
 
-    .venv/bin/python scripts/readme_images.py
+.venv/bin/python scripts/readme_images.py
 """
 
 from pathlib import Path

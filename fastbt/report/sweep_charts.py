@@ -85,10 +85,9 @@ def metric_distribution(table: pd.DataFrame, metric: str = "sharpe", bins: int =
         outside = int(((values[finite] < low) | (values[finite] > high)).sum())
         symbols = pd.unique(table["symbol"])
         shown = symbols[:MAX_HISTOGRAM_SYMBOLS]
+        owners = table["symbol"].to_numpy()
         for symbol in shown:
-            mine = table[metric].to_numpy(dtype="float64")[
-                (table["symbol"] == symbol).to_numpy() & finite
-            ]
+            mine = values[(owners == symbol) & finite]
             ax.hist(
                 mine,
                 bins=edges,
@@ -101,7 +100,9 @@ def metric_distribution(table: pd.DataFrame, metric: str = "sharpe", bins: int =
         ax.axvline(median, color=PALETTE["accent"], lw=1.2, label=f"median {median:.3g}")
         hidden = len(symbols) - len(shown)
         n_sets = int(finite.sum())
-        title = f"{n_sets:,} set{'s' if n_sets != 1 else ''}" + (f"; {hidden} more symbols not drawn" if hidden else "")
+        title = f"{n_sets:,} set{'s' if n_sets != 1 else ''}" + (
+            f"; {hidden} more symbols not drawn" if hidden else ""
+        )
         if outside:
             title += f"; {outside:,} beyond the 0.5-99.5% range not drawn"
         if (~finite).any():
