@@ -23,7 +23,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from fastbt.storage.files import read_parquet, replace_atomically, write_atomic
+from fastbt.storage.files import read_parquet, replace_atomically, write_atomic, write_text_atomic
+from fastbt.sweep.results import part_ids
 
 
 class RunFiles:
@@ -52,7 +53,7 @@ class RunFiles:
         """Encode a finished result's JSON answer once (``Result.to_dict`` plus the id),
         so reading results costs a file read instead of a Parquet decode and encode."""
         payload = json.dumps({"id": run_id, **result.to_dict()}, allow_nan=False)
-        replace_atomically(self.results_path(run_id), lambda sink: sink.write(payload.encode()))
+        write_text_atomic(self.results_path(run_id), payload)
 
     def parts_dir(self, run_id: int) -> Path:
         return self.sweep_dir(run_id) / "parts"
@@ -68,10 +69,7 @@ class RunFiles:
 
     def finished_parts(self, run_id: int) -> list[int]:
         """Chunk ids of a running sweep whose parts are written."""
-        folder = self.parts_dir(run_id)
-        if not folder.exists():
-            return []
-        return [int(p.stem.split("-")[1]) for p in folder.glob("part-*.parquet")]
+        return part_ids(self.parts_dir(run_id))
 
     def cached(self, path: Path, render: Callable[[], bytes]) -> bytes:
         """A rendered chart or report of a completed run, rendered once then read.

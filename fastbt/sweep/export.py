@@ -16,9 +16,9 @@ import pyarrow as pa
 from fastbt.formatting import json_default, json_safe
 from fastbt.kernels.metrics import COUNT_METRICS
 from fastbt.storage.files import StoreError, read_parquet, write_atomic, write_text_atomic
+from fastbt.sweep.results import MANIFEST, PART_GLOB, part_path
 
 SUMMARY_FILE = "sweep.json"
-PART_PATTERN = "part-*.parquet"
 
 
 def _directory(directory) -> Path:
@@ -39,7 +39,7 @@ def sweep_to_parquet(table: pd.DataFrame, directory) -> Path:
     path = _directory(directory)
     if path.exists() and any(path.iterdir()):
         raise ValueError(f"{path} is not empty; save a sweep into a new directory")
-    write_atomic(pa.Table.from_pandas(table, preserve_index=False), path / "part-000000.parquet")
+    write_atomic(pa.Table.from_pandas(table, preserve_index=False), part_path(path, 0))
     write_summary(table, path)
     return path
 
@@ -51,7 +51,7 @@ def load_sweep(directory) -> pd.DataFrame:
     if not summary_file.is_file():
         hint = (
             " (an unfinished sweep: rerun it with resume=True)"
-            if (path / "manifest.json").exists()
+            if (path / MANIFEST).exists()
             else ""
         )
         raise ValueError(f"{path}: no {SUMMARY_FILE}; not a saved fastbt sweep{hint}")
@@ -59,9 +59,9 @@ def load_sweep(directory) -> pd.DataFrame:
         summary = json.loads(summary_file.read_text())
     except ValueError as error:
         raise ValueError(f"{summary_file}: unreadable ({error})") from None
-    parts = sorted(path.glob(PART_PATTERN))
+    parts = sorted(path.glob(PART_GLOB))
     if not parts:
-        raise ValueError(f"{path}: no result parts ({PART_PATTERN})")
+        raise ValueError(f"{path}: no result parts ({PART_GLOB})")
     try:
         frames = [read_parquet(part).to_pandas() for part in parts]
     except StoreError as error:

@@ -16,6 +16,17 @@ import pyarrow as pa
 from fastbt.storage.files import StoreError, read_parquet, write_atomic, write_text_atomic
 
 MANIFEST = "manifest.json"
+PART_GLOB = "part-*.parquet"
+
+
+def part_path(directory: Path, chunk_id: int) -> Path:
+    """Where chunk ``chunk_id``'s rows live in a sweep directory."""
+    return Path(directory) / f"part-{chunk_id:06d}.parquet"
+
+
+def part_ids(directory: Path) -> list[int]:
+    """Chunk ids whose parts exist in ``directory`` (none if it does not exist)."""
+    return [int(p.stem.split("-")[1]) for p in Path(directory).glob(PART_GLOB)]
 
 
 def spec_hash(spec: dict) -> str:
@@ -77,7 +88,7 @@ class ResultsDir:
         write_text_atomic(existing, json.dumps(self.manifest, indent=1, default=str))
 
     def part(self, chunk_id: int) -> Path:
-        return self.path / f"part-{chunk_id:06d}.parquet"
+        return part_path(self.path, chunk_id)
 
     def done(self, chunk_id: int) -> bool:
         return self.part(chunk_id).exists()
