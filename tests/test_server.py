@@ -454,7 +454,7 @@ def test_delete_removes_the_row_and_the_files(server, alice):
 
     body = {"symbols": ["GOOG"], "grid": {"fast": [5, 10], "slow": [20]}}
     sweep = wait_for(alice, f"/sweeps/{alice.post('/sweeps', json=body).json()['id']}")
-    table = server.home / "server" / "sweeps" / str(sweep["id"]) / "table.parquet"
+    table = server.home / "server" / "sweeps" / str(sweep["id"]) / "table" / "sweep.json"
     assert table.exists()
     assert alice.delete(f"/sweeps/{sweep['id']}").status_code == 204
     assert not table.parent.exists()

@@ -7,8 +7,8 @@
     backtests/<id>/results.json       the answer of GET /backtests/<id>/results, encoded once
     backtests/<id>/cache/             rendered charts and the HTML report
     sweeps/<id>/cache/                the sweep's HTML report
-    sweeps/<id>/parts/                fastbt.sweep's streamed chunks while it runs
-    sweeps/<id>/table.parquet         the finished sweep table
+    sweeps/<id>/table/                fastbt.sweep(out=...): the table's parts as they finish,
+                                      then sweep.json; read with fastbt.load_sweep
 
 Every file is written atomically (``fastbt.storage.files.replace_atomically``),
 so a reader never sees half a file; deleting a run removes its folder.
@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 
 from fastbt.storage.files import read_parquet, replace_atomically, write_atomic, write_text_atomic
+from fastbt.sweep.export import SUMMARY_FILE
 from fastbt.sweep.results import part_ids
 
 
@@ -55,11 +56,13 @@ class RunFiles:
         payload = json.dumps({"id": run_id, **result.to_dict()}, allow_nan=False)
         write_text_atomic(self.results_path(run_id), payload)
 
-    def parts_dir(self, run_id: int) -> Path:
-        return self.sweep_dir(run_id) / "parts"
+    def table_dir(self, run_id: int) -> Path:
+        """The sweep's ``out`` directory: parts while it runs, the whole table after."""
+        return self.sweep_dir(run_id) / "table"
 
-    def table_path(self, run_id: int) -> Path:
-        return self.sweep_dir(run_id) / "table.parquet"
+    def sweep_finished(self, run_id: int) -> bool:
+        """Whether ``fastbt.sweep`` has written the table's summary (it does so last)."""
+        return (self.table_dir(run_id) / SUMMARY_FILE).exists()
 
     def write_frame(self, frame: pd.DataFrame, path: Path, *, index: bool) -> None:
         write_atomic(pa.Table.from_pandas(frame, preserve_index=index), path)
@@ -69,7 +72,7 @@ class RunFiles:
 
     def finished_parts(self, run_id: int) -> list[int]:
         """Chunk ids of a running sweep whose parts are written."""
-        return part_ids(self.parts_dir(run_id))
+        return part_ids(self.table_dir(run_id))
 
     def cached(self, path: Path, render: Callable[[], bytes]) -> bytes:
         """A rendered chart or report of a completed run, rendered once then read.

@@ -38,7 +38,7 @@ def sweep_progress(row: Sweep, files: RunFiles) -> tuple[int, float]:
     """(backtests done, fraction done) of a sweep; live from its finished parts while it runs."""
     if row.status != RUNNING or not row.chunk_size or not row.n_total:
         return row.n_done, row.progress
-    if files.table_path(row.id).exists():  # finished; its parts may be gone already
+    if files.sweep_finished(row.id):  # the table is complete; the row is about to say so
         return row.n_total, 1.0
     done = set(files.finished_parts(row.id))
     chunks = plan_chunks(list(row.symbols), row.n_sets, row.chunk_size)
@@ -130,24 +130,23 @@ class Workers:
         row = self._start(Sweep, run_id)
         if row is None:
             return
-        parts = self.files.parts_dir(run_id)
+        table_dir = self.files.table_dir(run_id)
         try:
             frames = {s: inputs.symbol_bars(s, row.interval, self.home) for s in row.symbols}
             table = fastbt.sweep(
                 frames,
                 row.strategy,
                 inputs.grid_values(row.grid),
-                out=parts,
+                out=table_dir,
                 chunk_size=row.chunk_size,
                 sample=row.sample,
                 seed=row.seed,
                 progress=False,
                 **row.options,
             )
-            self.files.write_frame(table, self.files.table_path(run_id), index=False)
         except Exception as error:
             self._finish(Sweep, run_id, FAILED, error=_error_text(error))
-            shutil.rmtree(parts, ignore_errors=True)
+            shutil.rmtree(table_dir, ignore_errors=True)
             return
         recorded = self._finish(
             Sweep,
@@ -158,6 +157,5 @@ class Workers:
             n_done=len(table),
             progress=1.0,
         )
-        shutil.rmtree(parts, ignore_errors=True)  # after: readers count parts while running
         if not recorded:
             self.files.delete_sweep(run_id)

@@ -25,7 +25,6 @@ from fastbt.server.routes.common import (
 )
 from fastbt.server.schemas import SweepCreate, SweepOut, SweepResults
 from fastbt.server.worker import sweep_chunk_size, sweep_progress
-from fastbt.storage import StoreError
 
 router = APIRouter(prefix="/sweeps", tags=["sweeps"])
 Metric = Literal[METRIC_NAMES]
@@ -97,11 +96,9 @@ def delete_sweep(sweep_id: RunId, user: UserId, db: Db, svc: Svc) -> Response:
 def _table(svc: Svc, row: Sweep) -> pd.DataFrame:
     completed_or_409(row)
     try:
-        table = svc.files.read_frame(svc.files.table_path(row.id))
-    except StoreError as error:
+        return fastbt.load_sweep(svc.files.table_dir(row.id))
+    except ValueError as error:
         raise files_gone(row, error) from None
-    table.attrs["sweep"] = dict(row.summary or {})
-    return table
 
 
 @router.get(
