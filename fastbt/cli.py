@@ -259,6 +259,12 @@ def _check_report_paths(args) -> None:
         find_wkhtmltopdf()
 
 
+def _say_written(args, what: str, path) -> None:
+    """``report: /abs/path``; on stderr when stdout carries --json."""
+    stream = sys.stderr if getattr(args, "json", False) else sys.stdout
+    print(f"{what}: {path.resolve()}", file=stream)
+
+
 def _write_reports(args, render) -> None:
     """Render once, write the HTML and/or PDF the user asked for, say where."""
     if args.report is None and args.pdf is None:
@@ -267,11 +273,10 @@ def _write_reports(args, render) -> None:
     from fastbt.report.pdf import write_pdf
 
     page = render()
-    stream = sys.stderr if getattr(args, "json", False) else sys.stdout
     if args.report is not None:
-        print(f"report: {write_html(page, args.report).resolve()}", file=stream)
+        _say_written(args, "report", write_html(page, args.report))
     if args.pdf is not None:
-        print(f"pdf: {write_pdf(page, args.pdf).resolve()}", file=stream)
+        _say_written(args, "pdf", write_pdf(page, args.pdf))
 
 
 def _command_run(args) -> None:
@@ -288,8 +293,7 @@ def _command_run(args) -> None:
         result = fastbt.run(bars, args.strategy, engine=args.engine, **kwargs)
     _report(result, args.json)
     if args.save is not None:
-        stream = sys.stderr if args.json else sys.stdout
-        print(f"saved: {result.to_parquet(args.save).resolve()}", file=stream)
+        _say_written(args, "saved", result.to_parquet(args.save))
     _write_reports(args, lambda: _render_result(result))
 
 
