@@ -44,6 +44,7 @@ def parse_timestamps(
     present = texts.notna().to_numpy()
     if not all(isinstance(value, str) for value in texts[present]):
         return _parse_objects(values, where)
+    texts[present] = texts[present].str.strip()
     if date_format is not None:
         parsed = _parse(texts, date_format)
         _refuse_unparsed(texts, present, parsed, f"date_format {date_format!r}", where)
@@ -120,7 +121,7 @@ def _candidate_formats(texts: pd.Series, dayfirst: bool | None) -> list[str]:
         warnings.simplefilter("ignore")  # pandas warns when a guess contradicts dayfirst
         for value in texts.iloc[picks]:
             for first in (False, True):
-                fmt = guess_datetime_format(value.strip(), dayfirst=first)
+                fmt = guess_datetime_format(value, dayfirst=first)
                 if fmt is not None and fmt not in formats:
                     formats.append(fmt)
     wanted = {None: None, True: "day", False: "month"}[dayfirst]
