@@ -252,6 +252,16 @@ def test_yfinance_csv_export_with_two_tickers(goog, tmp_path):
     )
 
 
+def test_load_symbols_splits_a_yfinance_export(goog, tmp_path):
+    bars = goog.iloc[:100]
+    path = yahoo_export({"GOOG": bars, "HALF": bars * 0.5}, tmp_path / "export.csv")
+    frames = load_symbols(path)
+    assert list(frames) == ["GOOG", "HALF"]
+    assert_same_bars(frames["GOOG"], bars)
+    with pytest.raises(ValueError, match="no symbol or ticker column"):
+        load_symbols(write_csv(bars, tmp_path / "plain.csv"))
+
+
 def yf_download(bars_by_ticker: dict, ticker_first: bool = False) -> pd.DataFrame:
     """A ``yf.download`` frame: MultiIndex columns (Price, Ticker) or (Ticker, Price)."""
     parts = {

@@ -76,7 +76,6 @@ def pick_symbol(frame: pd.DataFrame, symbol: str | None) -> pd.DataFrame:
                 "(nor yf.download ticker columns) to pick it from"
             )
         return frame
-    where = "columns" if isinstance(frame.columns, pd.MultiIndex) else "rows"
     if symbol is None:
         if len(found) > 1:
             raise ValueError(
@@ -96,8 +95,6 @@ def pick_symbol(frame: pd.DataFrame, symbol: str | None) -> pd.DataFrame:
         column = _symbol_column(frame)
         keep = frame[column].astype(str).to_numpy() == matches[0]
         picked = frame.loc[keep].drop(columns=column)
-    if not len(picked):
-        raise ValueError(f"symbol {symbol!r} has no {where} in the data")
     picked.attrs = dict(frame.attrs) | {"symbol": matches[0]}
     return picked
 
