@@ -566,10 +566,9 @@ def _import(market, args) -> None:
                 "--split-symbols for a file of several tickers)"
             )
         frames = {name: fastbt.load(args.file, **options)}
-    adjusted = {bars.attrs.get("adjusted") for bars in frames.values()}
-    rows = market.write_many(
-        frames, interval=args.interval, source="import", adjusted=adjusted.pop()
-    )
+    # One file, one choice of adjusted or raw prices: stored, so the two are never merged.
+    adjusted = next(iter(frames.values())).attrs.get("adjusted")
+    rows = market.write_many(frames, interval=args.interval, source="import", adjusted=adjusted)
     for name, count in rows.items():
         print(f"{name}: {count:,} rows stored ({args.interval})")
 

@@ -104,8 +104,12 @@ def test_repair_keeps_the_last_duplicate_in_input_order_of_unsorted_rows():
     repeated = [10, 200, 400, 600, 900]
     later = bars.iloc[repeated].assign(close=11.0)
     shuffled = pd.concat([bars.iloc[::-1], later])
-    with pytest.warns(fastbt.DataWarning, match="dropped 5 row"):
+    with pytest.warns(fastbt.DataWarning) as caught:
         loaded = fastbt.load(shuffled)
+    assert [str(w.message) for w in caught] == [
+        "timestamps were not sorted; sorted them",
+        "dropped 5 row(s) with duplicate timestamps, keeping the last of each",
+    ]
     assert len(loaded) == n
     assert (loaded["close"].iloc[repeated] == 11.0).all()
     assert (loaded["close"].drop(bars.index[repeated]) == 10.5).all()
