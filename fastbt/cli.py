@@ -56,11 +56,45 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     )
     _add_execution_options(parser)
     parser.add_argument("--ffill", action="store_true", help="forward-fill missing values")
-    parser.add_argument("--interval", default="1d", help="bar interval of a stored symbol")
+    parser.add_argument(
+        "--interval", default=None, help="bar interval of a stored symbol (default 1d)"
+    )
+    _add_load_options(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     _add_report_options(parser)
     parser.add_argument(
         "--save", default=None, metavar="DIR", help="save the result (Parquet) for `fastbt report`"
+    )
+
+
+def _add_load_options(parser: argparse.ArgumentParser) -> None:
+    """How to read a file: dates, which ticker, adjusted prices (docs/data.md)."""
+    parser.add_argument(
+        "--date-format", default=None, metavar="FORMAT", help="strftime format of the dates"
+    )
+    parser.add_argument(
+        "--dayfirst",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="read ambiguous dates day first (--no-dayfirst: month first)",
+    )
+    parser.add_argument(
+        "--ticker",
+        default=None,
+        help="the ticker to use from a file holding several (symbol/ticker column)",
+    )
+    parser.add_argument(
+        "--adjust",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="with an Adj Close column: adjusted prices (--no-adjust: raw prices)",
+    )
+
+
+def _load_options(args: argparse.Namespace) -> dict:
+    """Keyword arguments of fastbt.load from the options of _add_load_options."""
+    return dict(
+        date_format=args.date_format, dayfirst=args.dayfirst, symbol=args.ticker, adjust=args.adjust
     )
 
 
@@ -171,7 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--top", type=int, default=10)
     sweep.add_argument("--no-progress", action="store_true")
     _add_execution_options(sweep)
-    sweep.add_argument("--interval", default="1d", help="bar interval of stored symbols")
+    sweep.add_argument(
+        "--interval", default=None, help="bar interval of stored symbols (default 1d)"
+    )
+    _add_load_options(sweep)
     _add_store_option(sweep)
     sweep.add_argument("--json", action="store_true")
     _add_report_options(sweep)
@@ -200,9 +237,17 @@ def build_parser() -> argparse.ArgumentParser:
     listing = actions.add_parser("ls", help="stored symbols with their ranges and row counts")
     importing = actions.add_parser("import", help="validate a CSV/Parquet file and store it")
     importing.add_argument("file")
-    importing.add_argument("--symbol", required=True)
+    importing.add_argument(
+        "--symbol", default=None, help="name to store the bars under (default: --ticker)"
+    )
     importing.add_argument("--interval", default="1d")
     importing.add_argument("--ffill", action="store_true")
+    _add_load_options(importing)
+    importing.add_argument(
+        "--split-symbols",
+        action="store_true",
+        help="store each ticker of a multi-ticker file as its own symbol",
+    )
     exporting = actions.add_parser("export", help="write a stored symbol to CSV or Parquet")
     exporting.add_argument("symbol")
     exporting.add_argument("--to", required=True, metavar="FILE", help="FILE.csv or FILE.parquet")
@@ -283,7 +328,13 @@ def _command_run(args) -> None:
     import fastbt
 
     _check_report_paths(args)
-    bars = fastbt.load(args.source, interval=args.interval, store=args.store, ffill=args.ffill)
+    bars = fastbt.load(
+        args.source,
+        interval=args.interval,
+        store=args.store,
+        ffill=args.ffill,
+        **_load_options(args),
+    )
     kwargs = _execution_options(args) | dict(args.param)
     if args.command == "verify":
         result = fastbt.verify(bars, args.strategy, **kwargs)
@@ -397,6 +448,7 @@ def _command_sweep(args) -> int:
         seed=args.seed,
         interval=args.interval,
         store=args.store,
+        load_options=_load_options(args),
         **_execution_options(args),
     )
     info = table.attrs["sweep"]
@@ -482,9 +534,7 @@ def _command_data(args) -> int:
         listing = market.list()
         print(listing.to_string(index=False) if len(listing) else f"no data stored in {market}")
     elif args.action == "import":
-        bars = fastbt.load(args.file, ffill=args.ffill)
-        rows = market.write(args.symbol, bars, interval=args.interval, source="import")
-        print(f"{args.symbol.upper()}: {rows:,} rows stored ({args.interval})")
+        _import(market, args)
     elif args.action == "export":
         _export(market.read(args.symbol, interval=args.interval), args.to)
         print(f"wrote {args.to}")
@@ -493,6 +543,34 @@ def _command_data(args) -> int:
     else:
         print(f"deleted {args.symbol.upper()} ({args.interval})")
     return 0
+
+
+def _import(market, args) -> None:
+    """``data import``: validate the file (every ticker, with --split-symbols), then store."""
+    import fastbt
+    from fastbt.data.load import load_symbols
+
+    options = _load_options(args) | dict(ffill=args.ffill)
+    if args.split_symbols:
+        if args.symbol is not None or args.ticker is not None:
+            raise ValueError(
+                "--split-symbols stores every ticker under its own name; drop --symbol/--ticker"
+            )
+        del options["symbol"]
+        frames = load_symbols(args.file, **options)
+    else:
+        name = args.symbol or args.ticker
+        if name is None:
+            raise ValueError(
+                "give --symbol NAME to store the bars under (or --ticker, or "
+                "--split-symbols for a file of several tickers)"
+            )
+        frames = {name: fastbt.load(args.file, **options)}
+    # One file, one choice of adjusted or raw prices: stored, so the two are never merged.
+    adjusted = next(iter(frames.values())).attrs.get("adjusted")
+    rows = market.write_many(frames, interval=args.interval, source="import", adjusted=adjusted)
+    for name, count in rows.items():
+        print(f"{name}: {count:,} rows stored ({args.interval})")
 
 
 def _export(bars, target: str) -> None:

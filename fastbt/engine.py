@@ -91,6 +91,7 @@ def run(
     close_at_end: bool = False,
     periods_per_year: float | None = None,
     engine: str = "fast",
+    load_options: dict | None = None,
     **params,
 ) -> Result:
     """Backtest ``strategy`` on ``data`` and return a ``Result``.
@@ -99,7 +100,8 @@ def run(
     symbol (see ``fastbt.load``). ``strategy``: a registered name or a
     ``Strategy``; its parameters are keyword arguments (defaults otherwise).
     Fill, sizing and fee rules are in docs/execution.md. ``engine="reference"``
-    runs the slow bar-by-bar engine instead of the Numba kernels.
+    runs the slow bar-by-bar engine instead of the Numba kernels. ``load_options``
+    are keyword arguments of ``fastbt.load`` (dayfirst=, symbol=, adjust=, ...).
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
@@ -116,7 +118,7 @@ def run(
         periods_per_year=periods_per_year,
     )
     spec = get_strategy(strategy)
-    bars = load(data)
+    bars = load(data, **(load_options or {}))
     values = spec.resolve(params, len(bars))
     periods = options.periods_per_year or infer_periods_per_year(bars.index)
     runner = _run_fast if engine == "fast" else _run_reference
@@ -141,7 +143,7 @@ def run(
     )
 
 
-def verify(data, strategy: str | Strategy, **kwargs) -> Result:
+def verify(data, strategy: str | Strategy, *, load_options: dict | None = None, **kwargs) -> Result:
     """Run both engines with the same arguments; return the fast Result if they agree.
 
     Raises ``VerificationError`` listing every metric, per-bar value and trade field
@@ -149,7 +151,7 @@ def verify(data, strategy: str | Strategy, **kwargs) -> Result:
     """
     if "engine" in kwargs:
         raise ValueError("verify runs both engines; do not pass engine=")
-    bars = load(data)
+    bars = load(data, **(load_options or {}))
     fast = run(bars, strategy, engine="fast", **kwargs)
     reference = run(bars, strategy, engine="reference", **kwargs)
     diffs = compare_results(fast, reference)

@@ -235,7 +235,7 @@ def test_cli_fetch_data_commands_and_run(fake_env, tmp_path):
     [
         (("fetch", "../etc"), "invalid symbol '../etc'"),
         (("data", "rm", "NOPE"), "no 1d bars stored for NOPE"),
-        (("data", "import", "missing.csv", "--symbol", "X"), "unknown data source 'missing.csv'"),
+        (("data", "import", "missing.csv", "--symbol", "X"), "file not found: missing.csv"),
         (("data", "export", "NOPE", "--to", "x.csv"), "no 1d bars stored for NOPE"),
         (("data", "import", "x.csv"), "--symbol"),
     ],

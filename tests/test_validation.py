@@ -73,20 +73,46 @@ def test_low_above_body(bars):
         fastbt.load(bars)
 
 
-def test_high_low_tolerance_is_1e9_relative(bars):
-    bars.iloc[4, bars.columns.get_loc("high")] = 14.5 * (1 - 0.5e-9)
+@pytest.mark.parametrize(
+    ("column", "row", "edge", "sign"),
+    [("high", 4, 14.5, -1), ("low", 0, 10.0, +1)],  # high below max(o, c); low above min(o, c)
+)
+def test_high_low_tolerance_is_1e9_relative(bars, column, row, edge, sign):
+    """Just inside the relative slack of 1e-9 is accepted, just outside is not."""
+    bars.iloc[row, bars.columns.get_loc(column)] = edge * (1 + sign * 0.5e-9)
     fastbt.load(bars)  # within tolerance: accepted
-    bars.iloc[4, bars.columns.get_loc("high")] = 14.5 * (1 - 2e-9)
-    with pytest.raises(ValueError, match="column 'high'"):
+    bars.iloc[row, bars.columns.get_loc(column)] = edge * (1 + sign * 2e-9)
+    with pytest.raises(ValueError, match=f"column '{column}' at row {row}"):
         fastbt.load(bars)
 
 
-def test_duplicate_timestamps_are_dropped_keeping_the_last(bars):
+def test_duplicate_timestamps_are_dropped_keeping_the_last():
+    bars = make_bars(np.arange(10, 210), np.arange(10, 210) + 0.5)
     doubled = pd.concat([bars.iloc[:3], bars.iloc[[2]].assign(close=12.0), bars.iloc[3:]])
     with pytest.warns(fastbt.DataWarning, match="dropped 1 row"):
         loaded = fastbt.load(doubled)
-    assert len(loaded) == 5
+    assert len(loaded) == 200
     assert loaded["close"].iloc[2] == 12.0
+
+
+def test_repair_keeps_the_last_duplicate_in_input_order_of_unsorted_rows():
+    """Reversed input with duplicates placed after it: the repair's sort must be stable
+    (an unstable sort of 1,000 rows reorders equal timestamps), so the row that comes
+    last in the input survives."""
+    n = 1000
+    bars = make_bars(np.full(n, 10.0), np.full(n, 10.5), high=np.full(n, 12.0), low=np.full(n, 9.0))
+    repeated = [10, 200, 400, 600, 900]
+    later = bars.iloc[repeated].assign(close=11.0)
+    shuffled = pd.concat([bars.iloc[::-1], later])
+    with pytest.warns(fastbt.DataWarning) as caught:
+        loaded = fastbt.load(shuffled)
+    assert [str(w.message) for w in caught] == [
+        "timestamps were not sorted; sorted them",
+        "dropped 5 row(s) with duplicate timestamps, keeping the last of each",
+    ]
+    assert len(loaded) == n
+    assert (loaded["close"].iloc[repeated] == 11.0).all()
+    assert (loaded["close"].drop(bars.index[repeated]) == 10.5).all()
 
 
 def test_duplicate_timestamps_are_an_error_without_repair(bars):

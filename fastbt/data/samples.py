@@ -10,6 +10,20 @@ SAMPLES = {
     "BTCUSD": "Bitcoin / US dollar, monthly, 2012-01-31 to 2024-12-31",
 }
 
+# Bar interval of each sample, in the store's interval names (fastbt.storage.INTERVALS).
+SAMPLE_INTERVALS = {"GOOG": "1d", "EURUSD": "1h", "BTCUSD": "1mo"}
+
+
+def check_sample_interval(symbol: str, interval: str | None) -> None:
+    """Refuse asking a bundled sample for bars of an interval it does not have."""
+    have = SAMPLE_INTERVALS[symbol.upper()]
+    if interval is not None and interval != have:
+        raise ValueError(
+            f"the bundled sample {symbol.upper()} has {have} bars, not {interval}; "
+            f"ask for interval={have!r} (CLI: --interval {have}) or leave it out, or fetch "
+            f"{interval} bars into the store (`fastbt fetch SYMBOL --interval {interval}`)"
+        )
+
 
 def sample_path(symbol: str):
     """Path of a bundled sample's Parquet file (``symbol`` as in ``SAMPLES``)."""

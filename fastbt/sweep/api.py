@@ -22,23 +22,25 @@ from fastbt.sweep.results import ResultsDir, stored_chunk_size
 DEFAULT_CHUNK_SIZE = 50_000
 
 
-def _symbols(data, interval: str = "1d", store=None) -> dict:
+def _symbols(data, interval: str | None = None, store=None, load_options=None) -> dict:
     """``{symbol: validated bars}`` from a frame, a dict of frames, or names/paths/frames.
 
     Two sources with the same name are an error rather than one replacing the other.
     """
+    load_options = load_options or {}
     if isinstance(data, pd.DataFrame):
-        return {data.attrs.get("symbol", "data"): load(data)}
+        bars = load(data, **load_options)
+        return {bars.attrs.get("symbol", "data"): bars}
     if isinstance(data, dict):
         if not data:
             raise ValueError("data is an empty dict; give at least one symbol")
-        return {str(name): load(frame) for name, frame in data.items()}
+        return {str(name): load(frame, **load_options) for name, frame in data.items()}
     sources = [data] if isinstance(data, str) else list(data)
     if not sources:
         raise ValueError("data is empty; give at least one symbol")
     frames = {}
     for position, source in enumerate(sources):
-        frame = load(source, interval=interval, store=store)
+        frame = load(source, interval=interval, store=store, **load_options)
         name = frame.attrs.get("symbol", f"data{position}")
         if name in frames:
             raise ValueError(
@@ -82,8 +84,9 @@ def sweep(
     progress: bool = True,
     sample: int | None = None,
     seed: int | None = None,
-    interval: str = "1d",
+    interval: str | None = None,
     store=None,
+    load_options: dict | None = None,
     **run_options,
 ) -> pd.DataFrame:
     """Backtest every parameter set of ``grid`` on every symbol; one row per pair.
@@ -92,7 +95,8 @@ def sweep(
     (see ``fastbt.load``). ``grid``: parameter -> values (list, range, array),
     expanded as a product; sets the strategy rejects are dropped and counted.
     ``sample``/``seed`` pick a random subset. Symbols are read from the market-data
-    ``store`` (bars of ``interval``) or the bundled samples. ``run_options`` are those of
+    ``store`` (bars of ``interval``, default 1d) or the bundled samples; ``load_options``
+    are keyword arguments of ``fastbt.load`` (dayfirst=, symbol=, ...). ``run_options`` are those of
     ``fastbt.run`` and apply to every set. ``out`` streams finished chunks to a
     Parquet directory; ``resume=True`` continues an interrupted sweep there.
     The table's ``attrs["sweep"]`` records counts and throughput.
@@ -104,7 +108,7 @@ def sweep(
     except TypeError as error:
         raise ValueError(f"unknown run option: {error}") from None
     spec = get_strategy(strategy)
-    frames = _symbols(data, interval, store)
+    frames = _symbols(data, interval, store, load_options)
     symbols = list(frames)
     n_bars = min(len(f) for f in frames.values())
     sets = expand_grid(spec, grid, n_bars, sample=sample, seed=seed)
