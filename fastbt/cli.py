@@ -401,7 +401,6 @@ def _command_sweep(args) -> int:
     )
     info = table.attrs["sweep"]
     leaders = fastbt.top(table, args.top, args.sort)
-    evaluations = info["bar_evaluations_per_second"]
     if args.json:
         payload = {
             key: info[key]
@@ -411,11 +410,13 @@ def _command_sweep(args) -> int:
                 "n_sets",
                 "n_invalid",
                 "n_rows",
+                "n_computed",
+                "n_resumed",
                 "seconds",
                 "sets_per_second",
+                "bar_evaluations_per_second",
             )
         }
-        payload["bar_evaluations_per_second"] = evaluations
         payload["top"] = leaders.to_dict(orient="records")
         print(json.dumps(json_safe(payload), allow_nan=False, default=json_default))
         _write_reports(args, lambda: _render_sweep(table, args))
@@ -423,11 +424,26 @@ def _command_sweep(args) -> int:
     print(_rows_table(leaders, args.strategy, args.sort))
     print(
         f"{info['n_rows']:,} backtests ({info['n_sets']:,} sets x {len(info['symbols'])} "
-        f"symbol(s)) in {info['seconds']:.2f} s: {info['sets_per_second']:,.0f} sets/s, "
-        f"{evaluations:.3g} bar-evaluations/s; {info['n_invalid']:,} invalid sets dropped"
+        f"symbol(s)){_throughput(info)}; {info['n_invalid']:,} invalid sets dropped"
     )
     _write_reports(args, lambda: _render_sweep(table, args))
     return 0
+
+
+def _throughput(info: dict) -> str:
+    """What this call computed and how fast; rows read back by a resume are not counted."""
+    computed, resumed = info["n_computed"], info["n_rows"] - info["n_computed"]
+    seconds = f"{info['seconds']:.2f} s"
+    if not resumed:
+        rates = f"{info['sets_per_second']:,.0f} sets/s, "
+        return f" in {seconds}: {rates}{info['bar_evaluations_per_second']:.3g} bar-evaluations/s"
+    kept = f"{resumed:,} read back from {info['n_resumed']:,} saved chunk(s)"
+    if not computed:
+        return f": 0 computed, all {kept} in {seconds}"
+    return (
+        f": {computed:,} computed in {seconds} ({info['sets_per_second']:,.0f} sets/s, "
+        f"{info['bar_evaluations_per_second']:.3g} bar-evaluations/s), {kept}"
+    )
 
 
 def _render_sweep(table, args) -> str:

@@ -222,6 +222,14 @@ def test_sweep_json_out_and_resume(tmp_path):
     assert cli(*args).returncode == 2  # out holds results: needs --resume
     again = json.loads(cli(*args, "--resume").stdout)
     assert again["top"] == payload["top"]
+    assert (payload["n_computed"], payload["n_resumed"]) == (12, 0)
+    assert (again["n_computed"], again["n_resumed"]) == (0, 6)
+    assert again["sets_per_second"] is None and again["bar_evaluations_per_second"] is None
+    text = cli(*args[:-3], "--resume", "--no-progress")
+    assert text.returncode == 0, text.stderr
+    last = text.stdout.strip().splitlines()[-1]
+    assert "0 computed, all 12 read back from 6 saved chunk(s) in " in last
+    assert "/s" not in last
 
 
 @pytest.mark.parametrize(

@@ -170,6 +170,24 @@ def test_sweep_report_shows_summary_grid_top_rows_and_charts(table):
     assert_self_contained(text, page)
 
 
+def test_sweep_report_of_a_resumed_sweep_counts_only_what_it_computed(tmp_path):
+    grid = {"fast": range(2, 12), "slow": range(10, 30, 5)}
+    first = fastbt.sweep("GOOG", "ma_cross", grid, out=tmp_path, chunk_size=10, progress=False)
+    (tmp_path / "part-000001.parquet").unlink()
+    partly = fastbt.sweep("GOOG", "ma_cross", grid, out=tmp_path, resume=True, progress=False)
+    summary = dict(Page(report.render_sweep_html(partly)).tables["summary"])
+    assert summary["backtests computed by this run"] == "10"
+    assert summary["backtests read back (resumed)"] == f"{len(first) - 10:,}"
+    rate = partly.attrs["sweep"]["sets_per_second"]
+    assert summary["backtests per second"] == f"{rate:,.0f}"
+    assert rate == pytest.approx(10 / partly.attrs["sweep"]["seconds"])
+    fully = fastbt.sweep("GOOG", "ma_cross", grid, out=tmp_path, resume=True, progress=False)
+    summary = dict(Page(report.render_sweep_html(fully)).tables["summary"])
+    assert summary["backtests computed by this run"] == "0"
+    assert summary["backtests per second"] == "none computed"
+    assert summary["bar evaluations per second"] == "none computed"
+
+
 def test_sweep_report_escapes_symbols_and_checks_the_metric(table):
     hostile = {"<i>evil</i>": fastbt.load("GOOG")}
     small = fastbt.sweep(hostile, "ma_cross", {"fast": [5, 10], "slow": [20, 30]}, progress=False)

@@ -358,6 +358,26 @@ def test_resume_reuses_the_stored_chunk_size_and_grid_spelling(tmp_path):
         sweep("GOOG", "ma_cross", GRID, out=out, resume=True, chunk_size=40)
 
 
+def test_resumed_sweep_counts_only_the_sets_it_computed(tmp_path):
+    out = tmp_path / "run"
+    first = sweep("GOOG", "ma_cross", GRID, out=out, chunk_size=30)
+    for chunk_id in (1, 3):
+        (out / f"part-{chunk_id:06d}.parquet").unlink()
+    resumed = sweep("GOOG", "ma_cross", GRID, out=out, resume=True)
+    info = resumed.attrs["sweep"]
+    assert (info["n_rows"], info["n_computed"]) == (len(first), 60)
+    assert info["n_resumed"] == math.ceil(len(first) / 30) - 2
+    assert info["sets_per_second"] == pytest.approx(60 / info["seconds"])
+    bars = len(fastbt.load("GOOG"))
+    assert info["bar_evaluations_per_second"] == pytest.approx(60 * bars / info["seconds"])
+    again = sweep("GOOG", "ma_cross", GRID, out=out, resume=True)
+    info = again.attrs["sweep"]
+    assert info["n_computed"] == 0
+    assert info["sets_per_second"] is None and info["bar_evaluations_per_second"] is None
+    saved = fastbt.load_sweep(out).attrs["sweep"]
+    assert saved["n_computed"] == 0 and saved["sets_per_second"] is None
+
+
 def test_unusable_out_directories_are_named(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(ValueError, match="is a file, not a directory"):

@@ -253,7 +253,15 @@ def sweep_context(
 
     def number(key: str, pattern: str) -> str:
         value = info.get(key)
-        return "n/a" if value is None else pattern.format(value)
+        if value is None:
+            return "none computed" if info.get("n_computed") == 0 else "n/a"
+        return pattern.format(value)
+
+    resumed = (
+        [("backtests read back (resumed)", f"{len(table) - info['n_computed']:,}")]
+        if info.get("n_computed") is not None and info.get("n_resumed")
+        else []
+    )
 
     summary = [
         ("strategy", strategy or "n/a"),
@@ -263,6 +271,8 @@ def sweep_context(
         ("combinations in the grid", number("n_total", "{:,}")),
         ("random sample", "yes" if info.get("sampled") else "no"),
         ("backtests (rows)", f"{len(table):,}"),
+        ("backtests computed by this run", number("n_computed", "{:,}")),
+        *resumed,
         ("time", number("seconds", "{:.2f} s")),
         ("backtests per second", number("sets_per_second", "{:,.0f}")),
         ("bar evaluations per second", number("bar_evaluations_per_second", "{:.3g}")),
