@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import os
 import sys
 import warnings
 
@@ -543,6 +544,13 @@ _COMMANDS = {
 }
 
 
+def _silence_stdout() -> None:
+    """The reader of stdout went away (``fastbt data ls | head``): send the rest of the
+    output, and Python's flush at exit, to devnull, so the command ends quietly."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``fastbt`` console script."""
     args = build_parser().parse_args(argv)
@@ -552,6 +560,10 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             status = _COMMANDS[args.command](args) or 0
+            sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
+        except BrokenPipeError:
+            _silence_stdout()
+            return 0
         except (VerificationError, SweepError) as error:
             sys.stderr.write(f"fastbt: {error}\n")
             return EXIT_DISAGREEMENT

@@ -280,3 +280,19 @@ def test_sweep_reads_a_given_store_and_interval(tmp_path):
     payload = json.loads(completed.stdout)
     assert payload["symbols"] == ["HOURLY"]
     assert payload["bar_evaluations_per_second"] > 0
+
+
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path):
+    store = fastbt.MarketStore(tmp_path)
+    bars = fastbt.load("GOOG").iloc[:20]
+    for k in range(800):  # a listing larger than a pipe's buffer (64 KiB)
+        store.write(f"SYM{k:04d}", bars)
+    child = subprocess.Popen(
+        [str(FASTBT), "data", "ls", "--store", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stdout.readline().split()[0] == b"symbol"
+    child.stdout.close()  # as `fastbt data ls | head -1` does
+    assert child.wait(timeout=120) == 0
+    assert child.stderr.read() == b""
