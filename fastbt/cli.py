@@ -8,6 +8,7 @@ import warnings
 
 EXIT_USAGE = 2
 EXIT_DISAGREEMENT = 1
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 class _Parser(argparse.ArgumentParser):
@@ -373,17 +374,11 @@ def _command_demo(args) -> None:
         print(f"  {path.resolve()}")
 
 
-def _command_sweep(args) -> int:
+def _run_sweep(args):
+    """``fastbt.sweep`` with the sweep command's arguments."""
     import fastbt
-    from fastbt.formatting import json_default, json_safe
-    from fastbt.kernels.metrics import METRIC_NAMES
 
-    if args.top < 1:
-        raise ValueError(f"--top must be at least 1, got {args.top}")
-    if args.sort not in METRIC_NAMES:
-        raise ValueError(f"--sort must be a metric ({', '.join(METRIC_NAMES)}), got {args.sort!r}")
-    _check_report_paths(args)
-    table = fastbt.sweep(
+    return fastbt.sweep(
         args.sources,
         args.strategy,
         dict(args.grid),
@@ -400,6 +395,43 @@ def _command_sweep(args) -> int:
         store=args.store,
         **_execution_options(args),
     )
+
+
+def _kept_after_interrupt(args) -> str:
+    """What an interrupted sweep left behind and the command that continues it."""
+    import shlex
+    from pathlib import Path
+
+    from fastbt.sweep.results import MANIFEST, part_ids
+
+    if args.out is None:
+        return "nothing kept (use --out DIR to keep partial results)"
+    try:
+        n_chunks = json.loads((Path(args.out) / MANIFEST).read_text())["n_chunks"]
+    except (OSError, ValueError, KeyError):
+        return f"nothing kept in {args.out} (the sweep had not started)"
+    again = args.argv + ([] if args.resume else ["--resume"])
+    return (
+        f"{len(part_ids(args.out))} of {n_chunks} chunks kept in {args.out}; "
+        f"resume with `fastbt {shlex.join(again)}`"
+    )
+
+
+def _command_sweep(args) -> int:
+    import fastbt
+    from fastbt.formatting import json_default, json_safe
+    from fastbt.kernels.metrics import METRIC_NAMES
+
+    if args.top < 1:
+        raise ValueError(f"--top must be at least 1, got {args.top}")
+    if args.sort not in METRIC_NAMES:
+        raise ValueError(f"--sort must be a metric ({', '.join(METRIC_NAMES)}), got {args.sort!r}")
+    _check_report_paths(args)
+    try:
+        table = _run_sweep(args)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"fastbt: interrupted: {_kept_after_interrupt(args)}\n")
+        return EXIT_INTERRUPTED
     info = table.attrs["sweep"]
     leaders = fastbt.top(table, args.top, args.sort)
     if args.json:
@@ -553,7 +585,9 @@ def _silence_stdout() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``fastbt`` console script."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv  # to print the command that resumes an interrupted sweep
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         from fastbt.errors import DataWarning, SweepError, VerificationError
@@ -564,6 +598,9 @@ def main(argv: list[str] | None = None) -> int:
         except BrokenPipeError:
             _silence_stdout()
             return 0
+        except KeyboardInterrupt:
+            sys.stderr.write("fastbt: interrupted\n")
+            return EXIT_INTERRUPTED
         except (VerificationError, SweepError) as error:
             sys.stderr.write(f"fastbt: {error}\n")
             return EXIT_DISAGREEMENT

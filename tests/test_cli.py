@@ -2,10 +2,13 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import fastbt
@@ -296,3 +299,59 @@ def test_output_into_a_closed_pipe_ends_quietly(tmp_path):
     child.stdout.close()  # as `fastbt data ls | head -1` does
     assert child.wait(timeout=120) == 0
     assert child.stderr.read() == b""
+
+
+def interrupted_sweep(args, out=None):
+    """Run ``fastbt sweep ARGS`` and send it SIGINT (Ctrl-C) once it is under way: after
+    its first part file in ``out``, else once its progress bar appears on stderr."""
+    child = subprocess.Popen(
+        [str(FASTBT), "sweep", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        # SIGINT as in a terminal, even where the test runner's shell ignores it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 240
+    seen = b""
+    while not (list(out.glob("part-*.parquet")) if out else b"sweep:" in seen):
+        assert child.poll() is None, "the sweep finished before it could be interrupted"
+        assert time.monotonic() < deadline
+        if out is None:
+            seen += os.read(child.stderr.fileno(), 1)
+        time.sleep(0.002)
+    child.send_signal(signal.SIGINT)
+    stdout, stderr = child.communicate(timeout=120)
+    return child.returncode, stdout.decode(), (seen + stderr).decode()
+
+
+LONG_SWEEP = ("GOOG", "-g", "fast=2:60", "-g", "slow=3:300", "--chunk-size", "100")
+
+
+def test_ctrl_c_during_a_sweep_says_what_was_kept_and_how_to_resume(tmp_path):
+    out = tmp_path / "run"
+    args = (*LONG_SWEEP, "--jobs", "1", "--no-progress", "--out", str(out))
+    code, stdout, stderr = interrupted_sweep(args, out)
+    assert (code, stdout) == (130, ""), stderr
+    (line,) = stderr.splitlines()
+    kept = len(list(out.glob("part-*.parquet")))
+    n_chunks = json.loads((out / "manifest.json").read_text())["n_chunks"]
+    assert 0 < kept < n_chunks
+    resume = f"fastbt sweep {' '.join(args)} --resume"
+    assert line == (
+        f"fastbt: interrupted: {kept} of {n_chunks} chunks kept in {out}; resume with `{resume}`"
+    )
+    resumed = cli("sweep", *args, "--resume", "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout)["n_resumed"] == kept
+    uninterrupted = fastbt.sweep(
+        "GOOG", "ma_cross", {"fast": range(2, 60), "slow": range(3, 300)}, progress=False
+    )
+    pd.testing.assert_frame_equal(fastbt.load_sweep(out), uninterrupted, check_dtype=False)
+
+
+def test_ctrl_c_during_a_sweep_without_out_says_nothing_was_kept():
+    code, stdout, stderr = interrupted_sweep((*LONG_SWEEP, "--jobs", "1"))
+    assert (code, stdout) == (130, ""), stderr
+    assert "Traceback" not in stderr
+    last = stderr.splitlines()[-1]  # after the progress bar's last state
+    assert last == "fastbt: interrupted: nothing kept (use --out DIR to keep partial results)"
