@@ -121,6 +121,36 @@ def _float_range(start: float, stop: float, step: float) -> list[float]:
     return [round(start + k * step, decimals) for k in range(count)]
 
 
+def _add_min_trades(parser: argparse.ArgumentParser) -> None:
+    """--min-trades, shared by sweep and report."""
+    from fastbt.sweep.analysis import MIN_TRADES
+
+    parser.add_argument(
+        "--min-trades",
+        type=int,
+        default=MIN_TRADES,
+        metavar="N",
+        help=f"rank only sets with at least N closed trades (default {MIN_TRADES}; 0 ranks all)",
+    )
+
+
+def _check_ranking(args) -> None:
+    """Refuse a bad --top or --min-trades before any work is done."""
+    if args.top < 1:
+        raise ValueError(f"--top must be at least 1, got {args.top}")
+    if args.min_trades < 0:
+        raise ValueError(f"--min-trades must be 0 or more, got {args.min_trades}")
+
+
+def _not_ranked_note(not_ranked: int, total: int, min_trades: int) -> str:
+    """How many backtests --min-trades kept out of the ranking, and how to rank them."""
+    short = "no closed trade" if min_trades == 1 else f"fewer than {min_trades:,} closed trades"
+    return (
+        f"{not_ranked:,} of {total:,} backtests have {short} and are not ranked "
+        "(--min-trades 0 ranks every set)"
+    )
+
+
 def _add_store_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--store",
@@ -171,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--seed", type=int, default=None)
     sweep.add_argument("--sort", default="sharpe", help="metric to rank by")
     sweep.add_argument("--top", type=int, default=10)
+    _add_min_trades(sweep)
     sweep.add_argument("--no-progress", action="store_true")
     _add_execution_options(sweep)
     sweep.add_argument("--interval", default="1d", help="bar interval of stored symbols")
@@ -185,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_options(report)
     report.add_argument("--sort", default="sharpe", help="sweep: metric to rank and map by")
     report.add_argument("--top", type=int, default=20, help="sweep: rows in the top table")
+    _add_min_trades(report)
 
     fetch = commands.add_parser("fetch", help="download bars from Yahoo Finance into the store")
     fetch.add_argument("symbols", nargs="+", metavar="SYMBOL")
@@ -311,8 +343,7 @@ def _command_report(args) -> int:
 
     import fastbt
 
-    if args.top < 1:
-        raise ValueError(f"--top must be at least 1, got {args.top}")
+    _check_ranking(args)
     directory = Path(args.directory)
     if not directory.is_dir():
         raise ValueError(f"{directory} is not a directory of saved results")
@@ -326,7 +357,9 @@ def _command_report(args) -> int:
         from fastbt.report import render_sweep_html
 
         table = fastbt.load_sweep(directory)
-        _write_reports(args, lambda: render_sweep_html(table, args.sort, args.top))
+        _write_reports(
+            args, lambda: render_sweep_html(table, args.sort, args.top, min_trades=args.min_trades)
+        )
     return 0
 
 
@@ -421,9 +454,9 @@ def _command_sweep(args) -> int:
     import fastbt
     from fastbt.formatting import json_default, json_safe
     from fastbt.kernels.metrics import METRIC_NAMES
+    from fastbt.sweep.analysis import traded
 
-    if args.top < 1:
-        raise ValueError(f"--top must be at least 1, got {args.top}")
+    _check_ranking(args)
     if args.sort not in METRIC_NAMES:
         raise ValueError(f"--sort must be a metric ({', '.join(METRIC_NAMES)}), got {args.sort!r}")
     _check_report_paths(args)
@@ -433,7 +466,8 @@ def _command_sweep(args) -> int:
         sys.stderr.write(f"fastbt: interrupted: {_kept_after_interrupt(args)}\n")
         return EXIT_INTERRUPTED
     info = table.attrs["sweep"]
-    leaders = fastbt.top(table, args.top, args.sort)
+    leaders = fastbt.top(table, args.top, args.sort, args.min_trades)
+    not_ranked = len(table) - len(traded(table, args.min_trades))
     if args.json:
         payload = {
             key: info[key]
@@ -450,11 +484,16 @@ def _command_sweep(args) -> int:
                 "bar_evaluations_per_second",
             )
         }
+        payload["min_trades"] = args.min_trades
+        payload["n_not_ranked"] = not_ranked
         payload["top"] = leaders.to_dict(orient="records")
         print(json.dumps(json_safe(payload), allow_nan=False, default=json_default))
         _write_reports(args, lambda: _render_sweep(table, args))
         return 0
-    print(_rows_table(leaders, args.strategy, args.sort))
+    if len(leaders):
+        print(_rows_table(leaders, args.strategy, args.sort))
+    if not_ranked:
+        print(_not_ranked_note(not_ranked, len(table), args.min_trades))
     print(
         f"{info['n_rows']:,} backtests ({info['n_sets']:,} sets x {len(info['symbols'])} "
         f"symbol(s)){_throughput(info)}; {info['n_invalid']:,} invalid sets dropped"
@@ -482,7 +521,7 @@ def _throughput(info: dict) -> str:
 def _render_sweep(table, args) -> str:
     from fastbt.report import render_sweep_html
 
-    return render_sweep_html(table, args.sort, max(args.top, 20))
+    return render_sweep_html(table, args.sort, max(args.top, 20), min_trades=args.min_trades)
 
 
 def _rows_table(rows, strategy: str, metric: str) -> str:

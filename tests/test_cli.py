@@ -251,6 +251,39 @@ def test_sweep_bad_input_is_one_line_exit_2(args, fragment):
     assert_one_line_error(cli(*args), fragment)
 
 
+RSI_SOME_NEVER_TRADE = ("GOOG", "-s", "rsi", "-g", "window=5,14,30", "-g", "oversold=5,10,20,30")
+
+
+def test_sweep_ranks_only_sets_with_enough_closed_trades_and_says_how_many_not():
+    table = fastbt.sweep(
+        "GOOG", "rsi", {"window": [5, 14, 30], "oversold": [5.0, 10.0, 20.0, 30.0]}, progress=False
+    )
+    args = ("sweep", *RSI_SOME_NEVER_TRADE, "--sort", "max_drawdown", "--no-progress")
+    completed = cli(*args, "--top", "3")
+    assert completed.returncode == 0, completed.stderr
+    lines = completed.stdout.strip().splitlines()
+    expected = fastbt.top(table, 3, "max_drawdown")
+    assert [line.split()[1:3] for line in lines[1:4]] == [
+        [str(w), str(o)] for w, o in zip(expected.window, expected.oversold, strict=True)
+    ]
+    assert "n_trades" in lines[0] and all(line.split()[-1] != "0" for line in lines[1:4])
+    assert lines[4] == (
+        "3 of 12 backtests have no closed trade and are not ranked (--min-trades 0 ranks every set)"
+    )
+    busy = json.loads(cli(*args, "--min-trades", "5", "--top", "12", "--json").stdout)
+    assert (busy["min_trades"], busy["n_not_ranked"]) == (5, int((table.n_trades < 5).sum()))
+    assert len(busy["top"]) == (table.n_trades >= 5).sum()
+    assert all(row["n_trades"] >= 5 for row in busy["top"])
+    everything = json.loads(cli(*args, "--min-trades", "0", "--json").stdout)
+    assert everything["n_not_ranked"] == 0 and everything["top"][0]["n_trades"] == 0
+    none = cli(*args, "--min-trades", "1000")
+    assert none.returncode == 0, none.stderr
+    assert none.stdout.splitlines()[0].startswith(
+        "12 of 12 backtests have fewer than 1,000 closed trades and are not ranked"
+    )
+    assert_one_line_error(cli(*args, "--min-trades", "-1"), "--min-trades must be 0 or more")
+
+
 def test_sweep_float_ranges_exclude_the_stop_without_float_noise():
     completed = cli(
         "sweep", "GOOG", "-s", "rsi", "-g", "oversold=20:20.3:0.1", "--json", "--top", "10"
