@@ -352,6 +352,21 @@ def test_heatmap_shows_rejected_and_never_traded_sets_differently():
     assert np.ma.getmaskarray(mesh.get_array()).sum() == 1  # drawdown 0 coloured when asked
 
 
+def test_heatmap_cells_without_a_finite_value_have_their_own_look():
+    from matplotlib.colors import to_hex
+
+    grid = {"window": [14, 20, 30], "oversold": [10.0, 20.0, 25.0, 30.0]}
+    table = fastbt.sweep("GOOG", "rsi", grid, progress=False)
+    winners_only = table[np.isinf(table.profit_factor)]  # every closed trade won
+    assert len(winners_only) >= 1 and (winners_only.n_trades >= 1).all()
+    ax = report.sweep_heatmap(table, "window", "oversold", "profit_factor").axes[0]
+    infinite = cell_collection(ax, "no finite profit_factor")
+    columns, rows = {14: 0, 20: 1, 30: 2}, {10.0: 0, 20.0: 1, 25.0: 2, 30.0: 3}
+    cells = zip(winners_only.window, winners_only.oversold, strict=True)
+    assert cells_of(infinite) == {(columns[w], rows[o]) for w, o in cells}
+    assert to_hex(infinite.get_facecolor()[0]) == "#dcdcdc" and not infinite.get_hatch()
+
+
 def caption(figure) -> str:
     return figure._supxlabel.get_text()
 

@@ -156,7 +156,7 @@ def sweep_heatmap(
 
     Cells with no colour say why: hatched, no set ran there (the strategy's rules
     rejected it, or a sample left it out); dark grey, no set there had enough closed
-    trades; light grey, the metric has no value there. The caption under the map says
+    trades; light grey, the metric is NaN or infinite there. The caption under the map says
     how cells aggregate and where colours are clipped; the best cell is outlined."""
     import seaborn as sns
     from matplotlib.patches import Rectangle
@@ -207,7 +207,7 @@ def sweep_heatmap(
                 if min_trades == 1
                 else f"fewer than {_closed_trades(min_trades)}",
             ),
-            (no_value, NO_VALUE, f"no {metric} value"),
+            (no_value, NO_VALUE, f"no finite {metric}"),
         )
         if cells.any()
     ]
