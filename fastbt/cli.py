@@ -144,10 +144,11 @@ def _check_ranking(args) -> None:
 
 def _not_ranked_note(not_ranked: int, total: int, min_trades: int) -> str:
     """How many backtests --min-trades kept out of the ranking, and how to rank them."""
-    short = "no closed trade" if min_trades == 1 else f"fewer than {min_trades:,} closed trades"
+    from fastbt.sweep.analysis import too_few_trades
+
     return (
-        f"{not_ranked:,} of {total:,} backtests have {short} and are not ranked "
-        "(--min-trades 0 ranks every set)"
+        f"{not_ranked:,} of {total:,} backtests have {too_few_trades(min_trades)} and are "
+        "not ranked (--min-trades 0 ranks every set)"
     )
 
 

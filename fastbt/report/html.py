@@ -17,7 +17,7 @@ from fastbt.formatting import METRIC_DESCRIPTIONS, format_duration, format_metri
 from fastbt.report.charts import CHARTS, describe
 from fastbt.report.figures import to_base64
 from fastbt.report.sweep_charts import metric_distribution, sweep_heatmap
-from fastbt.sweep.analysis import MIN_TRADES, best, top, traded
+from fastbt.sweep.analysis import MIN_TRADES, best, closed_trades, top, traded
 
 TRADES_SHOWN = 50  # first and last N trades when there are more than 2N
 HEADLINE = ("total_return", "cagr", "sharpe", "max_drawdown", "n_trades", "win_rate")
@@ -221,11 +221,6 @@ def heatmap_params(table: pd.DataFrame, params: list[str]) -> list[str]:
     one value, so a grid varying window and overbought is not drawn over a fixed oversold."""
     varied = [p for p in params if table[p].nunique() > 1]
     return (varied + [p for p in params if p not in varied])[:2]
-
-
-def closed_trades(count: int) -> str:
-    """``1 closed trade``, ``3 closed trades``."""
-    return f"{count:,} closed trade{'' if count == 1 else 's'}"
 
 
 def sweep_context(

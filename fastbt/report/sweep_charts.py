@@ -7,7 +7,15 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from fastbt.report.figures import PALETTE, new_figure, themed
-from fastbt.sweep.analysis import LOWER_IS_BETTER, MIN_TRADES, one_symbol, pivot, traded
+from fastbt.sweep.analysis import (
+    LOWER_IS_BETTER,
+    MIN_TRADES,
+    closed_trades,
+    one_symbol,
+    pivot,
+    too_few_trades,
+    traded,
+)
 
 MAX_HISTOGRAM_SYMBOLS = 8
 # Colours span this percentile range of the cells, so one outlier cannot wash out the map.
@@ -43,15 +51,6 @@ def tick_labels(values) -> list[str]:
         digits += 1
 
 
-def _thinned(n: int, room_points: float, label_points: float) -> list[int]:
-    """Positions of the labels to show: every k-th, so labels of ``label_points`` each
-    fit in ``room_points`` without overlapping."""
-    fits = max(1, int(room_points // label_points))
-    needed = max(1, math.ceil(n / fits))
-    step = next(s for s in _round_steps() if s >= needed)
-    return list(range(0, n, step))
-
-
 def _round_steps():
     """1, 2, 5, 10, 20, 50, ...: label every k-th value with a round k."""
     scale = 1
@@ -60,20 +59,23 @@ def _round_steps():
         scale *= 10
 
 
+def _label_every(axis, labels: list[str], room_points: float, label_points: float) -> None:
+    """Label every k-th cell (k round) so that labels ``label_points`` long each fit
+    in ``room_points`` without overlapping."""
+    fits = max(1, int(room_points // label_points))
+    step = next(k for k in _round_steps() if k >= len(labels) / fits)
+    shown = range(0, len(labels), step)
+    axis.set_ticks([k + 0.5 for k in shown], [labels[k] for k in shown])
+
+
 def _set_ticks(ax, grid: pd.DataFrame, figure: Figure) -> None:
     """Readable, non-overlapping tick labels on both axes."""
     width, height = figure.get_size_inches() * 72  # points
-    for axis, values, room, along in (
-        (ax.xaxis, grid.columns, 0.72 * width, "x"),
-        (ax.yaxis, grid.index, height - 110, "y"),
-    ):
-        labels = tick_labels(values)
-        if along == "x":  # labels side by side: their width plus a gap
-            size = max(len(t) for t in labels) * 0.62 * TICK_FONT_SIZE + 0.8 * TICK_FONT_SIZE
-        else:  # labels stacked: their height plus a gap
-            size = 2.2 * TICK_FONT_SIZE
-        shown = _thinned(len(labels), room, size)
-        axis.set_ticks([k + 0.5 for k in shown], [labels[k] for k in shown])
+    columns, rows = tick_labels(grid.columns), tick_labels(grid.index)
+    # side by side on x: the widest label plus a gap; stacked on y: a line plus a gap
+    widest = max(len(t) for t in columns) * 0.62 * TICK_FONT_SIZE + 0.8 * TICK_FONT_SIZE
+    _label_every(ax.xaxis, columns, 0.72 * width, widest)
+    _label_every(ax.yaxis, rows, height - 110, 2.2 * TICK_FONT_SIZE)
     ax.tick_params(labelsize=TICK_FONT_SIZE, rotation=0)
 
 
@@ -107,10 +109,6 @@ def _cells(ax, cells: np.ndarray, look: dict, label: str):
     )
 
 
-def _closed_trades(count: int) -> str:
-    return f"{count:,} closed trade{'' if count == 1 else 's'}"
-
-
 def heatmap_caption(
     rows: pd.DataFrame,
     x: str,
@@ -125,13 +123,13 @@ def heatmap_caption(
 
     fixed = {*METRIC_NAMES, "symbol", "periods_per_year", x, y}
     others = [c for c in rows.columns if c not in fixed and rows[c].nunique() > 1]
-    counted = f" with at least {_closed_trades(min_trades)}" if min_trades > 0 else ""
+    counted = f" with at least {closed_trades(min_trades)}" if min_trades > 0 else ""
     if others:
         varied = ", ".join(f"{p} ({rows[p].nunique():,} values)" for p in others)
         what = f"Each cell: the mean {metric} over {varied} of the sets{counted}."
     else:
         what = f"Each cell: {metric} of the one set with that {x} and {y}" + (
-            f", if it has at least {_closed_trades(min_trades)}." if min_trades > 0 else "."
+            f", if it has at least {closed_trades(min_trades)}." if min_trades > 0 else "."
         )
     if colour_range is None:
         return what
@@ -200,13 +198,7 @@ def sweep_heatmap(
                 NOT_RUN,
                 "rejected by the strategy's rules" + (" or not sampled" if sampled else ""),
             ),
-            (
-                not_traded,
-                NOT_TRADED,
-                "no closed trade"
-                if min_trades == 1
-                else f"fewer than {_closed_trades(min_trades)}",
-            ),
+            (not_traded, NOT_TRADED, too_few_trades(min_trades)),
             (no_value, NO_VALUE, f"no finite {metric}"),
         )
         if cells.any()

@@ -16,6 +16,16 @@ def _check(table: pd.DataFrame, *columns: str) -> None:
         raise ValueError(f"no column(s) {', '.join(missing)} in the sweep table")
 
 
+def closed_trades(count: int) -> str:
+    """``1 closed trade``, ``3 closed trades``."""
+    return f"{count:,} closed trade{'' if count == 1 else 's'}"
+
+
+def too_few_trades(min_trades: int) -> str:
+    """What the sets below ``min_trades`` have: ``no closed trade``, ``fewer than 3 ...``."""
+    return "no closed trade" if min_trades == 1 else f"fewer than {closed_trades(min_trades)}"
+
+
 def traded(table: pd.DataFrame, min_trades: int = MIN_TRADES) -> pd.DataFrame:
     """The rows with at least ``min_trades`` closed trades (``n_trades``); 0 keeps all."""
     if (
