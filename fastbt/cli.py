@@ -2,11 +2,13 @@
 
 import argparse
 import json
+import os
 import sys
 import warnings
 
 EXIT_USAGE = 2
 EXIT_DISAGREEMENT = 1
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 class _Parser(argparse.ArgumentParser):
@@ -153,6 +155,37 @@ def _float_range(start: float, stop: float, step: float) -> list[float]:
     return [round(start + k * step, decimals) for k in range(count)]
 
 
+def _add_min_trades(parser: argparse.ArgumentParser) -> None:
+    """--min-trades, shared by sweep and report."""
+    from fastbt.sweep.analysis import MIN_TRADES
+
+    parser.add_argument(
+        "--min-trades",
+        type=int,
+        default=MIN_TRADES,
+        metavar="N",
+        help=f"rank only sets with at least N closed trades (default {MIN_TRADES}; 0 ranks all)",
+    )
+
+
+def _check_ranking(args) -> None:
+    """Refuse a bad --top or --min-trades before any work is done."""
+    if args.top < 1:
+        raise ValueError(f"--top must be at least 1, got {args.top}")
+    if args.min_trades < 0:
+        raise ValueError(f"--min-trades must be 0 or more, got {args.min_trades}")
+
+
+def _not_ranked_note(not_ranked: int, total: int, min_trades: int) -> str:
+    """How many backtests --min-trades kept out of the ranking, and how to rank them."""
+    from fastbt.sweep.analysis import too_few_trades
+
+    return (
+        f"{not_ranked:,} of {total:,} backtests have {too_few_trades(min_trades)} and are "
+        "not ranked (--min-trades 0 ranks every set)"
+    )
+
+
 def _add_store_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--store",
@@ -203,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--seed", type=int, default=None)
     sweep.add_argument("--sort", default="sharpe", help="metric to rank by")
     sweep.add_argument("--top", type=int, default=10)
+    _add_min_trades(sweep)
     sweep.add_argument("--no-progress", action="store_true")
     _add_execution_options(sweep)
     sweep.add_argument(
@@ -220,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_options(report)
     report.add_argument("--sort", default="sharpe", help="sweep: metric to rank and map by")
     report.add_argument("--top", type=int, default=20, help="sweep: rows in the top table")
+    _add_min_trades(report)
 
     fetch = commands.add_parser("fetch", help="download bars from Yahoo Finance into the store")
     fetch.add_argument("symbols", nargs="+", metavar="SYMBOL")
@@ -360,8 +395,7 @@ def _command_report(args) -> int:
 
     import fastbt
 
-    if args.top < 1:
-        raise ValueError(f"--top must be at least 1, got {args.top}")
+    _check_ranking(args)
     directory = Path(args.directory)
     if not directory.is_dir():
         raise ValueError(f"{directory} is not a directory of saved results")
@@ -375,7 +409,9 @@ def _command_report(args) -> int:
         from fastbt.report import render_sweep_html
 
         table = fastbt.load_sweep(directory)
-        _write_reports(args, lambda: render_sweep_html(table, args.sort, args.top))
+        _write_reports(
+            args, lambda: render_sweep_html(table, args.sort, args.top, min_trades=args.min_trades)
+        )
     return 0
 
 
@@ -423,17 +459,11 @@ def _command_demo(args) -> None:
         print(f"  {path.resolve()}")
 
 
-def _command_sweep(args) -> int:
+def _run_sweep(args):
+    """``fastbt.sweep`` with the sweep command's arguments."""
     import fastbt
-    from fastbt.formatting import json_default, json_safe
-    from fastbt.kernels.metrics import METRIC_NAMES
 
-    if args.top < 1:
-        raise ValueError(f"--top must be at least 1, got {args.top}")
-    if args.sort not in METRIC_NAMES:
-        raise ValueError(f"--sort must be a metric ({', '.join(METRIC_NAMES)}), got {args.sort!r}")
-    _check_report_paths(args)
-    table = fastbt.sweep(
+    return fastbt.sweep(
         args.sources,
         args.strategy,
         dict(args.grid),
@@ -451,9 +481,46 @@ def _command_sweep(args) -> int:
         load_options=_load_options(args),
         **_execution_options(args),
     )
+
+
+def _kept_after_interrupt(args) -> str:
+    """What an interrupted sweep left behind and the command that continues it."""
+    import shlex
+    from pathlib import Path
+
+    from fastbt.sweep.results import MANIFEST, part_ids
+
+    if args.out is None:
+        return "nothing kept (use --out DIR to keep partial results)"
+    try:
+        n_chunks = json.loads((Path(args.out) / MANIFEST).read_text())["n_chunks"]
+    except (OSError, ValueError, KeyError):
+        return f"nothing kept in {args.out} (the sweep had not started)"
+    again = args.argv + ([] if args.resume else ["--resume"])
+    return (
+        f"{len(part_ids(args.out))} of {n_chunks} chunks kept in {args.out}; "
+        f"resume with `fastbt {shlex.join(again)}`"
+    )
+
+
+def _command_sweep(args) -> int:
+    import fastbt
+    from fastbt.formatting import json_default, json_safe
+    from fastbt.kernels.metrics import METRIC_NAMES
+    from fastbt.sweep.analysis import traded
+
+    _check_ranking(args)
+    if args.sort not in METRIC_NAMES:
+        raise ValueError(f"--sort must be a metric ({', '.join(METRIC_NAMES)}), got {args.sort!r}")
+    _check_report_paths(args)
+    try:
+        table = _run_sweep(args)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"fastbt: interrupted: {_kept_after_interrupt(args)}\n")
+        return EXIT_INTERRUPTED
     info = table.attrs["sweep"]
-    leaders = fastbt.top(table, args.top, args.sort)
-    evaluations = info["bar_evaluations_per_second"]
+    leaders = fastbt.top(table, args.top, args.sort, args.min_trades)
+    not_ranked = len(table) - len(traded(table, args.min_trades))
     if args.json:
         payload = {
             key: info[key]
@@ -463,29 +530,51 @@ def _command_sweep(args) -> int:
                 "n_sets",
                 "n_invalid",
                 "n_rows",
+                "n_computed",
+                "n_resumed",
                 "seconds",
                 "sets_per_second",
+                "bar_evaluations_per_second",
             )
         }
-        payload["bar_evaluations_per_second"] = evaluations
+        payload["min_trades"] = args.min_trades
+        payload["n_not_ranked"] = not_ranked
         payload["top"] = leaders.to_dict(orient="records")
         print(json.dumps(json_safe(payload), allow_nan=False, default=json_default))
         _write_reports(args, lambda: _render_sweep(table, args))
         return 0
-    print(_rows_table(leaders, args.strategy, args.sort))
+    if len(leaders):
+        print(_rows_table(leaders, args.strategy, args.sort))
+    if not_ranked:
+        print(_not_ranked_note(not_ranked, len(table), args.min_trades))
     print(
         f"{info['n_rows']:,} backtests ({info['n_sets']:,} sets x {len(info['symbols'])} "
-        f"symbol(s)) in {info['seconds']:.2f} s: {info['sets_per_second']:,.0f} sets/s, "
-        f"{evaluations:.3g} bar-evaluations/s; {info['n_invalid']:,} invalid sets dropped"
+        f"symbol(s)){_throughput(info)}; {info['n_invalid']:,} invalid sets dropped"
     )
     _write_reports(args, lambda: _render_sweep(table, args))
     return 0
 
 
+def _throughput(info: dict) -> str:
+    """What this call computed and how fast; rows read back by a resume are not counted."""
+    computed, resumed = info["n_computed"], info["n_rows"] - info["n_computed"]
+    seconds = f"{info['seconds']:.2f} s"
+    if not resumed:
+        rates = f"{info['sets_per_second']:,.0f} sets/s, "
+        return f" in {seconds}: {rates}{info['bar_evaluations_per_second']:.3g} bar-evaluations/s"
+    kept = f"{resumed:,} read back from {info['n_resumed']:,} saved chunk(s)"
+    if not computed:
+        return f": 0 computed, all {kept} in {seconds}"
+    return (
+        f": {computed:,} computed in {seconds} ({info['sets_per_second']:,.0f} sets/s, "
+        f"{info['bar_evaluations_per_second']:.3g} bar-evaluations/s), {kept}"
+    )
+
+
 def _render_sweep(table, args) -> str:
     from fastbt.report import render_sweep_html
 
-    return render_sweep_html(table, args.sort, max(args.top, 20))
+    return render_sweep_html(table, args.sort, max(args.top, 20), min_trades=args.min_trades)
 
 
 def _rows_table(rows, strategy: str, metric: str) -> str:
@@ -605,15 +694,31 @@ _COMMANDS = {
 }
 
 
+def _silence_stdout() -> None:
+    """The reader of stdout went away (``fastbt data ls | head``): send the rest of the
+    output, and Python's flush at exit, to devnull, so the command ends quietly."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``fastbt`` console script."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv  # to print the command that resumes an interrupted sweep
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         from fastbt.errors import DataWarning, SweepError, VerificationError
 
         try:
             status = _COMMANDS[args.command](args) or 0
+            sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
+        except BrokenPipeError:
+            _silence_stdout()
+            return 0
+        except KeyboardInterrupt:
+            sys.stderr.write("fastbt: interrupted\n")
+            return EXIT_INTERRUPTED
         except (VerificationError, SweepError) as error:
             sys.stderr.write(f"fastbt: {error}\n")
             return EXIT_DISAGREEMENT

@@ -70,6 +70,14 @@ def _rows(chunk, metrics: np.ndarray, params: dict, periods: float) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
+def _rate(count: float, seconds: float) -> float | None:
+    """``count`` per second of this call; None when nothing was computed (a fully
+    resumed sweep), so no rate is made up from rows read back from disk."""
+    if count == 0:
+        return None
+    return count / seconds if seconds > 0 else float("inf")
+
+
 def sweep(
     data,
     strategy,
@@ -99,7 +107,9 @@ def sweep(
     are keyword arguments of ``fastbt.load`` (dayfirst=, symbol=, ...). ``run_options`` are those of
     ``fastbt.run`` and apply to every set. ``out`` streams finished chunks to a
     Parquet directory; ``resume=True`` continues an interrupted sweep there.
-    The table's ``attrs["sweep"]`` records counts and throughput.
+    The table's ``attrs["sweep"]`` records counts and the throughput of this call:
+    ``n_computed`` rows were computed here (``n_resumed`` chunks were read back), and
+    ``sets_per_second``/``bar_evaluations_per_second`` count only those (None when 0).
     """
     started = time.perf_counter()
     check_backend(backend, scheduler)
@@ -199,6 +209,7 @@ def sweep(
     parts = [kept[c.chunk_id] if c.chunk_id in kept else store.read(c.chunk_id) for c in chunks]
     table = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     seconds = time.perf_counter() - started
+    computed = sum(c.stop - c.start for c in todo)
     table.attrs["sweep"] = {
         "strategy": spec.name,
         "symbols": symbols,
@@ -209,13 +220,10 @@ def sweep(
         "sampled": sets.sampled,
         "n_rows": len(table),
         "n_resumed": len(chunks) - len(todo),
+        "n_computed": computed,
         "seconds": seconds,
-        "sets_per_second": len(table) / seconds if seconds > 0 else float("inf"),
-        "bar_evaluations_per_second": (
-            len(sets) * sum(len(f) for f in frames.values()) / seconds
-            if seconds > 0
-            else float("inf")
-        ),
+        "sets_per_second": _rate(computed, seconds),
+        "bar_evaluations_per_second": _rate(work, seconds),
     }
     if store is not None:
         write_summary(table, out)

@@ -116,7 +116,7 @@ def sweep_results(
     """Rows ranked by ``sort`` (best first, NaN last), ``limit`` of them from ``skip``."""
     row = owned_or_404(db, Sweep, sweep_id, user)
     table = _table(svc, row)
-    ranked = fastbt.top(table, skip + limit, sort).iloc[skip:]
+    ranked = fastbt.top(table, skip + limit, sort, min_trades=0).iloc[skip:]
     payload = {
         "id": row.id,
         "sort": sort,
