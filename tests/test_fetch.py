@@ -348,6 +348,13 @@ def silent_proxy(monkeypatch):
 
 
 @pytest.fixture
+def refusing_proxy(monkeypatch):
+    with socket.create_server(("127.0.0.1", 0)) as closed:
+        port = closed.getsockname()[1]
+    proxy_environment(monkeypatch, f"http://127.0.0.1:{port}")  # nothing listens there now
+
+
+@pytest.fixture
 def downloads(monkeypatch):
     """Counts calls of the real yfinance.download."""
     calls = []
@@ -379,14 +386,23 @@ def test_a_silent_network_times_out_at_the_deadline_retries_included(
     assert store.symbols() == []
 
 
-def test_a_failed_refresh_by_timeout_leaves_the_stored_file_byte_identical(store, silent_proxy):
+@pytest.mark.parametrize(
+    ("network", "error"), [("silent_proxy", "timed out"), ("refusing_proxy", "network unreachable")]
+)
+def test_a_failed_refresh_is_not_up_to_date_and_leaves_the_stored_file_byte_identical(
+    store, request, network, error
+):
+    """With the time zone cached, yfinance asks only for prices and logs their failure
+    as "possibly delisted; no price data found", which reads like an empty range."""
     from fastbt.data.fetch import normalise_download
 
+    request.getfixturevalue(network)
+    yfinance.cache.get_tz_cache().store("AAA", "America/New_York")
     days = pd.bdate_range("2023-06-01", "2023-12-29")
     store.write("AAA", normalise_download(yahoo_frame(["AAA"], days), "AAA", True))
     before = store.path("AAA").read_bytes()
-    [result], elapsed = timed_fetch("AAA", store, timeout=1, retries=1)
-    assert result.status == "failed" and result.error.startswith("timed out")
+    [result], elapsed = timed_fetch("AAA", store, timeout=1, retries=1, backoff=0)
+    assert result.status == "failed" and result.error.startswith(error)
     assert elapsed < 10
     assert store.path("AAA").read_bytes() == before
 
@@ -414,10 +430,7 @@ def test_an_unresolvable_host_is_network_unreachable_and_not_retried(store, monk
     assert elapsed < 10
 
 
-def test_a_refused_connection_is_network_unreachable_and_retried(store, monkeypatch, downloads):
-    with socket.create_server(("127.0.0.1", 0)) as closed:
-        port = closed.getsockname()[1]
-    proxy_environment(monkeypatch, f"http://127.0.0.1:{port}")
+def test_a_refused_connection_is_network_unreachable_and_retried(store, refusing_proxy, downloads):
     [result], _ = timed_fetch("ZZZQ", store, timeout=20, retries=2, backoff=0)
     assert result.status == "failed"
     assert result.error.startswith("network unreachable (3 attempts): Failed to connect")
@@ -443,3 +456,19 @@ def test_cli_fetch_reports_each_timed_out_symbol_on_one_line(silent_proxy, tmp_p
     assert all(": failed: timed out: no answer from Yahoo within 2 s" in line for line in failed)
     assert "fetching" in done.stderr  # the progress bar stays
     assert elapsed < 30  # two 2 s deadlines plus interpreter start-up on a busy machine
+
+
+def test_a_failed_cookie_request_does_not_hide_yahoos_answer(store, refusing_proxy, monkeypatch):
+    """yfinance carries on without its cookie (fc.yahoo.com is often blocked by DNS
+    filters); Yahoo's "not found" after that is still an answer."""
+    fake = FakeYahoo({"ZZZQ": "unknown"})
+
+    def cookie_then_answer(tickers, **kwargs):
+        with pytest.raises(OSError):
+            kwargs["session"].get("https://fc.yahoo.com", timeout=5)
+        return fake(tickers, **kwargs)
+
+    monkeypatch.setattr(yfinance, "download", cookie_then_answer)
+    [result], _ = timed_fetch("ZZZQ", store, timeout=20)
+    assert result.error.startswith("symbol not found: Yahoo has no data for ZZZQ")
+    assert len(fake.calls) == 1
