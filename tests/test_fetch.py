@@ -472,3 +472,22 @@ def test_a_failed_cookie_request_does_not_hide_yahoos_answer(store, refusing_pro
     [result], _ = timed_fetch("ZZZQ", store, timeout=20)
     assert result.error.startswith("symbol not found: Yahoo has no data for ZZZQ")
     assert len(fake.calls) == 1
+
+
+def test_an_unresolvable_yahoo_host_is_not_called_delisted(store, monkeypatch):
+    host = "query2.fastbt-test.invalid"
+    if not resolver_answers_invalid_names_fast(host):
+        pytest.skip("this machine's resolver does not refuse .invalid names promptly")
+    fake = FakeYahoo({"ZZZQ": "unknown"})  # what yfinance logs when the network is down
+
+    def unresolvable(tickers, **kwargs):
+        with pytest.raises(OSError):
+            kwargs["session"].get(f"https://{host}/v8/finance/chart/{tickers}", timeout=5)
+        return fake(tickers, **kwargs)
+
+    monkeypatch.setattr(yfinance, "download", unresolvable)
+    [result], _ = timed_fetch("ZZZQ", store, retries=3)
+    assert result.error.startswith(
+        f"network unreachable (1 attempt): Could not resolve host: {host}"
+    )
+    assert len(fake.calls) == 1
