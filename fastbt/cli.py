@@ -264,7 +264,14 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument(
         "--unadjusted", action="store_true", help="raw prices, no split/dividend adjustment"
     )
-    fetch.add_argument("--retries", type=int, default=3)
+    fetch.add_argument("--retries", type=int, default=3, help="retries after a failure (default 3)")
+    fetch.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="total time allowed per symbol, retries included (default 30)",
+    )
     _add_store_option(fetch)
 
     data = commands.add_parser("data", help="inspect and manage the market-data store")
@@ -603,6 +610,7 @@ def _command_fetch(args) -> int:
         adjusted=not args.unadjusted,
         store=args.store,
         retries=args.retries,
+        timeout=args.timeout,
     )
     for result in results:
         if result.status == "failed":
