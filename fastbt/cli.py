@@ -18,15 +18,19 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _number(text: str) -> int | float:
-    """'10' -> 10, '2.5' -> 2.5, '1e3' -> 1000.0."""
+    """'10' -> 10, '2.5' -> 2.5, '1e3' -> 1000.0; inf, nan and numbers beyond a float
+    (``1e400``, a 400-digit integer) are errors."""
+    from fastbt.options import finite_number
+
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        raise ValueError(f"not a number: {text!r}") from None
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"not a number: {text!r}") from None
+    finite_number("the value", value)
+    return value
 
 
 def _param(text: str) -> tuple[str, int | float]:
