@@ -15,6 +15,7 @@ from fastbt.periods import infer_periods_per_year
 from fastbt.reference.engine import run_reference
 from fastbt.result import Result, trades_frame
 from fastbt.strategies import Strategy, get_strategy
+from fastbt.strategies.signal_output import checked_signals
 
 ENGINES = ("fast", "reference")
 
@@ -22,15 +23,21 @@ ENGINES = ("fast", "reference")
 def simulate_strategy(
     arrays: dict, strategy: Strategy, values, options: RunOptions, periods: float, record: bool
 ):
-    """The strategy's signal function on ``bar_arrays``, then ``simulate`` (its outputs)."""
+    """The strategy's signal function on ``bar_arrays``, its output checked (length, dtype,
+    shape: the kernel must never read past the signals), then ``simulate`` (its outputs).
+    Sweeps of strategies without a fused kernel run through here too."""
     columns = [arrays[c] for c in ("open", "high", "low", "close", "volume")]
-    entry, exit_ = strategy.signals(*columns, *values)
+    entry, exit_ = checked_signals(
+        strategy.signals(*columns, *values),
+        f"the signal function of strategy '{strategy.name}'",
+        n_bars=len(arrays["close"]),
+    )
     commission, fixed_fee, slippage, size, in_units, fractional, at_close, at_end = options.rules()
     return simulate(
         arrays["open"],
         arrays["close"],
-        np.asarray(entry, dtype=np.bool_),
-        np.asarray(exit_, dtype=np.bool_),
+        entry,
+        exit_,
         options.cash,
         commission,
         fixed_fee,
