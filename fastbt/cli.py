@@ -536,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        from fastbt.errors import DataWarning, SweepError, VerificationError
+        from fastbt.errors import DataWarning, RunWarning, SweepError, VerificationError
 
         try:
             status = _COMMANDS[args.command](args) or 0
@@ -551,6 +551,8 @@ def main(argv: list[str] | None = None) -> int:
             for warning in caught:
                 if issubclass(warning.category, DataWarning):
                     sys.stderr.write(f"fastbt: note: {warning.message}\n")
+                elif issubclass(warning.category, RunWarning):
+                    sys.stderr.write(f"fastbt: warning: {warning.message}\n")
     return status
 
 

@@ -13,6 +13,9 @@ import pytest
 import fastbt
 from tests.helpers import make_bars, scripted
 
+# Runs where every buy is skipped warn (tests/test_skipped_buys.py); here they are just cases.
+pytestmark = pytest.mark.filterwarnings("ignore::fastbt.RunWarning")
+
 OPEN = [10.0, 11.0, 12.0, 13.0, 14.0]
 CLOSE = [10.5, 11.5, 12.5, 13.5, 14.5]
 CASH = 10_000.0

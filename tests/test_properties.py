@@ -7,6 +7,7 @@ are common on the former and would expose any difference in arithmetic.
 """
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +16,9 @@ from fastbt.compare import compare_results
 from fastbt.kernels.indicators import rsi, sma
 from fastbt.reference.indicators import RunningWindowMean, rsi_value
 from tests.helpers import make_bars, scripted
+
+# Runs where every buy is skipped warn (tests/test_skipped_buys.py); here they are just cases.
+pytestmark = pytest.mark.filterwarnings("ignore::fastbt.RunWarning")
 
 
 @st.composite
