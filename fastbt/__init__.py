@@ -7,7 +7,7 @@ implements the same rules in plain Python so every fast result can be verified.
 from fastbt import _numba_cache  # noqa: F401  (sets up Numba's cache before any kernel)
 from fastbt.data import SAMPLES, FetchResult, fetch, load, synthetic, synthetic_universe
 from fastbt.engine import run, verify
-from fastbt.errors import DataWarning, SweepError, VerificationError
+from fastbt.errors import DataWarning, RunWarning, SweepError, VerificationError
 from fastbt.options import RunOptions
 from fastbt.reference.history import History
 from fastbt.reference.strategies import ReferenceStrategy
@@ -47,6 +47,7 @@ __all__ = [
     "ReferenceStrategy",
     "Result",
     "RunOptions",
+    "RunWarning",
     "StoreError",
     "Strategy",
     "SweepError",

@@ -20,15 +20,19 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _number(text: str) -> int | float:
-    """'10' -> 10, '2.5' -> 2.5, '1e3' -> 1000.0."""
+    """'10' -> 10, '2.5' -> 2.5, '1e3' -> 1000.0; inf, nan and numbers beyond a float
+    (``1e400``, a 400-digit integer) are errors."""
+    from fastbt.options import finite_number
+
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        raise ValueError(f"not a number: {text!r}") from None
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"not a number: {text!r}") from None
+    finite_number("the value", value)
+    return value
 
 
 def _param(text: str) -> tuple[str, int | float]:
@@ -716,7 +720,7 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = argv  # to print the command that resumes an interrupted sweep
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        from fastbt.errors import DataWarning, SweepError, VerificationError
+        from fastbt.errors import DataWarning, RunWarning, SweepError, VerificationError
 
         try:
             status = _COMMANDS[args.command](args) or 0
@@ -738,6 +742,8 @@ def main(argv: list[str] | None = None) -> int:
             for warning in caught:
                 if issubclass(warning.category, DataWarning):
                     sys.stderr.write(f"fastbt: note: {warning.message}\n")
+                elif issubclass(warning.category, RunWarning):
+                    sys.stderr.write(f"fastbt: warning: {warning.message}\n")
     return status
 
 

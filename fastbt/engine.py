@@ -1,13 +1,15 @@
 """``run`` and ``verify``: validate once, dispatch to the kernels or the reference
 engine, and wrap the output in a ``Result``."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
 from fastbt.compare import compare_results
 from fastbt.data.load import load
 from fastbt.data.validate import bar_arrays
-from fastbt.errors import VerificationError
+from fastbt.errors import RunWarning, VerificationError
 from fastbt.kernels.metrics import COUNT_METRICS, METRIC_NAMES
 from fastbt.kernels.simulate import TRADE_FIELDS, simulate
 from fastbt.options import RunOptions
@@ -15,6 +17,7 @@ from fastbt.periods import infer_periods_per_year
 from fastbt.reference.engine import run_reference
 from fastbt.result import Result, trades_frame
 from fastbt.strategies import Strategy, get_strategy
+from fastbt.strategies.signal_output import checked_signals
 
 ENGINES = ("fast", "reference")
 
@@ -22,15 +25,21 @@ ENGINES = ("fast", "reference")
 def simulate_strategy(
     arrays: dict, strategy: Strategy, values, options: RunOptions, periods: float, record: bool
 ):
-    """The strategy's signal function on ``bar_arrays``, then ``simulate`` (its outputs)."""
+    """The strategy's signal function on ``bar_arrays``, its output checked (length, dtype,
+    shape: the kernel must never read past the signals), then ``simulate`` (its outputs).
+    Sweeps of strategies without a fused kernel run through here too."""
     columns = [arrays[c] for c in ("open", "high", "low", "close", "volume")]
-    entry, exit_ = strategy.signals(*columns, *values)
+    entry, exit_ = checked_signals(
+        strategy.signals(*columns, *values),
+        f"the signal function of strategy '{strategy.name}'",
+        n_bars=len(arrays["close"]),
+    )
     commission, fixed_fee, slippage, size, in_units, fractional, at_close, at_end = options.rules()
     return simulate(
         arrays["open"],
         arrays["close"],
-        np.asarray(entry, dtype=np.bool_),
-        np.asarray(exit_, dtype=np.bool_),
+        entry,
+        exit_,
         options.cash,
         commission,
         fixed_fee,
@@ -74,6 +83,31 @@ def _run_reference(bars, strategy: Strategy, params: dict, options: RunOptions, 
     ).reshape(-1, len(TRADE_FIELDS))
     values = {name: float(run.metrics[name]) for name in METRIC_NAMES}
     return values, run.equity, run.cash, run.position, rows
+
+
+def skipped_buys_message(n_skipped: int, options: RunOptions) -> str:
+    """Why every one of ``n_skipped`` buys failed (docs/execution.md, "Skipped orders"),
+    worked out from the options: no buy filled, so cash stayed at its start."""
+    spend = options.size * options.cash
+    if options.size_type == "units":
+        reason = (
+            f"{options.size:g} units plus fees cost more than the cash ({options.cash:,.2f}); "
+            "lower size or raise cash"
+        )
+    elif options.fixed_fee >= spend:
+        reason = (
+            f"the fixed fee ({options.fixed_fee:,.2f}) is not below the cash to spend "
+            f"(size x cash = {spend:,.2f}); lower fixed_fee or raise cash or size"
+        )
+    elif not options.fractional:
+        reason = (
+            f"one whole unit plus fees cost more than the cash to spend ({spend:,.2f}); "
+            "raise cash or size, or allow fractional units"
+        )
+    else:
+        reason = f"each cost more than the cash to spend ({spend:,.2f})"
+    what = "the only buy was" if n_skipped == 1 else f"every one of the {n_skipped} buys was"
+    return f"{what} skipped, so no trade was made: {reason}"
 
 
 def run(
@@ -126,6 +160,8 @@ def run(
     for name in COUNT_METRICS:
         metrics[name] = int(metrics[name])
     metrics["periods_per_year"] = periods
+    if metrics["n_skipped"] > 0 and len(trades) == 0:
+        warnings.warn(skipped_buys_message(metrics["n_skipped"], options), RunWarning, stacklevel=2)
     index = bars.index
     return Result(
         strategy=spec.name,
@@ -153,7 +189,9 @@ def verify(data, strategy: str | Strategy, *, load_options: dict | None = None, 
         raise ValueError("verify runs both engines; do not pass engine=")
     bars = load(data, **(load_options or {}))
     fast = run(bars, strategy, engine="fast", **kwargs)
-    reference = run(bars, strategy, engine="reference", **kwargs)
+    with warnings.catch_warnings():  # the fast run has said it already
+        warnings.simplefilter("ignore", RunWarning)
+        reference = run(bars, strategy, engine="reference", **kwargs)
     diffs = compare_results(fast, reference)
     if diffs:
         raise VerificationError(

@@ -7,13 +7,24 @@ FILL_MODES = ("next_open", "close")
 SIZE_TYPES = ("percent", "units")
 
 
-def _number(name: str, value) -> float:
-    """``value`` as a finite float, or a ValueError naming the option."""
+def finite_number(name: str, value) -> float:
+    """``value`` as a finite float, or a ValueError naming ``name`` (an option or parameter).
+
+    Shared by the run options, strategy parameters and the CLI, so an integer too
+    large for a float (``10**400``) is the same one-line error everywhere.
+    """
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"{name} must be a number, got {value!r}")
-    if not math.isfinite(value):
+    try:
+        number = float(value)
+    except OverflowError:  # only ints get here: floats are at most ~1.8e308
+        raise ValueError(
+            f"{name} is too large (about 1e{int(math.log10(abs(value)))}), "
+            "give a finite number below 1.8e308"
+        ) from None
+    if not math.isfinite(number):
         raise ValueError(f"{name} must be finite, got {value!r}")
-    return float(value)
+    return number
 
 
 @dataclass(frozen=True)
@@ -36,16 +47,18 @@ class RunOptions:
 
     def __post_init__(self):
         for name in ("cash", "commission", "fixed_fee", "slippage", "size"):
-            object.__setattr__(self, name, _number(name, getattr(self, name)))
+            object.__setattr__(self, name, finite_number(name, getattr(self, name)))
         if self.cash <= 0:
             raise ValueError(f"cash must be positive, got {self.cash:g}")
         for name in ("commission", "fixed_fee", "slippage"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative, got {getattr(self, name):g}")
-        if self.slippage >= 1:
-            raise ValueError(
-                f"slippage must be below 1 (a fraction of price), got {self.slippage:g}"
-            )
+        for name, of in (("commission", "notional"), ("slippage", "price")):
+            if getattr(self, name) >= 1:
+                raise ValueError(
+                    f"{name} must be below 1 (a fraction of {of}; 0.001 is 0.1%), "
+                    f"got {getattr(self, name):g}"
+                )
         if self.fill not in FILL_MODES:
             raise ValueError(f"fill must be one of {', '.join(FILL_MODES)}, got {self.fill!r}")
         if self.size_type not in SIZE_TYPES:
@@ -60,7 +73,7 @@ class RunOptions:
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
         if self.periods_per_year is not None:
-            value = _number("periods_per_year", self.periods_per_year)
+            value = finite_number("periods_per_year", self.periods_per_year)
             if value <= 0:
                 raise ValueError(f"periods_per_year must be positive, got {value:g}")
             object.__setattr__(self, "periods_per_year", value)

@@ -15,6 +15,7 @@ from fastbt.reference.history import History
 from fastbt.reference.metrics import equity_metrics, trade_metrics
 from fastbt.reference.portfolio import Portfolio
 from fastbt.reference.strategies import ReferenceStrategy
+from fastbt.strategies.signal_output import checked_signals
 
 
 @dataclass
@@ -54,13 +55,14 @@ def run_reference(
     pending = None
     rows = list(bars.itertuples(index=True, name=None))
     last = len(rows) - 1
+    source = f"{type(strategy).__name__}.generate_signals"
     for i, (timestamp, open_, high, low, close, volume) in enumerate(rows):
         history.append(timestamp, open_, high, low, close, volume)
         if pending is not None:
             _fill(portfolio, pending, i, history.open[i])
             pending = None
-        entry, exit_ = strategy.generate_signals(history)
-        order = _decide(portfolio, bool(entry), bool(exit_))
+        entry, exit_ = checked_signals(strategy.generate_signals(history), source, bar=i)
+        order = _decide(portfolio, entry, exit_)
         if order is not None and options.fill == "close":
             _fill(portfolio, order, i, history.close[i])
         elif order is not None and i < last:
