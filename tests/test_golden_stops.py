@@ -151,9 +151,11 @@ def test_stop_slippage_modes(engine, mode, direction, case):
         trade, direction=direction, entry_bar=1, entry_price=entry_price, qty=64,
         exit_bar=2, exit_price=exec_price, exit_reason=reason,
     )  # fmt: skip
-    after = 2_000 + 64 * exec_price if direction == "long" else 14_800 - 64 * exec_price
-    check_series(result, cash=[CASH, 10_000 - 64 * 125 if direction == "long" else 14_800,
-                              after, after])  # fmt: skip
+    if direction == "long":
+        held, after = 2_000, 2_000 + 64 * exec_price
+    else:
+        held, after = 14_800, 14_800 - 64 * exec_price
+    check_series(result, cash=[CASH, held, after, after])
 
 
 @pytest.mark.parametrize("engine", ENGINES)
