@@ -414,6 +414,11 @@ def test_ruin_liquidates_and_closes_the_account(engine):
     assert result.metrics["total_return"] == -1.0
     assert result.metrics["max_drawdown"] == 1.0
     assert result.metrics["exposure"] == pytest.approx(2 / 5, rel=1e-12)
+    # Bar returns 0, -0.5, -1, then 0 and 0 (0 after 0 counts as 0). Mean -0.3; deviations
+    # 0.3, -0.2, -0.7, 0.3, 0.3: m2 = 0.8/5 = 0.16, m3 = -0.27/5 = -0.054,
+    # m4 = 0.266/5 = 0.0532. skew = -0.054/0.16**1.5 = -0.84375, kurtosis = 0.0532/0.0256.
+    assert result.metrics["skew"] == pytest.approx(-0.84375, rel=1e-9)
+    assert result.metrics["kurtosis"] == pytest.approx(2.078125, rel=1e-9)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
