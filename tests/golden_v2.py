@@ -97,3 +97,4 @@ def check_counts(result, *, n_trades, n_long=0, n_short=0, n_stop=0, n_expired=0
         m["n_skipped"],
     )
     assert got == (n_trades, n_long, n_short, n_stop, n_expired, n_skipped)
+    assert all(type(count) is int for count in got)

@@ -119,6 +119,7 @@ def test_both_directions_walk_every_transition(engine):
     check_trade(third, direction="short", entry_bar=4, entry_price=125, qty=150)
     check_counts(result, n_trades=2, n_long=1, n_short=1)
     assert result.metrics["exposure"] == 1.0
+    assert list(result.trades.columns[-3:]) == ["direction", "exit_reason", "status"]
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -159,6 +159,24 @@ def test_stop_slippage_modes(engine, mode, direction, case):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_stop_fill_pays_the_fees_of_any_fill(engine):
+    # 64 units, F = 1, c = 1/64. Entry at 100: fee 1 + 100*64/64 = 101, cash 10,000 - 6,400
+    # - 101 = 3,499. SL 75 hit on bar 2: fee 1 + 75*64/64 = 76, cash 3,499 + 4,800 - 76 = 8,223;
+    # pnl 64*(75 - 100) - 177 = -1,777.
+    bars = ohlc([SIGNAL_BAR, QUIET_BAR, (100, 105, 70, 80), LAST_BAR])
+    result = backtest(
+        bars, [0], [], engine, sl=0.25, fixed_fee=1, commission=1 / 64, size=64, size_type="units"
+    )
+    (trade,) = result.trades.to_dict("records")
+    check_trade(
+        trade, direction="long", entry_bar=1, entry_price=100, qty=64,
+        exit_bar=2, exit_price=75, exit_reason="sl", entry_fee=101, exit_fee=76,
+    )  # fmt: skip
+    check_series(result, cash=[CASH, 3_499, 8_223, 8_223])
+    assert result.metrics["total_fees"] == 177
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_fill_anchor_includes_the_entry_slippage(engine):
     # s = 0.25, 64 units, stop_anchor="fill": entry exec 100*1.25 = 125 is the anchor, so
     # SL = 125*(1 - 0.25) = 93.75 (with signal_close it would be 75). Bar 1 low 96 > 93.75;
