@@ -388,3 +388,23 @@ def test_reversal_gives_the_new_position_fresh_levels(engine):
         position=[100, -100, -100, 0],
     )
     check_counts(result, n_trades=2, n_long=1, n_short=1, n_stop=1)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_reversal_at_the_open_arms_the_new_stops_on_that_bar(engine):
+    # direction="both", next_open, sl = 0.25. Long 100 at open[1] = 100. The exit on bar 1
+    # reverses at open[2] = 120: sell -> cash 12,000; short 12,000/120 = 100 -> cash 24,000,
+    # SL = 120*1.25 = 150, live on bar 2 itself (filled at its open).
+    # Bar 2 (120, 155, 110, 140): H 155 >= 150 -> cover at 150 on bar 2: cash 24,000 - 15,000.
+    bars = ohlc([SIGNAL_BAR, (100, 120, 96, 118), (120, 155, 110, 140), (140, 140, 140, 140)])
+    result = backtest(bars, [0], [1], engine, direction="both", sl=0.25)
+    first, second = result.trades.to_dict("records")
+    check_trade(
+        first, direction="long", entry_bar=1, entry_price=100, qty=100,
+        exit_bar=2, exit_price=120, exit_reason="reverse",
+    )  # fmt: skip
+    check_trade(
+        second, direction="short", entry_bar=2, entry_price=120, qty=100,
+        exit_bar=2, exit_price=150, exit_reason="sl",
+    )  # fmt: skip
+    check_series(result, cash=[CASH, 0, 9_000, 9_000], position=[0, 100, 0, 0])
