@@ -393,18 +393,24 @@ RUIN_BARS = [100, 150, 250, 150, 100]
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_ruin_liquidates_and_closes_the_account(engine):
-    # fill=close, direction="short", on_ruin="liquidate" (default). Short 100 at 100: cash 20,000.
+@pytest.mark.parametrize("fee", [0.0, 10.0])
+def test_ruin_liquidates_and_closes_the_account(engine, fee):
+    # fill=close, direction="short", on_ruin="liquidate" (default), cash 10,000 + F so that
+    # qty = (10,000 + F - F)/100 = 100. Short 100 at 100: cash 10,000 + F + 10,000 - F = 20,000.
     # Bar 1: equity 5,000. Bar 2: equity 20,000 - 25,000 = -5,000 <= 0 -> cover at close 250,
-    # exit_reason "ruin", pnl -15,000; equity, cash and position read 0 from bar 2 on.
-    # Bar 3's exit and bar 4's entry decide nothing: no order, nothing skipped.
+    # a normal fill (fee F), exit_reason "ruin", pnl -15,000 - 2F; equity, cash and position
+    # read 0 from bar 2 on. Bar 3's exit and bar 4's entry decide nothing: no order, nothing
+    # skipped.
     bars = flat_bars(RUIN_BARS)
-    result = backtest(bars, [0, 4], [3], engine, fill="close", direction="short")
+    result = backtest(
+        bars, [0, 4], [3], engine, fill="close", direction="short", cash=CASH + fee, fixed_fee=fee
+    )
     (trade,) = result.trades.to_dict("records")
     check_trade(
         trade, direction="short", entry_bar=0, entry_price=100, qty=100,
-        exit_bar=2, exit_price=250, exit_reason="ruin",
+        exit_bar=2, exit_price=250, exit_reason="ruin", entry_fee=fee, exit_fee=fee,
     )  # fmt: skip
+    assert trade["pnl"] == -15_000 - 2 * fee
     check_series(
         result,
         equity=[CASH, 5_000, 0, 0, 0],
@@ -415,11 +421,12 @@ def test_ruin_liquidates_and_closes_the_account(engine):
     assert result.metrics["total_return"] == -1.0
     assert result.metrics["max_drawdown"] == 1.0
     assert result.metrics["exposure"] == pytest.approx(2 / 5, rel=1e-12)
-    # Bar returns 0, -0.5, -1, then 0 and 0 (0 after 0 counts as 0). Mean -0.3; deviations
-    # 0.3, -0.2, -0.7, 0.3, 0.3: m2 = 0.8/5 = 0.16, m3 = -0.27/5 = -0.054,
-    # m4 = 0.266/5 = 0.0532. skew = -0.054/0.16**1.5 = -0.84375, kurtosis = 0.0532/0.0256.
-    assert result.metrics["skew"] == pytest.approx(-0.84375, rel=1e-9)
-    assert result.metrics["kurtosis"] == pytest.approx(2.078125, rel=1e-9)
+    if fee == 0:
+        # Bar returns 0, -0.5, -1, then 0 and 0 (0 after 0 counts as 0). Mean -0.3; deviations
+        # 0.3, -0.2, -0.7, 0.3, 0.3: m2 = 0.8/5 = 0.16, m3 = -0.27/5 = -0.054,
+        # m4 = 0.266/5 = 0.0532. skew = -0.054/0.16**1.5 = -0.84375, kurtosis = 0.0532/0.0256.
+        assert result.metrics["skew"] == pytest.approx(-0.84375, rel=1e-9)
+        assert result.metrics["kurtosis"] == pytest.approx(2.078125, rel=1e-9)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
