@@ -34,21 +34,15 @@ def simulate_strategy(
         f"the signal function of strategy '{strategy.name}'",
         n_bars=len(arrays["close"]),
     )
-    commission, fixed_fee, slippage, size, in_units, fractional, at_close, at_end = options.rules()
     return simulate(
         arrays["open"],
+        arrays["high"],
+        arrays["low"],
         arrays["close"],
         entry,
         exit_,
         options.cash,
-        commission,
-        fixed_fee,
-        slippage,
-        at_close,
-        size,
-        in_units,
-        fractional,
-        at_end,
+        options.rules(),
         periods,
         record,
     )
