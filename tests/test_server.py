@@ -19,7 +19,7 @@ import pandas as pd
 
 import fastbt
 from fastbt.server.db import INTERRUPTED
-from tests.server_fixtures import Server, fastbt_command, wait_for
+from tests.server_fixtures import TEST_DB_URL, Server, fastbt_command, wait_for
 
 GOOG_RUN = {
     "name": "goog 10/30",
@@ -354,6 +354,126 @@ def test_a_grid_over_the_limit_is_422_with_the_limit(alice):
     error = response.json()["detail"][0]
     assert error["loc"] == ["body", "grid"]
     assert f"{MAX_GRID:,}" in error["msg"] and "40,000" in error["msg"]
+
+
+BIG = "1" * 400  # a whole number no float can hold; stands for "BIG" in the bodies below
+
+
+@pytest.mark.parametrize(
+    ("path", "raw", "loc"),
+    [
+        ("/backtests", '{"symbol": "\\ud800"}', ["body", "symbol"]),
+        ("/backtests", '{"symbol": "GOOG", "name": "a\\udfffb"}', ["body", "name"]),
+        (
+            "/backtests",
+            '{"symbol": "GOOG", "options": {"fill": "\\ud800"}}',
+            ["body", "options", "fill"],
+        ),
+        (
+            "/backtests",
+            '{"symbol": "GOOG", "params": {"fast": ["\\ud800"]}}',
+            ["body", "params", "fast"],
+        ),
+        ("/backtests", '{"symbol": "GOOG", "params": {"\\ud800": 1}}', ["body", "params"]),
+        ("/sweeps", '{"symbols": ["GOOG", "\\ud800"], "grid": {}}', ["body", "symbols", 1]),
+        ("/sweeps", '{"symbols": ["GOOG"], "grid": {"\\ud800": [1]}}', ["body", "grid"]),
+        (
+            "/backtests",
+            '{"symbol": "GOOG", "options": {"cash": BIG}}',
+            ["body", "options", "cash"],
+        ),
+        (
+            "/backtests",
+            '{"symbol": "GOOG", "options": {"commission": -BIG}}',
+            ["body", "options", "commission"],
+        ),
+        (
+            "/backtests",
+            '{"symbol": "GOOG", "params": {"fast": BIG}}',
+            ["body", "params", "fast"],
+        ),
+        (
+            "/sweeps",
+            '{"symbols": ["GOOG"], "grid": {"fast": [5, BIG]}}',
+            ["body", "grid", "fast"],
+        ),
+        (
+            "/sweeps",
+            '{"symbols": ["GOOG"], "grid": {"fast": [5]}, "options": {"size": BIG}}',
+            ["body", "options", "size"],
+        ),
+    ],
+)
+def test_unencodable_text_and_huge_numbers_are_422_naming_the_field(alice, path, raw, loc):
+    """Lone UTF-16 surrogates (valid JSON escapes, not Unicode) and integers too large
+    for a float were 500s; they are refused before the library sees them."""
+    content = raw.replace("BIG", BIG).encode()
+    response = alice.post(path, content=content, headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    error = response.json()["detail"][0]
+    assert error["loc"][: len(loc)] == loc
+    assert any(words in error["msg"] for words in ("surrogate", "unicode", "too large"))
+
+
+@pytest.mark.xfail(reason="RunOptions refuses commission >= 1 on the library's branch (issue 10.4)")
+def test_a_commission_of_1_or_more_is_422(alice):
+    response = alice.post("/backtests", json={"symbol": "GOOG", "options": {"commission": 5}})
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == ["body", "options", "commission"]
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b'{"symbol": ', "application/json"),  # not JSON
+        (b'{"symbol": "GOOG"}', "text/plain"),  # JSON, but not said so
+        (b"symbol=GOOG&strategy=ma_cross", "application/x-www-form-urlencoded"),
+        (b'["GOOG"]', "application/json"),  # JSON, not an object
+    ],
+)
+def test_bodies_that_are_not_json_objects_get_the_documented_status(
+    server, alice, content, content_type
+):
+    """The status the schema gives for a body that is not JSON is the one answered."""
+    schema = alice.get("/openapi.json").json()
+    for path in ("/backtests", "/sweeps"):
+        responses = schema["paths"][path]["post"]["responses"]
+        not_json = {code for code, answer in responses.items() if "JSON" in answer["description"]}
+        response = alice.post(path, content=content, headers={"content-type": content_type})
+        assert not_json == {str(response.status_code)}, (path, response.text, responses)
+        assert response.json()["detail"][0]["loc"][0] == "body"
+
+
+def test_a_sample_asked_for_at_another_interval_is_422(alice):
+    response = alice.post("/backtests", json={"symbol": "GOOG", "interval": "1m"})
+    assert response.status_code == 422, response.text
+    error = response.json()["detail"][0]
+    assert error["loc"] == ["body", "interval"]
+    assert "GOOG has 1d bars, not 1m" in error["msg"]
+    sweep = {"symbols": ["GOOG", "EURUSD"], "grid": {"fast": [5]}, "interval": "1h"}
+    response = alice.post("/sweeps", json=sweep)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == ["body", "interval"]
+    hourly = alice.post("/backtests", json={"symbol": "EURUSD", "interval": "1h"})
+    assert hourly.status_code == 202, hourly.text
+    assert hourly.json()["interval"] == "1h"
+    unasked = alice.post("/backtests", json={"symbol": "EURUSD"})
+    assert unasked.json()["interval"] == "1h"  # the bars it runs on, not "1d"
+    assert wait_for(alice, f"/backtests/{unasked.json()['id']}")["status"] == "completed"
+
+
+def test_head_health_answers_without_a_body(server):
+    with server.client() as client:
+        response = client.head("/health")
+    assert response.status_code == 200
+    assert response.content == b""
+
+
+@pytest.mark.skipif(TEST_DB_URL is not None, reason="SQLite files only")
+def test_the_database_files_are_private(server, goog_backtest):
+    files = {p.name: p.stat().st_mode & 0o777 for p in server.home.glob("api.db*")}
+    assert set(files) == {"api.db", "api.db-wal", "api.db-shm"}
+    assert set(files.values()) == {0o600}, {name: oct(mode) for name, mode in files.items()}
 
 
 def test_a_body_over_the_cap_is_413(server, alice):

@@ -4,10 +4,13 @@ At start-up it creates missing tables and fails the runs a previous server left
 unfinished; at shutdown it stops taking jobs. OpenAPI docs are at ``/docs``.
 """
 
+import json
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 
 import fastbt
 from fastbt.server.auth import TokenChecker
@@ -26,10 +29,24 @@ its token as `Authorization: Bearer <token>`. POST /backtests and POST /sweeps a
 progress) until it is completed or failed, then read its results, charts and report."""
 
 
+NOT_JSON = "the body must be a JSON object, sent with Content-Type: application/json"
+
+
 def _invalid_input(_request: Request, error: InvalidInput) -> JSONResponse:
     """422 in FastAPI's own error shape, ``loc`` naming the field at fault."""
     detail = [{"type": "value_error", "loc": list(error.loc), "msg": str(error)}]
     return JSONResponse({"detail": detail}, status_code=422)
+
+
+def _invalid_request(_request: Request, error: RequestValidationError) -> Response:
+    """FastAPI's 422, encoded as ASCII JSON: a refused lone surrogate echoed back
+    (as ``input`` or in ``loc``) cannot be encoded as UTF-8. A body that is not a
+    JSON object (form data, plain text) is told how to send one."""
+    detail = jsonable_encoder(error.errors())
+    for item in detail:
+        if item["type"] == "model_attributes_type" and tuple(item["loc"]) == ("body",):
+            item["msg"] = NOT_JSON
+    return Response(json.dumps({"detail": detail}), status_code=422, media_type="application/json")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -55,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.services = Services(settings, db, files, workers, TokenChecker(db))
     app.add_exception_handler(InvalidInput, _invalid_input)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body)
     for router in (catalog.router, backtests.router, sweeps.router):
         app.include_router(router)

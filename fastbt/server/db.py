@@ -6,6 +6,7 @@ live as Parquet files (``fastbt.server.storage``). Any SQLAlchemy URL works
 so request threads and worker threads can write at the same time.
 """
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
@@ -126,13 +127,22 @@ def _sqlite_pragmas(connection, _record) -> None:
     cursor.close()
 
 
+def _private_file(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (0600), so the token hashes
+    and runs are not world-readable; SQLite gives its -wal and -shm files the
+    database file's mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    os.chmod(path, 0o600)  # also a file created before, with the process's umask
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite files get their folder created and WAL mode."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        _private_file(Path(parsed.database).expanduser())
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine

@@ -20,6 +20,9 @@ from fastbt.storage import MarketStore, check_interval, check_symbol
 from fastbt.sweep.grid import expand_grid
 
 _OPTION_NAMES = tuple(f.name for f in fields(fastbt.RunOptions))
+# The bar interval of each bundled sample (fastbt.data.samples describes them).
+SAMPLE_INTERVALS = {"GOOG": "1d", "EURUSD": "1h", "BTCUSD": "1mo"}
+DEFAULT_INTERVAL = "1d"  # of stored symbols, when a request names none
 _NAMED = re.compile(r"(?:parameter|grid) '(\w+)'")
 
 
@@ -39,6 +42,7 @@ class BacktestInput:
     params: dict
     options: fastbt.RunOptions
     bars: pd.DataFrame
+    interval: str
 
 
 @dataclass(frozen=True)
@@ -75,28 +79,50 @@ def strategy(name: str) -> fastbt.Strategy:
         raise InvalidInput(("body", "strategy"), str(error)) from None
 
 
-def _interval(interval: str) -> str:
+def _located(error: ValueError, loc: tuple) -> InvalidInput:
+    """``error`` at ``loc``, unless it already names its own field."""
+    return error if isinstance(error, InvalidInput) else InvalidInput(loc, str(error))
+
+
+def _interval(interval: str | None) -> str | None:
+    if interval is None:
+        return None
     try:
         return check_interval(interval)
     except ValueError as error:
         raise InvalidInput(("body", "interval"), str(error)) from None
 
 
-def symbol_bars(symbol: str, interval: str, home: Path) -> pd.DataFrame:
-    """Validated bars of a stored symbol, else of a bundled sample (never a file path)."""
+def symbol_bars(symbol: str, interval: str | None, home: Path) -> pd.DataFrame:
+    """Validated bars of a stored symbol, else of a bundled sample (never a file path).
+
+    ``interval`` None means "not asked": 1d bars in the store, or the sample's own.
+    A sample asked for at another interval is an error, not its bars at the wrong
+    interval. ``attrs["interval"]`` is the interval of the bars returned.
+    """
     name = check_symbol(symbol)
     market = MarketStore(home)
-    if market.exists(name, interval):
-        frame = market.read(name, interval=interval)
+    if market.exists(name, interval or DEFAULT_INTERVAL):
+        frame = market.read(name, interval=interval or DEFAULT_INTERVAL)
+        interval = interval or DEFAULT_INTERVAL
     elif name in SAMPLES:
-        frame = read_sample(name)
+        own = SAMPLE_INTERVALS[name]
+        if interval not in (None, own):
+            raise InvalidInput(
+                ("body", "interval"),
+                f"the bundled sample {name} has {own} bars, not {interval}; ask for "
+                f"interval {own!r} (or leave it out), or store {interval} bars of {name} "
+                f"on the server (fastbt fetch {name} --interval {interval})",
+            )
+        frame, interval = read_sample(name), own
     else:
         raise ValueError(
-            f"unknown symbol {symbol!r}: no {interval} bars in the store and not a bundled "
-            f"sample ({', '.join(SAMPLES)}); see GET /symbols"
+            f"unknown symbol {symbol!r}: no {interval or DEFAULT_INTERVAL} bars in the store "
+            f"and not a bundled sample ({', '.join(SAMPLES)}); see GET /symbols"
         )
     bars = fastbt.load(frame)
     bars.attrs["symbol"] = name
+    bars.attrs["interval"] = interval
     return bars
 
 
@@ -168,13 +194,15 @@ def backtest(body: BacktestCreate, home: Path) -> BacktestInput:
         try:
             bars = symbol_bars(body.symbol, interval, home)
         except ValueError as error:
-            raise InvalidInput(("body", "symbol"), str(error)) from None
+            raise _located(error, ("body", "symbol")) from None
     bars = sliced(bars, body.start, body.end)
     try:
         params = spec.resolve(body.params, len(bars))
     except ValueError as error:
         raise _params_error(error, ("body", "params")) from None
-    return BacktestInput(spec.name, params, options, bars)
+    return BacktestInput(
+        spec.name, params, options, bars, bars.attrs.get("interval", interval or DEFAULT_INTERVAL)
+    )
 
 
 def _axis(name: str, values) -> list:
@@ -218,7 +246,7 @@ def sweep(body: SweepCreate, home: Path, max_grid: int) -> SweepInput:
         try:
             bars = symbol_bars(symbol, interval, home)
         except ValueError as error:
-            raise InvalidInput(("body", "symbols", position), str(error)) from None
+            raise _located(error, ("body", "symbols", position)) from None
         if bars.attrs["symbol"] in names:
             raise InvalidInput(
                 ("body", "symbols", position), f"symbol {bars.attrs['symbol']} is listed twice"

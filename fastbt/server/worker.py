@@ -132,7 +132,9 @@ class Workers:
             return
         table_dir = self.files.table_dir(run_id)
         try:
-            frames = {s: inputs.symbol_bars(s, row.interval, self.home) for s in row.symbols}
+            frames = {
+                s: inputs.symbol_bars(s, row.interval or None, self.home) for s in row.symbols
+            }
             table = fastbt.sweep(
                 frames,
                 row.strategy,

@@ -39,7 +39,7 @@ def list_backtests(
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=refusals(400, 401, 413),
+    responses=refusals(401, 413, 422),
     response_model=BacktestOut,
 )
 def create_backtest(body: BacktestCreate, user: UserId, db: Db, svc: Svc, response: Response):
@@ -53,7 +53,7 @@ def create_backtest(body: BacktestCreate, user: UserId, db: Db, svc: Svc, respon
         params=checked.params,
         symbol=None if body.bars is not None else checked.bars.attrs["symbol"],
         data_ref="upload" if body.bars is not None else None,
-        interval=body.interval,
+        interval=checked.interval,
         options=checked.options.as_dict(),
         start=body.start,
         end=body.end,

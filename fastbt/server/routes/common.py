@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fastbt.server.db import COMPLETED
-from fastbt.server.schemas import Error
+from fastbt.server.schemas import Error, Invalid
 
 log = logging.getLogger("fastbt.server")
 
@@ -20,14 +20,18 @@ RunId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the run's id")]
 def refusals(*codes: int) -> dict:
     """OpenAPI ``responses`` for the given error status codes."""
     why = {
-        400: "the body is not JSON",
         401: "missing or invalid bearer token",
         404: "no such run among yours",
         409: "the run is not completed (yet), so it has no results",
         410: "the run's files were removed outside the server",
         413: "request body over the server's cap",
+        422: "a field breaks a rule (loc names it), or the body is not a JSON object "
+        "sent as application/json",
     }
-    return {code: {"model": Error, "description": why[code]} for code in codes}
+    return {
+        code: {"model": Invalid if code == 422 else Error, "description": why[code]}
+        for code in codes
+    }
 
 
 def owned_or_404(db: Session, model, run_id: int, user_id: int):

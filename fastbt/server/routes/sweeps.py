@@ -53,7 +53,7 @@ def list_sweeps(
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=refusals(400, 401, 413),
+    responses=refusals(401, 413, 422),
     response_model=SweepOut,
 )
 def create_sweep(body: SweepCreate, user: UserId, db: Db, svc: Svc, response: Response):
@@ -66,7 +66,7 @@ def create_sweep(body: SweepCreate, user: UserId, db: Db, svc: Svc, response: Re
         strategy=checked.strategy,
         grid=body.model_dump()["grid"],
         symbols=checked.symbols,
-        interval=body.interval,
+        interval=body.interval or "",  # "": each symbol's own
         options=checked.options.as_dict(),
         sample=body.sample,
         seed=body.seed,
