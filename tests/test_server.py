@@ -633,15 +633,19 @@ def test_restart_keeps_results_and_fails_interrupted_runs(tmp_path):
             sleepy = {"symbol": "GOOG", "strategy": "test_sleepy", "params": {"seconds": 30}}
             slow = client.post("/backtests", json=sleepy).json()["id"]
             queued = client.post("/backtests", json=sleepy).json()["id"]  # one worker: waits
-            grid = {"seconds": [30], "tag": [0, 1]}
+            grid = {"seconds": [0.2], "tag": {"start": 0, "stop": 200}}  # 40 s, 20 chunks
             body = {"symbols": ["GOOG"], "strategy": "test_sleepy", "grid": grid}
             slow_sweep = client.post("/sweeps", json=body).json()["id"]
-            for path in (f"/backtests/{slow}", f"/sweeps/{slow_sweep}"):
-                while client.get(path).json()["status"] != "running":
-                    time.sleep(0.05)
+            while client.get(f"/backtests/{slow}").json()["status"] != "running":
+                time.sleep(0.05)
+            while client.get(f"/sweeps/{slow_sweep}").json()["n_done"] == 0:
+                time.sleep(0.05)  # running, with part of its table written
             assert client.get(f"/backtests/{queued}").json()["status"] == "pending"
         server.stop(kill=True)  # as if the machine died mid-run
+        partial = server.home / "server" / "sweeps" / str(slow_sweep)
+        assert list((partial / "table").glob("*.parquet"))
         server.start()
+        assert not partial.exists()  # an interrupted sweep's partial table is removed
         with server.client(token) as client:
             assert client.get(f"/backtests/{done['id']}").json() == done
             assert client.get(f"/backtests/{done['id']}/results").json() == results

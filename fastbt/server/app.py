@@ -1,7 +1,8 @@
 """``create_app``: the FastAPI application for one ``Settings``.
 
-At start-up it creates missing tables and fails the runs a previous server left
-unfinished; at shutdown it stops taking jobs. OpenAPI docs are at ``/docs``.
+At start-up it creates missing tables, fails the runs a previous server left
+unfinished (removing their partial sweep tables) and starts the workers; at
+shutdown it stops taking jobs. OpenAPI docs are at ``/docs``.
 """
 
 import json
@@ -59,7 +60,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         db.create_tables()
-        db.fail_interrupted()
+        for sweep_id in db.fail_interrupted():
+            files.delete_sweep(sweep_id)  # a partial table nobody can finish or read
+        workers.start()
         yield
         workers.shutdown()
         db.dispose()

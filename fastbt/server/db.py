@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    select,
     update,
 )
 from sqlalchemy.engine import Engine, make_url
@@ -171,22 +172,23 @@ class Database:
                 if attempt == tries - 1:
                     raise
 
-    def fail_interrupted(self) -> int:
-        """Mark runs left pending or running by a stopped server as failed; return how many.
+    def fail_interrupted(self) -> list[int]:
+        """Mark runs left pending or running by a stopped server as failed; return the
+        ids of the sweeps among them (their partial tables are to be removed).
 
         Called once at start-up, before any worker runs (docs/service.md says why
         runs are failed rather than re-queued).
         """
-        count = 0
+        unfinished = (PENDING, RUNNING)
         with self.session() as session, session.begin():
+            sweeps = list(session.scalars(select(Sweep.id).where(Sweep.status.in_(unfinished))))
             for model in (Backtest, Sweep):
-                result = session.execute(
+                session.execute(
                     update(model)
-                    .where(model.status.in_((PENDING, RUNNING)))
+                    .where(model.status.in_(unfinished))
                     .values(status=FAILED, error=INTERRUPTED, finished_at=utcnow())
                 )
-                count += result.rowcount
-        return count
+        return sweeps
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -84,6 +84,7 @@ def sweep(
     seed: int | None = None,
     interval: str = "1d",
     store=None,
+    on_chunk=None,
     **run_options,
 ) -> pd.DataFrame:
     """Backtest every parameter set of ``grid`` on every symbol; one row per pair.
@@ -95,7 +96,10 @@ def sweep(
     ``store`` (bars of ``interval``) or the bundled samples. ``run_options`` are those of
     ``fastbt.run`` and apply to every set. ``out`` streams finished chunks to a
     Parquet directory; ``resume=True`` continues an interrupted sweep there.
-    The table's ``attrs["sweep"]`` records counts and throughput.
+    The table's ``attrs["sweep"]`` records counts and throughput. ``on_chunk(done,
+    total)``, if given, is called in this thread after each finished chunk with the
+    sets done and to do in this call; an exception it raises stops the sweep (a
+    service uses it to cancel one).
     """
     started = time.perf_counter()
     check_backend(backend, scheduler)
@@ -151,8 +155,9 @@ def sweep(
     kept, failures = {}, []
     from tqdm.auto import tqdm
 
+    done, total = 0, sum(c.stop - c.start for c in todo)
     bar = tqdm(
-        total=sum(c.stop - c.start for c in todo),
+        total=total,
         unit="set",
         unit_scale=True,
         desc="sweep",
@@ -177,6 +182,9 @@ def sweep(
             else:
                 kept[chunk.chunk_id] = rows
             bar.update(chunk.stop - chunk.start)
+            if on_chunk is not None:
+                done += chunk.stop - chunk.start
+                on_chunk(done, total)
     except Exception as error:
         if isinstance(error, ValueError | SweepError):
             raise

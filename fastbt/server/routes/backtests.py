@@ -18,6 +18,7 @@ from fastbt.server.routes.common import (
     files_gone,
     owned_or_404,
     refusals,
+    room_or_429,
 )
 from fastbt.server.schemas import BacktestCreate, BacktestOut, BacktestResults, Chart, ChartType
 
@@ -39,11 +40,12 @@ def list_backtests(
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=refusals(401, 413, 422),
+    responses=refusals(401, 413, 422, 429),
     response_model=BacktestOut,
 )
 def create_backtest(body: BacktestCreate, user: UserId, db: Db, svc: Svc, response: Response):
     """Check the request with the library's rules, queue it, and answer at once (pending)."""
+    room_or_429(svc.workers.backtests, user, "backtests")
     checked = inputs.backtest(body, svc.settings.home)
     row = Backtest(
         owner_id=user,
@@ -64,7 +66,7 @@ def create_backtest(body: BacktestCreate, user: UserId, db: Db, svc: Svc, respon
     if body.bars is not None:
         svc.files.write_frame(checked.bars, svc.files.upload_path(row.id), index=True)
     db.commit()
-    svc.workers.submit_backtest(row.id)
+    svc.workers.submit_backtest(user, row.id)
     response.headers["Location"] = f"/backtests/{row.id}"
     return row
 
@@ -80,7 +82,9 @@ def get_backtest(backtest_id: RunId, user: UserId, db: Db):
 )
 def delete_backtest(backtest_id: RunId, user: UserId, db: Db, svc: Svc) -> Response:
     """Delete the backtest and its files (a running one finishes, then its files go too)."""
-    return delete_owned(db, Backtest, backtest_id, user, svc.files.delete_backtest)
+    return delete_owned(
+        db, Backtest, backtest_id, user, svc.workers.cancel_backtest, svc.files.delete_backtest
+    )
 
 
 def _result(svc: Svc, row: Backtest) -> fastbt.Result:

@@ -22,6 +22,7 @@ from fastbt.server.routes.common import (
     files_gone,
     owned_or_404,
     refusals,
+    room_or_429,
 )
 from fastbt.server.schemas import SweepCreate, SweepOut, SweepResults
 from fastbt.server.worker import sweep_chunk_size, sweep_progress
@@ -53,11 +54,12 @@ def list_sweeps(
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=refusals(401, 413, 422),
+    responses=refusals(401, 413, 422, 429),
     response_model=SweepOut,
 )
 def create_sweep(body: SweepCreate, user: UserId, db: Db, svc: Svc, response: Response):
     """Check the grid with the library's rules and the size limit, queue it, answer at once."""
+    room_or_429(svc.workers.sweeps, user, "sweeps")
     checked = inputs.sweep(body, svc.settings.home, svc.settings.max_grid)
     row = Sweep(
         owner_id=user,
@@ -76,7 +78,7 @@ def create_sweep(body: SweepCreate, user: UserId, db: Db, svc: Svc, response: Re
     )
     db.add(row)
     db.commit()
-    svc.workers.submit_sweep(row.id)
+    svc.workers.submit_sweep(user, row.id)
     response.headers["Location"] = f"/sweeps/{row.id}"
     return _out(svc, row)
 
@@ -89,8 +91,8 @@ def get_sweep(sweep_id: RunId, user: UserId, db: Db, svc: Svc):
 
 @router.delete("/{sweep_id}", status_code=status.HTTP_204_NO_CONTENT, responses=refusals(401, 404))
 def delete_sweep(sweep_id: RunId, user: UserId, db: Db, svc: Svc) -> Response:
-    """Delete the sweep and its table."""
-    return delete_owned(db, Sweep, sweep_id, user, svc.files.delete_sweep)
+    """Delete the sweep and its files; a running sweep stops after its current chunk."""
+    return delete_owned(db, Sweep, sweep_id, user, svc.workers.cancel_sweep, svc.files.delete_sweep)
 
 
 def _table(svc: Svc, row: Sweep) -> pd.DataFrame:
