@@ -224,6 +224,26 @@ def test_report_is_html(alice, goog_backtest):
     assert "<html" in response.text.lower() and "ma_cross" in response.text
 
 
+def test_a_slow_chart_does_not_hold_up_another_runs_chart(server, alice, goog_backtest):
+    """Rendering was one lock for the whole server: any chart waited for every other."""
+    body = {"symbol": "GOOG", "strategy": "test_sleepy", "params": {"seconds": 4}}
+    slow = wait_for(alice, f"/backtests/{alice.post('/backtests', json=body).json()['id']}")
+    token = alice.headers["authorization"].split()[1]
+
+    def chart(run_id: int, chart_type: str) -> tuple[int, float]:
+        with server.client(token) as client:
+            response = client.get(f"/backtests/{run_id}/chart", params={"chart_type": chart_type})
+            return response.status_code, time.monotonic()
+
+    with ThreadPoolExecutor(2) as pool:
+        slow_chart = pool.submit(chart, slow["id"], "price")  # 4 s drawing its indicators
+        time.sleep(0.5)
+        quick_status, quick_done = chart(goog_backtest["id"], "monthly")
+        slow_status, slow_done = slow_chart.result()
+    assert quick_status == slow_status == 200
+    assert quick_done < slow_done - 1
+
+
 def test_another_users_runs_are_404(alice, bob, goog_backtest):
     run_id = goog_backtest["id"]
     for path in ("", "/results", "/chart", "/report"):

@@ -49,7 +49,9 @@ def test_the_queue_caps_waiting_runs_per_user_and_forgets_discarded_ones():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     # defaults but the queue: 2 workers, at most 1 running backtest per user
-    running = Server(tmp_path_factory.mktemp("fair"), "--max-queued-per-user", "4").start()
+    running = Server(
+        tmp_path_factory.mktemp("fair"), "--max-queued-per-user", "4", "--report-cache", "2"
+    ).start()
     yield running
     running.stop()
 
@@ -118,3 +120,17 @@ def test_deleting_a_running_sweep_stops_it_and_removes_its_files(server):
         assert time.monotonic() - deleted < 10
         assert not folder.exists()
         assert sorted(p.name for p in folder.parent.iterdir()) == [str(after["id"])]
+
+
+def test_rendered_reports_are_kept_least_recently_used_first(server):
+    with server.client(server.add_user("erin")) as erin:
+        body = {"symbols": ["GOOG"], "grid": {"fast": [5, 10], "slow": [20, 30]}}
+        sweep = wait_for(erin, f"/sweeps/{erin.post('/sweeps', json=body).json()['id']}")
+        cache = server.home / "server" / "sweeps" / str(sweep["id"]) / "cache"
+        for metric in ("sharpe", "total_return", "sharpe", "max_drawdown"):
+            report = erin.get(f"/sweeps/{sweep['id']}/report", params={"metric": metric})
+            assert report.status_code == 200
+        kept = sorted(p.name for p in cache.iterdir())
+        assert kept == ["report-max_drawdown-20.html", "report-sharpe-20.html"]  # 2 kept
+        again = erin.get(f"/sweeps/{sweep['id']}/report", params={"metric": "total_return"})
+        assert again.status_code == 200 and "total_return" in again.text

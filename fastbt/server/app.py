@@ -19,6 +19,7 @@ from fastbt.server.db import Database
 from fastbt.server.deps import Services
 from fastbt.server.inputs import InvalidInput
 from fastbt.server.limits import BodyLimit
+from fastbt.server.render import Renderers
 from fastbt.server.routes import backtests, catalog, sweeps
 from fastbt.server.settings import Settings
 from fastbt.server.storage import RunFiles
@@ -54,8 +55,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The API over ``settings`` (defaults: SQLite and run files under $FASTBT_HOME)."""
     settings = settings or Settings()
     db = Database(settings.database)
-    files = RunFiles(settings.runs_root)
+    files = RunFiles(settings.runs_root, settings.report_cache)
     workers = Workers(db, files, settings)
+    renderers = Renderers(settings.imports)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -63,8 +65,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         for sweep_id in db.fail_interrupted():
             files.delete_sweep(sweep_id)  # a partial table nobody can finish or read
         workers.start()
+        renderers.start()
         yield
         workers.shutdown()
+        renderers.shutdown()
         db.dispose()
 
     app = FastAPI(
@@ -73,7 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
-    app.state.services = Services(settings, db, files, workers, TokenChecker(db))
+    app.state.services = Services(settings, db, files, workers, renderers, TokenChecker(db))
     app.add_exception_handler(InvalidInput, _invalid_input)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body)

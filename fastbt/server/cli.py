@@ -60,7 +60,8 @@ def add_commands(commands) -> None:
         type=int,
         default=DEFAULT_REPORT_CACHE,
         metavar="N",
-        help=f"rendered sweep report variants kept per sweep (default {DEFAULT_REPORT_CACHE})",
+        help=f"rendered charts and reports kept per run, least recently used go first "
+        f"(default {DEFAULT_REPORT_CACHE})",
     )
     serve.add_argument(
         "--import",
@@ -149,6 +150,7 @@ def command_serve(args: argparse.Namespace) -> int:
         max_queued_per_user=args.max_queued_per_user,
         max_running_per_user=args.max_running_per_user,
         report_cache=args.report_cache,
+        imports=tuple(args.imports),
     )
     for module in args.imports:
         try:

@@ -8,7 +8,7 @@ from fastbt.storage.location import fastbt_home
 DEFAULT_MAX_GRID = 100_000  # backtests per sweep (parameter sets x symbols)
 DEFAULT_MAX_BODY = 1 << 20  # bytes per request body
 DEFAULT_MAX_QUEUED = 20  # waiting backtests (and, separately, sweeps) per user
-DEFAULT_REPORT_CACHE = 16  # rendered report variants kept per sweep
+DEFAULT_REPORT_CACHE = 16  # rendered charts and reports kept per run
 
 
 def default_db_url(home: Path) -> str:
@@ -26,7 +26,7 @@ class Settings:
     a user may have ``max_queued_per_user`` backtests and as many sweeps waiting,
     and ``max_running_per_user`` backtests running (default: half the workers, at
     least one, so one user's runs always leave room for another's);
-    ``report_cache`` rendered report variants are kept per sweep.
+    ``report_cache`` rendered charts and reports are kept per run.
     """
 
     home: Path = field(default_factory=fastbt_home)
@@ -37,6 +37,7 @@ class Settings:
     max_queued_per_user: int = DEFAULT_MAX_QUEUED
     max_running_per_user: int | None = None  # None: half the workers, at least one
     report_cache: int = DEFAULT_REPORT_CACHE
+    imports: tuple[str, ...] = ()  # modules imported first (they register strategies)
 
     def __post_init__(self):
         limits = ("workers", "max_grid", "max_body", "max_queued_per_user", "report_cache")

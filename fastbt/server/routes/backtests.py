@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 import fastbt
-from fastbt.server import inputs
+from fastbt.server import inputs, render
 from fastbt.server.db import Backtest
 from fastbt.server.deps import Db, Svc, UserId
 from fastbt.server.routes.common import (
@@ -18,6 +18,7 @@ from fastbt.server.routes.common import (
     files_gone,
     owned_or_404,
     refusals,
+    rendered,
     room_or_429,
 )
 from fastbt.server.schemas import BacktestCreate, BacktestOut, BacktestResults, Chart, ChartType
@@ -132,7 +133,7 @@ def backtest_chart(
     row = owned_or_404(db, Backtest, backtest_id, user)
     completed_or_409(row)
     path = svc.files.backtest_dir(row.id) / "cache" / f"{chart_type}.png"
-    png = svc.files.cached(path, lambda: _render_chart(svc, row, chart_type))
+    png = rendered(svc, row, path, render.backtest_chart, svc.files.result_dir(row.id), chart_type)
     if format == "png":
         return Response(png, media_type="image/png")
     chart = Chart(id=row.id, chart_type=chart_type, data=_base64(png))
@@ -145,21 +146,9 @@ def backtest_report(backtest_id: RunId, user: UserId, db: Db, svc: Svc) -> HTMLR
     row = owned_or_404(db, Backtest, backtest_id, user)
     completed_or_409(row)
     path = svc.files.backtest_dir(row.id) / "cache" / "report.html"
-    html = svc.files.cached(path, lambda: _render_report(svc, row))
-    return HTMLResponse(html)
-
-
-def _render_chart(svc: Svc, row: Backtest, chart_type: str) -> bytes:
-    from fastbt.report import chart_png
-
-    return chart_png(_result(svc, row), chart_type)
-
-
-def _render_report(svc: Svc, row: Backtest) -> bytes:
-    from fastbt.report import render_html
-
     title = row.name or f"backtest {row.id}"
-    return render_html(_result(svc, row), title=title).encode()
+    html = rendered(svc, row, path, render.backtest_report, svc.files.result_dir(row.id), title)
+    return HTMLResponse(html)
 
 
 def _base64(png: bytes) -> str:

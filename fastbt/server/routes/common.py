@@ -2,6 +2,7 @@
 completed, and the refusals each route documents in the OpenAPI schema."""
 
 import logging
+from pathlib import Path as FilePath
 from typing import Annotated
 
 from fastapi import HTTPException, Path, Response, status
@@ -79,6 +80,15 @@ def completed_or_409(row) -> None:
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"{kind} {row.id} is {row.status}, no results{why}"
         )
+
+
+def rendered(svc, row, path: FilePath, function, *args) -> bytes:
+    """The cached chart or report at ``path``, else ``function(*args)`` run in the render
+    processes (``fastbt.server.render``) and cached; 410 if the run's files are unreadable."""
+    try:
+        return svc.files.cached(path, lambda: svc.renderers.render(function, *args))
+    except ValueError as error:
+        raise files_gone(row, error) from None
 
 
 def files_gone(row, error: Exception) -> HTTPException:

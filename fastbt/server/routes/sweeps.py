@@ -11,7 +11,7 @@ from sqlalchemy import select
 import fastbt
 from fastbt.formatting import json_safe
 from fastbt.kernels.metrics import METRIC_NAMES
-from fastbt.server import inputs
+from fastbt.server import inputs, render
 from fastbt.server.db import Sweep
 from fastbt.server.deps import Db, Svc, UserId
 from fastbt.server.routes.common import (
@@ -22,6 +22,7 @@ from fastbt.server.routes.common import (
     files_gone,
     owned_or_404,
     refusals,
+    rendered,
     room_or_429,
 )
 from fastbt.server.schemas import SweepCreate, SweepOut, SweepResults
@@ -143,11 +144,8 @@ def sweep_report(
     row = owned_or_404(db, Sweep, sweep_id, user)
     completed_or_409(row)
     path = svc.files.sweep_dir(row.id) / "cache" / f"report-{metric}-{top_n}.html"
-
-    def render() -> bytes:
-        from fastbt.report import render_sweep_html
-
-        title = row.name or f"sweep {row.id}"
-        return render_sweep_html(_table(svc, row), metric, top_n, title=title).encode()
-
-    return HTMLResponse(svc.files.cached(path, render))
+    title = row.name or f"sweep {row.id}"
+    table_dir = svc.files.table_dir(row.id)
+    return HTMLResponse(
+        rendered(svc, row, path, render.sweep_report, table_dir, metric, top_n, title)
+    )
