@@ -16,9 +16,10 @@ pytest.importorskip("sqlalchemy")
 
 import matplotlib.image
 import pandas as pd
+import sqlalchemy
 
 import fastbt
-from fastbt.server.db import INTERRUPTED
+from fastbt.server.db import INTERRUPTED, Database
 from tests.server_fixtures import TEST_DB_URL, Server, fastbt_command, wait_for
 
 GOOG_RUN = {
@@ -169,6 +170,39 @@ def test_uploaded_bars_run_like_a_frame(alice):
     state = wait_for(alice, f"/backtests/{created.json()['id']}")
     served = fastbt.Result.from_dict(alice.get(f"/backtests/{state['id']}/results").json())
     assert_same_metrics(served.metrics, fastbt.run(bars, "rsi", window=10).metrics)
+
+
+def test_repairs_to_uploaded_bars_are_reported(alice):
+    bars = fastbt.synthetic(300, seed=7)
+    rows = [*range(10), 11, 10, *range(12, 300), 299]  # two rows swapped, the last repeated
+    upload = {
+        "timestamp": [bars.index[k].isoformat() for k in rows],
+        **{c: bars[c].iloc[rows].tolist() for c in ("open", "high", "low", "close", "volume")},
+    }
+    created = alice.post("/backtests", json={"bars": upload, "params": {"fast": 5, "slow": 20}})
+    assert created.status_code == 202, created.text
+    said = created.json()["warnings"]
+    assert len(said) == 2, said
+    assert "not sorted" in said[0] and "1 row(s) with duplicate timestamps" in said[1]
+    state = wait_for(alice, f"/backtests/{created.json()['id']}")
+    assert state["warnings"] == said and state["n_bars"] == 300
+    clean = alice.post("/backtests", json={"symbol": "GOOG"}).json()
+    assert clean["warnings"] == []
+
+
+def test_an_older_database_gets_the_new_columns(tmp_path):
+    """``warnings`` was added to backtests; a database made before it must still work."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    db = Database(url)
+    try:
+        db.create_tables()
+        with db.engine.begin() as connection:
+            connection.execute(sqlalchemy.text("ALTER TABLE backtests DROP COLUMN warnings"))
+        db.create_tables()
+        columns = {c["name"] for c in sqlalchemy.inspect(db.engine).get_columns("backtests")}
+    finally:
+        db.dispose()
+    assert "warnings" in columns
 
 
 def test_stored_symbols_are_listed_and_run(server, alice):

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 import fastbt
+from fastbt.server import data_warnings
 from fastbt.server.auth import TokenChecker
 from fastbt.server.db import Database
 from fastbt.server.deps import Services
@@ -54,6 +55,7 @@ def _invalid_request(_request: Request, error: RequestValidationError) -> Respon
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API over ``settings`` (defaults: SQLite and run files under $FASTBT_HOME)."""
     settings = settings or Settings()
+    data_warnings.install()
     db = Database(settings.database)
     files = RunFiles(settings.runs_root, settings.report_cache)
     workers = Workers(db, files, settings)

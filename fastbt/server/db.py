@@ -23,7 +23,9 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine, make_url
@@ -92,6 +94,7 @@ class Backtest(_Run, Base):
     end: Mapped[str | None] = mapped_column(String(40), nullable=True)
     n_bars: Mapped[int | None] = mapped_column(Integer, nullable=True)
     metrics: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    warnings: Mapped[list | None] = mapped_column(JSON, nullable=True)  # DataWarning texts
 
     @property
     def data(self) -> str:
@@ -158,7 +161,8 @@ class Database:
         self.session = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_tables(self) -> None:
-        """Create missing tables (no migrations: new columns need a new database)."""
+        """Create missing tables, and add the nullable columns newer versions added
+        (``Backtest.warnings``) to tables an older version created."""
         # Another process may create them at the same moment: SQLite then says the
         # database is locked or the table exists, PostgreSQL that the table or its row
         # type exists. Each such failure means one more table exists, so try once more
@@ -167,10 +171,23 @@ class Database:
         for attempt in range(tries):
             try:
                 Base.metadata.create_all(self.engine)
+                self._add_new_columns()
                 return
             except (OperationalError, IntegrityError, ProgrammingError):
                 if attempt == tries - 1:
                     raise
+
+    def _add_new_columns(self) -> None:
+        inspector = inspect(self.engine)
+        with self.engine.begin() as connection:
+            for table in Base.metadata.sorted_tables:
+                present = {column["name"] for column in inspector.get_columns(table.name)}
+                for column in table.columns:
+                    if column.name not in present and column.nullable:
+                        kind = column.type.compile(dialect=self.engine.dialect)
+                        connection.execute(
+                            text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}")
+                        )
 
     def fail_interrupted(self) -> list[int]:
         """Mark runs left pending or running by a stopped server as failed; return the

@@ -15,6 +15,7 @@ import pandas as pd
 
 import fastbt
 from fastbt.data.samples import SAMPLES, read_sample
+from fastbt.server import data_warnings
 from fastbt.server.schemas import BacktestCreate, GridRange, SweepCreate
 from fastbt.storage import MarketStore, check_interval, check_symbol
 from fastbt.sweep.grid import expand_grid
@@ -43,6 +44,7 @@ class BacktestInput:
     options: fastbt.RunOptions
     bars: pd.DataFrame
     interval: str
+    warnings: list[str]  # what the loader said about the bars (its DataWarnings)
 
 
 @dataclass(frozen=True)
@@ -188,21 +190,21 @@ def backtest(body: BacktestCreate, home: Path) -> BacktestInput:
     interval = _interval(body.interval)
     if (body.symbol is None) == (body.bars is None):
         raise InvalidInput(("body", "symbol"), "give either a symbol or uploaded bars")
-    if body.bars is not None:
-        bars = _uploaded_frame(body)
-    else:
-        try:
-            bars = symbol_bars(body.symbol, interval, home)
-        except ValueError as error:
-            raise _located(error, ("body", "symbol")) from None
+    with data_warnings.collected() as said:
+        if body.bars is not None:
+            bars = _uploaded_frame(body)
+        else:
+            try:
+                bars = symbol_bars(body.symbol, interval, home)
+            except ValueError as error:
+                raise _located(error, ("body", "symbol")) from None
     bars = sliced(bars, body.start, body.end)
     try:
         params = spec.resolve(body.params, len(bars))
     except ValueError as error:
         raise _params_error(error, ("body", "params")) from None
-    return BacktestInput(
-        spec.name, params, options, bars, bars.attrs.get("interval", interval or DEFAULT_INTERVAL)
-    )
+    interval = bars.attrs.get("interval", interval or DEFAULT_INTERVAL)
+    return BacktestInput(spec.name, params, options, bars, interval, said)
 
 
 def _axis(name: str, values) -> list:

@@ -202,6 +202,15 @@ class BacktestOut(_RunOut):
     end: str | None
     n_bars: int | None
     metrics: dict[str, Number | None] | None
+    warnings: list[str] = Field(
+        description="what the loader said about the bars, e.g. the repairs it made "
+        "(timestamps sorted, duplicates dropped); empty when it had nothing to say"
+    )
+
+    @field_validator("warnings", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: list[str] | None) -> list[str]:
+        return value or []
 
 
 class SweepOut(_RunOut):

@@ -61,6 +61,7 @@ def create_backtest(body: BacktestCreate, user: UserId, db: Db, svc: Svc, respon
         start=body.start,
         end=body.end,
         n_bars=len(checked.bars),
+        warnings=checked.warnings,
     )
     db.add(row)
     db.flush()
