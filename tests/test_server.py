@@ -3,6 +3,7 @@
 import base64
 import io
 import math
+import re
 import shutil
 import socket
 import time
@@ -84,6 +85,19 @@ def test_health_and_docs_need_no_token(server):
     assert {"/backtests", "/backtests/{backtest_id}/results", "/sweeps", "/symbols"} <= set(
         schema["paths"]
     )
+
+
+def test_the_docs_page_works_offline(server):
+    """/docs loaded Swagger UI from a CDN; now every asset comes from the server."""
+    with server.client() as client:
+        page = client.get("/docs")
+        assert page.status_code == 200
+        assert not re.search(r"https?:", page.text), page.text
+        assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+        assert len(assets) >= 3  # script, style, icon
+        for asset in assets:
+            assert client.get(asset).status_code == 200, asset
+        assert "swagger-ui" in client.get(assets[-1]).text.lower()  # the script, not a stub
 
 
 def test_small_answers_do_not_wait_for_delayed_acks(server):

@@ -2,7 +2,7 @@
 
 At start-up it creates missing tables, fails the runs a previous server left
 unfinished (removing their partial sweep tables) and starts the workers; at
-shutdown it stops taking jobs. OpenAPI docs are at ``/docs``.
+shutdown it stops taking jobs. OpenAPI docs are at ``/docs`` (served offline).
 """
 
 import json
@@ -18,6 +18,7 @@ from fastbt.server import data_warnings
 from fastbt.server.auth import TokenChecker
 from fastbt.server.db import Database
 from fastbt.server.deps import Services
+from fastbt.server.docs import add_docs
 from fastbt.server.inputs import InvalidInput
 from fastbt.server.limits import BodyLimit
 from fastbt.server.render import Renderers
@@ -78,7 +79,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=fastbt.__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by add_docs, without a CDN
+        redoc_url=None,  # ReDoc would load from a CDN
     )
+    add_docs(app)
     app.state.services = Services(settings, db, files, workers, renderers, TokenChecker(db))
     app.add_exception_handler(InvalidInput, _invalid_input)
     app.add_exception_handler(RequestValidationError, _invalid_request)

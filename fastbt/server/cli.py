@@ -139,7 +139,7 @@ def _listen(host: str, port: int) -> socket.socket:
 
 def command_serve(args: argparse.Namespace) -> int:
     """Run the API in this process until interrupted."""
-    _require("fastapi", "uvicorn", "sqlalchemy")
+    _require("fastapi", "uvicorn", "sqlalchemy", "swagger_ui_bundle")
     if not 0 <= args.port <= 65535:
         raise ValueError(f"--port must be 0-65535, got {args.port}")
     settings = _settings(
