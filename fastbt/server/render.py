@@ -11,14 +11,25 @@ strategies (a price chart draws its strategy's indicators).
 
 import importlib
 import multiprocessing
+import multiprocessing.connection
+import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 RENDER_PROCESSES = 2
 
 
+def _exit_with_parent() -> None:
+    """End this process when the server's process ends, even if it was killed: the
+    pool's queues would keep an orphaned worker waiting for ever."""
+    multiprocessing.connection.wait([multiprocessing.parent_process().sentinel])
+    os._exit(0)
+
+
 def _prepare(modules: tuple[str, ...]) -> None:
     """A new render process imports the report code and the server's modules once."""
+    threading.Thread(target=_exit_with_parent, daemon=True).start()
     for module in ("fastbt.report", *modules):
         importlib.import_module(module)
 

@@ -41,7 +41,7 @@ def list_backtests(
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=refusals(401, 413, 422, 429),
+    responses=refusals(400, 401, 413, 422, 429),
     response_model=BacktestOut,
 )
 def create_backtest(body: BacktestCreate, user: UserId, db: Db, svc: Svc, response: Response):

@@ -55,7 +55,7 @@ def list_sweeps(
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=refusals(401, 413, 422, 429),
+    responses=refusals(400, 401, 413, 422, 429),
     response_model=SweepOut,
 )
 def create_sweep(body: SweepCreate, user: UserId, db: Db, svc: Svc, response: Response):
