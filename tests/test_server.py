@@ -446,7 +446,7 @@ BIG = "1" * 400  # a whole number no float can hold; stands for "BIG" in the bod
         ),
         (
             "/backtests",
-            '{"symbol": "GOOG", "params": {"fast": ["\\ud800"]}}',
+            '{"symbol": "GOOG", "params": {"fast": "\\ud800"}}',
             ["body", "params", "fast"],
         ),
         ("/backtests", '{"symbol": "GOOG", "params": {"\\ud800": 1}}', ["body", "params"]),
@@ -490,6 +490,18 @@ def test_unencodable_text_and_huge_numbers_are_422_naming_the_field(alice, path,
     assert any(words in error["msg"] for words in ("surrogate", "unicode", "too large"))
 
 
+def test_a_nested_option_or_parameter_value_is_422_naming_it(alice):
+    """Values are walked by no recursive check: a list 900 deep was a RecursionError."""
+    for field in ("params", "options"):
+        deep = f'{{"symbol": "GOOG", "{field}": {{"a": {"[" * 900}{"]" * 900}}}}}'
+        response = alice.post(
+            "/backtests", content=deep.encode(), headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 422, response.text
+        error = response.json()["detail"][0]
+        assert error["loc"] == ["body", field, "a"] and "not a JSON array" in error["msg"]
+
+
 @pytest.mark.xfail(reason="RunOptions refuses commission >= 1 on the library's branch (issue 10.4)")
 def test_a_commission_of_1_or_more_is_422(alice):
     response = alice.post("/backtests", json={"symbol": "GOOG", "options": {"commission": 5}})
@@ -505,6 +517,7 @@ def test_a_commission_of_1_or_more_is_422(alice):
         (b"symbol=GOOG&fast=5", "application/x-www-form-urlencoded", "not a JSON object"),
         (b'["GOOG"]', "application/json", "not a JSON object"),  # JSON, not an object
         (b'{"symbol": "\xff"}', "application/json", "not UTF-8"),
+        (b'{"params": {"a": ' + b"[" * 5000 + b"]" * 5000 + b"}}", "application/json", "deeply"),
     ],
 )
 def test_bodies_that_are_not_json_objects_get_the_documented_status(

@@ -43,10 +43,12 @@ def _invalid_input(_request: Request, error: InvalidInput) -> JSONResponse:
 
 
 def _invalid_request(_request: Request, error: RequestValidationError) -> Response:
-    """FastAPI's 422, encoded as ASCII JSON: a refused lone surrogate echoed back
-    (as ``input`` or in ``loc``) cannot be encoded as UTF-8. A body that is not a
-    JSON object (form data, plain text) is told how to send one."""
-    detail = jsonable_encoder(error.errors())
+    """FastAPI's 422 without echoing the refused ``input`` (it may be the whole body,
+    or nested too deep to encode), as ASCII JSON: a lone surrogate in ``loc`` cannot
+    be encoded as UTF-8. A body that is not a JSON object is told how to send one."""
+    detail = jsonable_encoder(
+        [{k: v for k, v in e.items() if k != "input"} for e in error.errors()]
+    )
     for item in detail:
         if item["type"] == "model_attributes_type" and tuple(item["loc"]) == ("body",):
             item["msg"] = NOT_JSON

@@ -62,22 +62,25 @@ def _plain_number(number: int | float) -> int | float:
     return number
 
 
-def _plain_json(value: Any) -> Any:
-    """Any JSON value whose strings are plain text and whose numbers are plain numbers."""
+def _plain_value(value: Any) -> Any:
+    """One option or parameter value: plain text, a plain number, true/false or null.
+    (A list or object is no value of either; refused here, its nesting is never walked.)"""
     if isinstance(value, str):
         return _plain_text(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
         return _plain_number(value)
-    if isinstance(value, list):
-        return [_plain_json(item) for item in value]
-    if isinstance(value, dict):
-        return {_plain_text(key): _plain_json(item) for key, item in value.items()}
-    return value
+    raise ValueError(f"must be a number, text, true/false or null, not a JSON {_kind(value)}")
+
+
+def _kind(value: Any) -> str:
+    return "array" if isinstance(value, list) else "object"
 
 
 Text = Annotated[str, AfterValidator(_plain_text)]  # every string of a request
-JsonValue = Annotated[Any, AfterValidator(_plain_json)]  # option and parameter values
-Values = dict[Text, JsonValue]  # options and params: names to values, checked by the library
+Value = Annotated[Any, AfterValidator(_plain_value)]
+Values = dict[Text, Value]  # options and params: names to values, checked by the library
 # no true/false or "5" where a number belongs, and nothing a float cannot hold
 StrictNumber = Annotated[StrictInt | StrictFloat, AfterValidator(_plain_number)]
 

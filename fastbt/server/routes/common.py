@@ -23,7 +23,7 @@ RunId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the run's id")]
 def refusals(*codes: int) -> dict:
     """OpenAPI ``responses`` for the given error status codes."""
     why = {
-        400: "the body is not UTF-8 text",
+        400: "the body cannot be parsed: not UTF-8 text, or JSON nested too deeply",
         401: "missing or invalid bearer token",
         404: "no such run among yours",
         409: "the run is not completed (yet), so it has no results",
