@@ -11,6 +11,7 @@ pytest.importorskip("httpx")
 
 import itertools
 
+import fastbt
 from fastbt.server.fair import FairQueue, QueueFull
 from tests.server_fixtures import Server, wait_for
 
@@ -44,6 +45,31 @@ def test_the_queue_caps_waiting_runs_per_user_and_forgets_discarded_ones():
     queue.check_room("b")  # another user's room is their own
     assert queue.discard(2) and not queue.discard(2)
     queue.check_room("a")
+
+
+def test_on_chunk_stops_a_sweep_between_chunks(tmp_path):
+    """The hook the server cancels sweeps with: what it raises ends the sweep, and the
+    chunks already finished are the only ones written."""
+    calls = []
+
+    def stop_after_two(done: int, total: int) -> None:
+        calls.append((done, total))
+        if len(calls) == 2:
+            raise RuntimeError("deleted")
+
+    grid = {"fast": list(range(2, 12)), "slow": [30]}
+    with pytest.raises(fastbt.SweepError, match="deleted"):
+        fastbt.sweep(
+            "GOOG",
+            "ma_cross",
+            grid,
+            out=tmp_path,
+            chunk_size=2,
+            progress=False,
+            on_chunk=stop_after_two,
+        )
+    assert calls == [(2, 10), (4, 10)]
+    assert len(list(tmp_path.glob("*.parquet"))) == 2
 
 
 @pytest.fixture(scope="module")
