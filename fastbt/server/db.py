@@ -6,6 +6,7 @@ live as Parquet files (``fastbt.server.storage``). Any SQLAlchemy URL works
 so request threads and worker threads can write at the same time.
 """
 
+import contextlib
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -137,7 +138,8 @@ def _private_file(path: Path) -> None:
     database file's mode."""
     path.parent.mkdir(parents=True, exist_ok=True)
     os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    os.chmod(path, 0o600)  # also a file created before, with the process's umask
+    with contextlib.suppress(PermissionError):  # a file another account owns stays as it is
+        os.chmod(path, 0o600)  # a file created before, with the process's umask
 
 
 def make_engine(url: str) -> Engine:

@@ -104,9 +104,9 @@ def symbol_bars(symbol: str, interval: str | None, home: Path) -> pd.DataFrame:
     """
     name = check_symbol(symbol)
     market = MarketStore(home)
-    if market.exists(name, interval or DEFAULT_INTERVAL):
-        frame = market.read(name, interval=interval or DEFAULT_INTERVAL)
-        interval = interval or DEFAULT_INTERVAL
+    stored = interval or DEFAULT_INTERVAL
+    if market.exists(name, stored):
+        frame, interval = market.read(name, interval=stored), stored
     elif name in SAMPLES:
         own = SAMPLE_INTERVALS[name]
         if interval not in (None, own):
@@ -119,8 +119,8 @@ def symbol_bars(symbol: str, interval: str | None, home: Path) -> pd.DataFrame:
         frame, interval = read_sample(name), own
     else:
         raise ValueError(
-            f"unknown symbol {symbol!r}: no {interval or DEFAULT_INTERVAL} bars in the store "
-            f"and not a bundled sample ({', '.join(SAMPLES)}); see GET /symbols"
+            f"unknown symbol {symbol!r}: no {stored} bars in the store and not a bundled "
+            f"sample ({', '.join(SAMPLES)}); see GET /symbols"
         )
     bars = fastbt.load(frame)
     bars.attrs["symbol"] = name

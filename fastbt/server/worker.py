@@ -68,17 +68,18 @@ class Workers:
         self.backtests = FairQueue(per_user, settings.running_per_user)
         self.sweeps = FairQueue(per_user, 1)
         self._running_sweep: int | None = None
-        self._cancelled: set[int] = set()  # the running sweep, once deleted by its owner
+        self._cancelled: set[int] = set()  # ids of running sweeps their owners deleted
         self._threads = [
-            threading.Thread(target=self._serve, args=(queue, job), name=name)
-            for queue, job, name in [
-                *[
-                    (self.backtests, self._run_backtest, f"fastbt-bt-{k}")
-                    for k in range(settings.workers)
-                ],
-                (self.sweeps, self._run_sweep, "fastbt-sweep"),
-            ]
+            threading.Thread(
+                target=self._serve, args=(self.backtests, self._run_backtest), name=f"fastbt-bt-{k}"
+            )
+            for k in range(settings.workers)
         ]
+        self._threads.append(
+            threading.Thread(
+                target=self._serve, args=(self.sweeps, self._run_sweep), name="fastbt-sweep"
+            )
+        )
 
     def start(self) -> None:
         """Start the worker threads (at server start-up, after recovery)."""
