@@ -14,6 +14,7 @@ Every file is written atomically (``fastbt.storage.files.replace_atomically``),
 so a reader never sees half a file; deleting a run removes its folder.
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -33,7 +34,8 @@ def _mark_used(path: Path) -> None:
     """Stamp the file's modification time with the clock's full precision (the file
     system's own stamps are coarse, so files written within milliseconds would tie)."""
     now = time.time_ns()
-    os.utime(path, ns=(now, now))
+    with contextlib.suppress(FileNotFoundError):  # evicted meanwhile by another request
+        os.utime(path, ns=(now, now))
 
 
 class RunFiles:
@@ -92,10 +94,11 @@ class RunFiles:
         """
         try:
             data = path.read_bytes()
-            _mark_used(path)
-            return data
         except FileNotFoundError:
             pass
+        else:
+            _mark_used(path)
+            return data
         data = render()
         replace_atomically(path, lambda sink: sink.write(data))
         _mark_used(path)

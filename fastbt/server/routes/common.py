@@ -29,9 +29,9 @@ def refusals(*codes: int) -> dict:
         409: "the run is not completed (yet), so it has no results",
         410: "the run's files were removed outside the server",
         413: "request body over the server's cap",
-        429: "you have the most waiting runs the server queues per user; see Retry-After",
         422: "a field breaks a rule (loc names it), or the body is not a JSON object "
         "sent as application/json",
+        429: "you have the most waiting runs the server queues per user; see Retry-After",
     }
     return {
         code: {"model": Invalid if code == 422 else Error, "description": why[code]}
