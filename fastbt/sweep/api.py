@@ -95,6 +95,7 @@ def sweep(
     interval: str | None = None,
     store=None,
     load_options: dict | None = None,
+    on_chunk=None,
     **run_options,
 ) -> pd.DataFrame:
     """Backtest every parameter set of ``grid`` on every symbol; one row per pair.
@@ -110,6 +111,9 @@ def sweep(
     The table's ``attrs["sweep"]`` records counts and the throughput of this call:
     ``n_computed`` rows were computed here (``n_resumed`` chunks were read back), and
     ``sets_per_second``/``bar_evaluations_per_second`` count only those (None when 0).
+    ``on_chunk(done, total)``, if given, is called in this thread after each finished
+    chunk with the sets done and to do in this call; an exception it raises stops the
+    sweep (a service uses it to cancel one).
     """
     started = time.perf_counter()
     check_backend(backend, scheduler)
@@ -165,8 +169,9 @@ def sweep(
     kept, failures = {}, []
     from tqdm.auto import tqdm
 
+    done, total = 0, sum(c.stop - c.start for c in todo)
     bar = tqdm(
-        total=sum(c.stop - c.start for c in todo),
+        total=total,
         unit="set",
         unit_scale=True,
         desc="sweep",
@@ -191,6 +196,9 @@ def sweep(
             else:
                 kept[chunk.chunk_id] = rows
             bar.update(chunk.stop - chunk.start)
+            if on_chunk is not None:
+                done += chunk.stop - chunk.start
+                on_chunk(done, total)
     except Exception as error:
         if isinstance(error, ValueError | SweepError):
             raise
@@ -209,7 +217,7 @@ def sweep(
     parts = [kept[c.chunk_id] if c.chunk_id in kept else store.read(c.chunk_id) for c in chunks]
     table = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     seconds = time.perf_counter() - started
-    computed = sum(c.stop - c.start for c in todo)
+    computed = total
     table.attrs["sweep"] = {
         "strategy": spec.name,
         "symbols": symbols,
