@@ -502,7 +502,6 @@ def test_a_nested_option_or_parameter_value_is_422_naming_it(alice):
         assert error["loc"] == ["body", field, "a"] and "not a JSON array" in error["msg"]
 
 
-@pytest.mark.xfail(reason="RunOptions refuses commission >= 1 on the library's branch (issue 10.4)")
 def test_a_commission_of_1_or_more_is_422(alice):
     response = alice.post("/backtests", json={"symbol": "GOOG", "options": {"commission": 5}})
     assert response.status_code == 422, response.text

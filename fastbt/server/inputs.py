@@ -14,15 +14,13 @@ from pathlib import Path
 import pandas as pd
 
 import fastbt
-from fastbt.data.samples import SAMPLES, read_sample
+from fastbt.data.samples import SAMPLE_INTERVALS, SAMPLES, check_sample_interval, read_sample
 from fastbt.server import data_warnings
 from fastbt.server.schemas import BacktestCreate, GridRange, SweepCreate
 from fastbt.storage import MarketStore, check_interval, check_symbol
 from fastbt.sweep.grid import expand_grid
 
 _OPTION_NAMES = tuple(f.name for f in fields(fastbt.RunOptions))
-# The bar interval of each bundled sample (fastbt.data.samples describes them).
-SAMPLE_INTERVALS = {"GOOG": "1d", "EURUSD": "1h", "BTCUSD": "1mo"}
 DEFAULT_INTERVAL = "1d"  # of stored symbols, when a request names none
 _NAMED = re.compile(r"(?:parameter|grid) '(\w+)'")
 
@@ -108,14 +106,11 @@ def symbol_bars(symbol: str, interval: str | None, home: Path) -> pd.DataFrame:
     if market.exists(name, stored):
         frame, interval = market.read(name, interval=stored), stored
     elif name in SAMPLES:
+        try:
+            check_sample_interval(name, interval)
+        except ValueError as error:
+            raise InvalidInput(("body", "interval"), str(error)) from None
         own = SAMPLE_INTERVALS[name]
-        if interval not in (None, own):
-            raise InvalidInput(
-                ("body", "interval"),
-                f"the bundled sample {name} has {own} bars, not {interval}; ask for "
-                f"interval {own!r} (or leave it out), or store {interval} bars of {name} "
-                f"on the server (fastbt fetch {name} --interval {interval})",
-            )
         frame, interval = read_sample(name), own
     else:
         raise ValueError(
