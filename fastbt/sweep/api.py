@@ -117,10 +117,7 @@ def sweep(
     """
     started = time.perf_counter()
     check_backend(backend, scheduler)
-    try:
-        options = RunOptions(**run_options)
-    except TypeError as error:
-        raise ValueError(f"unknown run option: {error}") from None
+    options = RunOptions.resolve(**run_options)
     spec = get_strategy(strategy)
     frames = _symbols(data, interval, store, load_options)
     symbols = list(frames)
