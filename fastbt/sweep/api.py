@@ -8,6 +8,7 @@ import pandas as pd
 
 from fastbt.data.load import load
 from fastbt.data.validate import bar_arrays
+from fastbt.engine import refuse_v2_options
 from fastbt.errors import SweepError
 from fastbt.kernels.metrics import COUNT_METRICS, METRIC_NAMES
 from fastbt.options import RunOptions
@@ -118,6 +119,7 @@ def sweep(
     started = time.perf_counter()
     check_backend(backend, scheduler)
     options = RunOptions.resolve(**run_options)
+    refuse_v2_options(options)
     spec = get_strategy(strategy)
     frames = _symbols(data, interval, store, load_options)
     symbols = list(frames)
