@@ -60,6 +60,8 @@ __all__ = ["N_TRADE_FIELDS", "TRADE_FIELDS", "bar_step", "simulate"]
 # ``last_bar``). signal_close: the close of the bar that decided it.
 Order = namedtuple("Order", ("kind", "side", "level", "last_bar", "signal_close"))
 NO_ORDER = -1
+# A closed-trade row meaning "no trade".
+NO_TRADE = (-1.0,) + (0.0,) * (N_TRADE_FIELDS - 1)
 
 
 @inline_kernel
@@ -81,15 +83,15 @@ def entry_order(side, bar, close, rules):
 
 
 @inline_kernel
-def record_trade(trade, trades, record, trade_stats):
-    """Fold a closed trade into the statistics and, when recording, store its row
-    (closed trades fill the rows in order, so the row is the count so far)."""
-    if record:
-        row = int(trade_stats.trades)
-        for k in range(N_TRADE_FIELDS):
-            trades[row, k] = trade[k]
+def count_trade(trade, closed, stats):
+    """Fold ``trade`` (entry_bar -1: none) into the statistics and into the bar's closed
+    trades ``(count, first, second)``."""
+    if trade[0] < 0.0:
+        return closed, stats
+    count, first, second = closed
+    closed = (1, trade, second) if count == 0 else (2, first, trade)
     stop_exit = trade[10] == EXIT_SL or trade[10] == EXIT_TP
-    return trade_stats_add(trade_stats, trade[7], trade[8], trade[9] > 0.0, stop_exit)
+    return closed, trade_stats_add(stats, trade[7], trade[8], trade[9] > 0.0, stop_exit)
 
 
 @inline_kernel
@@ -105,80 +107,81 @@ def _anchor(book, signal_close, rules):
 
 
 @inline_kernel
-def fill_market(target, bar, price, signal_close, live_from, book, rules, trades, record, stats):
+def fill_market(target, bar, price, signal_close, live_from, book, rules):
     """Fill a market order that takes the position to side ``target`` at ``price``: close,
-    open, or reverse. Returns ``(book, stops, trade_stats)``; a new position gets fresh
+    open, or reverse. Returns ``(book, stops, closed trade)``; a new position gets fresh
     stops live from ``live_from``."""
-    held = _side(book.qty)
-    if held != 0:
+    trade = NO_TRADE
+    if book.qty != 0.0:
         if target == 0:
             book, trade = close_position(book, bar, price, rules.slippage, EXIT_SIGNAL, rules)
         else:
             book, trade = reverse_position(book, bar, price, rules)
-        stats = record_trade(trade, trades, record, stats)
     else:
         book = open_position(book, target, bar, price, rules.slippage, rules)
     if book.qty == 0.0:
-        return book, no_stops(), stats
-    return book, arm_stops(target, _anchor(book, signal_close, rules), live_from, rules), stats
+        return book, no_stops(), trade
+    return book, arm_stops(target, _anchor(book, signal_close, rules), live_from, rules), trade
 
 
 @inline_kernel
-def fill_entry_order(order, bar, open_, high, low, book, rules, trades, record, stats):
+def fill_entry_order(order, bar, open_, high, low, book, rules):
     """Step 2: fill a live limit or stop entry order touched by this bar, or expire it.
 
-    Returns ``(book, stops, order, trade_stats, stop_filled)``. Stops are live from the
-    next bar, except that a stop entry takes its profit on the fill bar when the bar
-    reaches the take-profit and never the stop-loss.
+    Returns ``(book, stops, order, closed trade)``. Stops are live from the next bar,
+    except that a stop entry takes its profit on the fill bar when the bar reaches the
+    take-profit and never the stop-loss (the closed trade).
     """
     stops = no_stops()
     if bar > order.last_bar:
-        return expire_order(book), stops, no_order(), stats, False
+        return expire_order(book), stops, no_order(), NO_TRADE
     below = (order.side > 0) == (order.kind == LIMIT)
     if below and low <= order.level:
         price = min(open_, order.level)
     elif not below and high >= order.level:
         price = max(open_, order.level)
     else:
-        return book, stops, order, stats, False
+        return book, stops, order, NO_TRADE
     slippage = rules.slippage if order.kind == STOP else 0.0
     book = open_position(book, order.side, bar, price, slippage, rules)
     if book.qty == 0.0:
-        return book, stops, no_order(), stats, False
+        return book, stops, no_order(), NO_TRADE
     stops = arm_stops(order.side, _anchor(book, order.signal_close, rules), bar + 1, rules)
     if order.kind == STOP:
         take = fill_bar_take_profit(stops, order.side > 0, open_, high, low)
         if not math.isnan(take):
             slippage = rules.slippage if rules.slip_tp else 0.0
             book, trade = close_position(book, bar, take, slippage, EXIT_TP, rules)
-            stats = record_trade(trade, trades, record, stats)
-            return book, no_stops(), no_order(), stats, True
-    return book, stops, no_order(), stats, False
+            return book, no_stops(), no_order(), trade
+    return book, stops, no_order(), NO_TRADE
 
 
 @inline_kernel
-def bar_step(
-    i, last, open_, high, low, close, entry, exit_, book, stops, order, rules, stats, trades, record
-):
-    """Steps 1-6 of bar ``i``; returns ``(book, stops, order, trade_stats, equity)``.
+def bar_step(i, last, open_, high, low, close, entry, exit_, book, stops, order, rules, stats):
+    """Steps 1-6 of bar ``i``; returns ``(book, stops, order, trade_stats, equity, closed)``.
 
-    ``book``, ``stops`` and ``order`` are the state carried from bar to bar; closed
-    trades go into ``trade_stats`` and, when ``record``, into ``trades``.
+    ``book``, ``stops`` and ``order`` are the state carried from bar to bar. Closed
+    trades are folded into ``trade_stats``; ``closed`` is ``(count, first, second)``,
+    this bar's closed trades as rows of ``TRADE_FIELDS``. A bar closes at most two: one
+    that starts in a position opens at most one more (at the open or at the close), and
+    one that starts flat at most two (an entry order, then a reversal at the close).
     """
+    closed = (0, NO_TRADE, NO_TRADE)
     if book.ruined:
-        return book, stops, order, stats, 0.0
+        return book, stops, order, stats, 0.0, closed
     stop_filled = False
     # 1-2. Pending orders (a market order and an entry order are never both pending).
     if order.kind == MARKET:
         live_from = i if rules.stop_on_fill_bar else i + 1
-        book, stops, stats = fill_market(
-            order.side, i, open_, order.signal_close, live_from, book, rules, trades, record, stats
+        book, stops, trade = fill_market(
+            order.side, i, open_, order.signal_close, live_from, book, rules
         )
+        closed, stats = count_trade(trade, closed, stats)
         order = no_order()
     elif order.kind != NO_ORDER:
-        book, stops, order, stats, stop_filled = fill_entry_order(
-            order, i, open_, high, low, book, rules, trades, record, stats
-        )
+        book, stops, order, trade = fill_entry_order(order, i, open_, high, low, book, rules)
+        closed, stats = count_trade(trade, closed, stats)
+        stop_filled = trade[0] >= 0.0
     # 3. Stops.
     if i >= stops.live_from:
         long = book.qty > 0.0
@@ -187,7 +190,7 @@ def bar_step(
             slips = rules.slip_sl if reason == EXIT_SL else rules.slip_tp
             slippage = rules.slippage if slips else 0.0
             book, trade = close_position(book, i, price, slippage, reason, rules)
-            stats = record_trade(trade, trades, record, stats)
+            closed, stats = count_trade(trade, closed, stats)
             stops = no_stops()
             stop_filled = True
         elif rules.trail:
@@ -204,24 +207,31 @@ def bar_step(
             order = entry_order(target, i, close, rules) if target != 0 else no_order()
         elif target != held:
             if rules.fill_at_close:
-                book, stops, stats = fill_market(
-                    target, i, close, close, i + 1, book, rules, trades, record, stats
-                )
+                book, stops, trade = fill_market(target, i, close, close, i + 1, book, rules)
+                closed, stats = count_trade(trade, closed, stats)
             elif i < last:
                 order = Order(MARKET, target, 0.0, NEVER, close)
     # 5. Close at the end.
     if rules.close_at_end and i == last and book.qty != 0.0:
         book, trade = close_position(book, i, close, rules.slippage, EXIT_END, rules)
-        stats = record_trade(trade, trades, record, stats)
+        closed, stats = count_trade(trade, closed, stats)
         stops = no_stops()
     # 6. Mark to market; ruin closes the account.
     equity = book.cash + book.qty * close
     if equity <= 0.0 and not rules.ruin_continue:
         if book.qty != 0.0:
             book, trade = close_position(book, i, close, rules.slippage, EXIT_RUIN, rules)
-            stats = record_trade(trade, trades, record, stats)
-        return close_account(book), no_stops(), no_order(), stats, 0.0
-    return book, stops, order, stats, equity
+            closed, stats = count_trade(trade, closed, stats)
+        return close_account(book), no_stops(), no_order(), stats, 0.0, closed
+    return book, stops, order, stats, equity, closed
+
+
+@inline_kernel
+def _store_row(trades, row, trade):
+    """Write ``trade`` as row ``row``; return the next row."""
+    for k in range(N_TRADE_FIELDS):
+        trades[row, k] = trade[k]
+    return row + 1
 
 
 @kernel
@@ -250,8 +260,9 @@ def simulate(open_, high, low, close, entry, exit_, cash0, rules, periods_per_ye
     order = no_order()
     bar_stats = bar_stats_start(cash0)
     stats = trade_stats_start()
+    n_recorded = 0
     for i in range(n):
-        book, stops, order, stats, equity = bar_step(
+        book, stops, order, stats, equity, closed = bar_step(
             i,
             n - 1,
             open_[i],
@@ -265,16 +276,18 @@ def simulate(open_, high, low, close, entry, exit_, cash0, rules, periods_per_ye
             order,
             rules,
             stats,
-            trades,
-            record,
         )
         bar_stats = bar_stats_add(bar_stats, equity, book.qty != 0.0)
         if record:
+            count, first, second = closed
+            if count > 0:
+                n_recorded = _store_row(trades, n_recorded, first)
+            if count > 1:
+                n_recorded = _store_row(trades, n_recorded, second)
             equity_out[i] = equity
             cash_out[i] = book.cash
             position_out[i] = book.qty
 
-    n_recorded = int(stats.trades)
     if record and book.qty != 0.0:
         trades[n_recorded, :] = np.nan
         trades[n_recorded, 0] = book.entry_bar
