@@ -72,8 +72,8 @@ def test_streaming_skew_and_kurtosis_equal_the_full_array_moments(symbol, option
 
 
 def test_moments_stay_accurate_when_returns_sit_far_from_zero():
-    # Held from before bar 0 on a steady 1% gain a bar with a 1e-6 wobble: power sums
-    # about 0 would cancel about eight digits of m2; sums about the first return do not.
+    # Bought at bar 0's close, then a steady 1% gain a bar with a 1e-6 wobble: returns
+    # whose level is far above their spread (bar 0's return of 0 aside).
     n = 400
     close = list(100 * np.cumprod(1.01 + 1e-6 * np.sin(np.arange(n))))
     result = fastbt.run(make_bars(close, close), scripted([0], [], n=n), fill="close", cash=1e4)
