@@ -146,7 +146,10 @@ def pair_columns(windows: np.ndarray = WINDOWS_A) -> tuple[np.ndarray, np.ndarra
 
 
 def arrays(bars: pd.DataFrame) -> dict[str, np.ndarray]:
-    return {c: np.ascontiguousarray(bars[c].to_numpy(dtype=np.float64)) for c in ("open", "close")}
+    return {
+        c: np.ascontiguousarray(bars[c].to_numpy(dtype=np.float64))
+        for c in ("open", "high", "low", "close")
+    }
 
 
 def fused_kernel(bars: pd.DataFrame, fast: np.ndarray, slow: np.ndarray) -> Callable:

@@ -65,20 +65,17 @@ class KernelInputs:
 
     def simulate(self, entry, exit_, *, fill_at_close=False, fractional=True, record=True):
         """The simulation kernel alone on given signals, other options at fastbt's defaults."""
+        fill = "close" if fill_at_close else "next_open"
+        rules = fastbt.RunOptions(fill=fill, fractional=fractional, cash=CASH).rules()
         return simulate(
             self.open,
+            self.high,
+            self.low,
             self.close,
             entry,
             exit_,
             CASH,
-            0.0,  # commission
-            0.0,  # fixed_fee
-            0.0,  # slippage
-            fill_at_close,
-            1.0,  # size: all cash
-            False,  # size_in_units
-            fractional,
-            False,  # close_at_end
+            rules,
             self.periods_per_year,
             record,
         )
