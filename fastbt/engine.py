@@ -34,24 +34,15 @@ def simulate_strategy(
         f"the signal function of strategy '{strategy.name}'",
         n_bars=len(arrays["close"]),
     )
-    # The v1 kernels read the first eight rules; engine v2 passes them all.
-    commission, fixed_fee, slippage, size, in_units, fractional, at_close, at_end = options.rules()[
-        :8
-    ]
     return simulate(
         arrays["open"],
+        arrays["high"],
+        arrays["low"],
         arrays["close"],
         entry,
         exit_,
         options.cash,
-        commission,
-        fixed_fee,
-        slippage,
-        at_close,
-        size,
-        in_units,
-        fractional,
-        at_end,
+        options.rules(),
         periods,
         record,
     )
@@ -114,8 +105,8 @@ def skipped_buys_message(n_skipped: int, options: RunOptions) -> str:
 
 
 def refuse_v2_options(options: RunOptions) -> None:
-    """Until both engines implement engine v2, a v2 option other than its default is an
-    error rather than silently ignored."""
+    """Until the reference engine implements engine v2, a v2 option other than its default
+    is an error there rather than silently ignored (the kernels implement them all)."""
     defaults = RunOptions()
     changed = [
         name
@@ -202,7 +193,8 @@ def run(
         reversal_fee=reversal_fee,
         on_ruin=on_ruin,
     )
-    refuse_v2_options(options)
+    if engine == "reference":
+        refuse_v2_options(options)
     spec = get_strategy(strategy)
     bars = load(data, **(load_options or {}))
     values = spec.resolve(params, len(bars))

@@ -20,16 +20,16 @@ import fastbt
 from fastbt.data.validate import bar_arrays
 from fastbt.kernels.simulate import simulate
 from fastbt.kernels.sweep import run_crossings, sweep_crossings
-from fastbt.strategies.sweep_inputs import ma_cross_sweep_inputs, rsi_sweep_inputs
+from fastbt.strategies.sweep_inputs import ma_cross_sweep_inputs, rsi_sweep_inputs, set_levels
 
 assert numba.config.BOUNDSCHECK == 1
 close = np.linspace(10.0, 20.0, 50)
 rules = fastbt.RunOptions().rules()
 for name, call in [
-    ("simulate", lambda: simulate(close, close, np.zeros(49, np.bool_), np.zeros(50, np.bool_),
-                                  1e4, 0.0, 0.0, 0.0, False, 1.0, False, True, False, 252.0, True)),
-    ("run_crossings", lambda: run_crossings(close, close, close[:49], close, True, close, close,
-                                            False, rules, 1e4, 252.0)),
+    ("simulate", lambda: simulate(close, close, close, close, np.zeros(49, np.bool_),
+                                  np.zeros(50, np.bool_), 1e4, rules, 252.0, True)),
+    ("run_crossings", lambda: run_crossings(close, close, close, close, close[:49], close, True,
+                                            close, close, False, rules, 1e4, 252.0)),
 ]:
     try:
         call()
@@ -43,6 +43,11 @@ option_sets = [
     {"fill": "close", "close_at_end": True, "commission": 0.001},
     {"size": 10, "size_type": "units", "fixed_fee": 1.0, "slippage": 0.001},
     {"fractional": False, "size": 0.5, "fill": "close"},
+    {"direction": "both", "sl": 0.01, "tp": 0.02, "trail": True, "close_at_end": True},
+    {"direction": "both", "fill": "close", "entry_order": "stop", "entry_offset": 0.001,
+     "sl": 0.02, "tp": 0.005, "reversal_fee": "per_order", "fixed_fee": 1.0},
+    {"direction": "short", "entry_order": "limit", "entry_offset": 0.002, "entry_expiry": 3,
+     "stop_on_fill_bar": False, "sl": 0.5, "on_ruin": "continue"},
 ]
 for symbol in ("GOOG", "EURUSD", "BTCUSD"):
     bars = fastbt.load(symbol)
@@ -59,9 +64,11 @@ for symbol in ("GOOG", "EURUSD", "BTCUSD"):
         x = sweep_inputs(arrays["close"], params)
         for options in option_sets:
             o = fastbt.RunOptions(**options)
-            args = (arrays["open"], arrays["close"], x.entry_a, x.entry_a_rows, x.entry_b,
-                    x.entry_b_rows, x.entry_above, x.exit_a, x.exit_a_rows, x.exit_b,
-                    x.exit_b_rows, x.exit_above, o.rules(), o.cash, 252.0)
+            levels = set_levels(params, o.rules(), len(x.entry_a_rows))
+            args = (arrays["open"], arrays["high"], arrays["low"], arrays["close"], x.entry_a,
+                    x.entry_a_rows, x.entry_b, x.entry_b_rows, x.entry_above, x.exit_a,
+                    x.exit_a_rows, x.exit_b, x.exit_b_rows, x.exit_above, *levels, o.rules(),
+                    o.cash, 252.0)
             checked = sweep_crossings.py_func(*args)
             np.testing.assert_array_equal(checked, sweep_crossings(*args))
 print("ok")

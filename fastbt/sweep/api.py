@@ -8,7 +8,6 @@ import pandas as pd
 
 from fastbt.data.load import load
 from fastbt.data.validate import bar_arrays
-from fastbt.engine import refuse_v2_options
 from fastbt.errors import SweepError
 from fastbt.kernels.metrics import COUNT_METRICS, METRIC_NAMES
 from fastbt.options import RunOptions
@@ -17,7 +16,7 @@ from fastbt.strategies import get_strategy
 from fastbt.sweep.chunks import plan_chunks, run_chunk
 from fastbt.sweep.execute import check_backend, prefer_in_process, run_tasks
 from fastbt.sweep.export import write_summary
-from fastbt.sweep.grid import expand_grid
+from fastbt.sweep.grid import LEVEL_OPTIONS, expand_grid
 from fastbt.sweep.results import ResultsDir, stored_chunk_size
 
 DEFAULT_CHUNK_SIZE = 50_000
@@ -71,6 +70,22 @@ def _rows(chunk, metrics: np.ndarray, params: dict, periods: float) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
+def _check_level_dimensions(grid: dict, run_options: dict) -> None:
+    """A level swept in ``grid`` must not also be given as a run option: which would apply?"""
+    defaults = RunOptions()
+    both = [
+        name
+        for name in LEVEL_OPTIONS
+        if name in grid
+        and run_options.get(name, getattr(defaults, name)) != getattr(defaults, name)
+    ]
+    if both:
+        raise ValueError(
+            f"{', '.join(both)} given both in grid and as a run option; "
+            "give each either as a grid dimension or as one value for every set"
+        )
+
+
 def _rate(count: float, seconds: float) -> float | None:
     """``count`` per second of this call; None when nothing was computed (a fully
     resumed sweep), so no rate is made up from rows read back from disk."""
@@ -107,7 +122,8 @@ def sweep(
     ``sample``/``seed`` pick a random subset. Symbols are read from the market-data
     ``store`` (bars of ``interval``, default 1d) or the bundled samples; ``load_options``
     are keyword arguments of ``fastbt.load`` (dayfirst=, symbol=, ...). ``run_options`` are those of
-    ``fastbt.run`` and apply to every set. ``out`` streams finished chunks to a
+    ``fastbt.run`` and apply to every set; ``sl``, ``tp`` and ``entry_offset`` may
+    instead be grid dimensions (None: off). ``out`` streams finished chunks to a
     Parquet directory; ``resume=True`` continues an interrupted sweep there.
     The table's ``attrs["sweep"]`` records counts and the throughput of this call:
     ``n_computed`` rows were computed here (``n_resumed`` chunks were read back), and
@@ -119,12 +135,12 @@ def sweep(
     started = time.perf_counter()
     check_backend(backend, scheduler)
     options = RunOptions.resolve(**run_options)
-    refuse_v2_options(options)
     spec = get_strategy(strategy)
     frames = _symbols(data, interval, store, load_options)
     symbols = list(frames)
     n_bars = min(len(f) for f in frames.values())
-    sets = expand_grid(spec, grid, n_bars, sample=sample, seed=seed)
+    _check_level_dimensions(grid, run_options)
+    sets = expand_grid(spec, grid, n_bars, sample=sample, seed=seed, options=options)
     if len(sets) == 0:
         raise ValueError(
             f"no valid parameter sets: all {sets.n_total} combinations break a rule of "
