@@ -1,6 +1,7 @@
 """``run`` and ``verify``: validate once, dispatch to the kernels or the reference
 engine, and wrap the output in a ``Result``."""
 
+import math
 import warnings
 
 import numpy as np
@@ -11,6 +12,7 @@ from fastbt.data.load import load
 from fastbt.data.validate import bar_arrays
 from fastbt.errors import RunWarning, VerificationError
 from fastbt.kernels.metrics import COUNT_METRICS, METRIC_NAMES
+from fastbt.kernels.rules import EXIT_REASONS
 from fastbt.kernels.simulate import TRADE_FIELDS, simulate
 from fastbt.options import RunOptions
 from fastbt.periods import infer_periods_per_year
@@ -76,6 +78,8 @@ def _run_reference(bars, strategy: Strategy, params: dict, options: RunOptions, 
                 t.exit_fee,
                 t.pnl,
                 t.trade_return,
+                1.0 if t.direction == "long" else -1.0,
+                math.nan if t.exit_reason is None else EXIT_REASONS.index(t.exit_reason),
             ]
             for t in run.trades
         ],

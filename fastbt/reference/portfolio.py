@@ -68,7 +68,7 @@ class Portfolio:
             return price * (1.0 + self.options.slippage)
         return price * (1.0 - self.options.slippage)
 
-    def fee(self, exec_price: float, qty: float) -> float:
+    def _fee(self, exec_price: float, qty: float) -> float:
         """``F + c * exec_price * qty``."""
         return self.options.fixed_fee + self.options.commission * exec_price * qty
 
@@ -126,7 +126,7 @@ class Portfolio:
         ``qty*exec + fee`` against the cash with the 1e-9 tolerance.
         """
         qty = self.size(exec_price, self.cash)
-        fee = self.fee(exec_price, qty)
+        fee = self._fee(exec_price, qty)
         if not (qty > 0.0 and qty * exec_price + fee <= self.cash * (1.0 + 1e-9)):
             self.n_skipped += 1
             return False
@@ -135,7 +135,7 @@ class Portfolio:
 
     def exit(self, bar: int, exec_price: float, reason: str) -> None:
         """Close the whole position at ``exec_price`` with a normal fill's fee."""
-        self._book_exit(bar, exec_price, self.fee(exec_price, self.open_trade.qty), reason)
+        self._book_exit(bar, exec_price, self._fee(exec_price, self.open_trade.qty), reason)
 
     def reverse_per_order(self, bar: int, price: float) -> bool:
         """Reverse as ONE order paying the fixed fee once (``reversal_fee="per_order"``).
@@ -164,7 +164,7 @@ class Portfolio:
                 self._book_exit(bar, exec_price, close_fee, "reverse")
                 self._book_entry(bar, new_direction, exec_price, new_qty, open_fee)
                 return True
-        self._book_exit(bar, exec_price, self.fee(exec_price, closed_qty), "reverse")
+        self._book_exit(bar, exec_price, self._fee(exec_price, closed_qty), "reverse")
         self.n_skipped += 1
         return False
 
