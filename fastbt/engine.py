@@ -36,7 +36,10 @@ def simulate_strategy(
         f"the signal function of strategy '{strategy.name}'",
         n_bars=len(arrays["close"]),
     )
-    commission, fixed_fee, slippage, size, in_units, fractional, at_close, at_end = options.rules()
+    # The v1 kernels read the first eight rules; engine v2 passes them all.
+    commission, fixed_fee, slippage, size, in_units, fractional, at_close, at_end = options.rules()[
+        :8
+    ]
     return simulate(
         arrays["open"],
         arrays["close"],
@@ -114,6 +117,19 @@ def skipped_buys_message(n_skipped: int, options: RunOptions) -> str:
     return f"{what} skipped, so no trade was made: {reason}"
 
 
+def refuse_v2_options(options: RunOptions) -> None:
+    """Until both engines implement engine v2, a v2 option other than its default is an
+    error rather than silently ignored."""
+    defaults = RunOptions()
+    changed = [
+        name
+        for name in ("direction", "sl", "tp", "trail", "entry_order", "on_ruin", "reversal_fee")
+        if getattr(options, name) != getattr(defaults, name)
+    ]
+    if changed:
+        raise ValueError(f"not implemented yet in this version: {', '.join(changed)}")
+
+
 def run(
     data,
     strategy: str | Strategy,
@@ -122,12 +138,28 @@ def run(
     commission: float = 0.0,
     fixed_fee: float = 0.0,
     slippage: float = 0.0,
-    fill: str = "next_open",
+    fill: str | None = None,
     size: float = 1.0,
     size_type: str = "percent",
-    fractional: bool = True,
+    fractional: bool | None = None,
     close_at_end: bool = False,
     periods_per_year: float | None = None,
+    direction: str = "long",
+    sl: float | None = None,
+    tp: float | None = None,
+    trail: bool = False,
+    trail_on: str = "high",
+    stop_anchor: str | None = None,
+    stop_priority: str | None = None,
+    stop_slippage: str | None = None,
+    stop_bar_signals: str | None = None,
+    stop_on_fill_bar: bool = True,
+    entry_order: str = "market",
+    entry_offset: float = 0.0,
+    entry_expiry: int | None = None,
+    reversal_fee: str | None = None,
+    on_ruin: str | None = None,
+    like: str | None = None,
     engine: str = "fast",
     load_options: dict | None = None,
     **params,
@@ -137,13 +169,17 @@ def run(
     ``data``: a DataFrame of OHLCV bars, a CSV/Parquet path or a bundled sample
     symbol (see ``fastbt.load``). ``strategy``: a registered name or a
     ``Strategy``; its parameters are keyword arguments (defaults otherwise).
-    Fill, sizing and fee rules are in docs/execution.md. ``engine="reference"``
+    Fill, sizing, fee, short, stop and entry-order rules are in docs/execution.md;
+    ``like="backtesting.py"`` or ``"vectorbt"`` sets the switches (those defaulting to
+    None here) to that peer's behaviour, and any switch given explicitly overrides it.
+    ``engine="reference"``
     runs the slow bar-by-bar engine instead of the Numba kernels. ``load_options``
     are keyword arguments of ``fastbt.load`` (dayfirst=, symbol=, adjust=, ...).
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
-    options = RunOptions(
+    options = RunOptions.resolve(
+        like=like,
         cash=cash,
         commission=commission,
         fixed_fee=fixed_fee,
@@ -154,7 +190,23 @@ def run(
         fractional=fractional,
         close_at_end=close_at_end,
         periods_per_year=periods_per_year,
+        direction=direction,
+        sl=sl,
+        tp=tp,
+        trail=trail,
+        trail_on=trail_on,
+        stop_anchor=stop_anchor,
+        stop_priority=stop_priority,
+        stop_slippage=stop_slippage,
+        stop_bar_signals=stop_bar_signals,
+        stop_on_fill_bar=stop_on_fill_bar,
+        entry_order=entry_order,
+        entry_offset=entry_offset,
+        entry_expiry=entry_expiry,
+        reversal_fee=reversal_fee,
+        on_ruin=on_ruin,
     )
+    refuse_v2_options(options)
     spec = get_strategy(strategy)
     bars = load(data, **(load_options or {}))
     values = spec.resolve(params, len(bars))

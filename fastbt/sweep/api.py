@@ -8,6 +8,7 @@ import pandas as pd
 
 from fastbt.data.load import load
 from fastbt.data.validate import bar_arrays
+from fastbt.engine import refuse_v2_options
 from fastbt.errors import SweepError
 from fastbt.kernels.metrics import COUNT_METRICS, METRIC_NAMES
 from fastbt.options import RunOptions
@@ -95,6 +96,7 @@ def sweep(
     interval: str | None = None,
     store=None,
     load_options: dict | None = None,
+    on_chunk=None,
     **run_options,
 ) -> pd.DataFrame:
     """Backtest every parameter set of ``grid`` on every symbol; one row per pair.
@@ -110,13 +112,14 @@ def sweep(
     The table's ``attrs["sweep"]`` records counts and the throughput of this call:
     ``n_computed`` rows were computed here (``n_resumed`` chunks were read back), and
     ``sets_per_second``/``bar_evaluations_per_second`` count only those (None when 0).
+    ``on_chunk(done, total)``, if given, is called in this thread after each finished
+    chunk with the sets done and to do in this call; an exception it raises stops the
+    sweep (a service uses it to cancel one).
     """
     started = time.perf_counter()
     check_backend(backend, scheduler)
-    try:
-        options = RunOptions(**run_options)
-    except TypeError as error:
-        raise ValueError(f"unknown run option: {error}") from None
+    options = RunOptions.resolve(**run_options)
+    refuse_v2_options(options)
     spec = get_strategy(strategy)
     frames = _symbols(data, interval, store, load_options)
     symbols = list(frames)
@@ -165,8 +168,9 @@ def sweep(
     kept, failures = {}, []
     from tqdm.auto import tqdm
 
+    done, total = 0, sum(c.stop - c.start for c in todo)
     bar = tqdm(
-        total=sum(c.stop - c.start for c in todo),
+        total=total,
         unit="set",
         unit_scale=True,
         desc="sweep",
@@ -191,6 +195,9 @@ def sweep(
             else:
                 kept[chunk.chunk_id] = rows
             bar.update(chunk.stop - chunk.start)
+            if on_chunk is not None:
+                done += chunk.stop - chunk.start
+                on_chunk(done, total)
     except Exception as error:
         if isinstance(error, ValueError | SweepError):
             raise
@@ -209,7 +216,7 @@ def sweep(
     parts = [kept[c.chunk_id] if c.chunk_id in kept else store.read(c.chunk_id) for c in chunks]
     table = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     seconds = time.perf_counter() - started
-    computed = sum(c.stop - c.start for c in todo)
+    computed = total
     table.attrs["sweep"] = {
         "strategy": spec.name,
         "symbols": symbols,

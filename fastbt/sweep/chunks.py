@@ -58,7 +58,7 @@ def run_sets(
             x.exit_b,
             x.exit_b_rows,
             x.exit_above,
-            options.rules(),
+            tuple(options.rules()[:8]),  # the v1 kernels read the first eight rules
             options.cash,
             periods_per_year,
         )
