@@ -36,24 +36,15 @@ def simulate_strategy(
         f"the signal function of strategy '{strategy.name}'",
         n_bars=len(arrays["close"]),
     )
-    # The v1 kernels read the first eight rules; engine v2 passes them all.
-    commission, fixed_fee, slippage, size, in_units, fractional, at_close, at_end = options.rules()[
-        :8
-    ]
     return simulate(
         arrays["open"],
+        arrays["high"],
+        arrays["low"],
         arrays["close"],
         entry,
         exit_,
         options.cash,
-        commission,
-        fixed_fee,
-        slippage,
-        at_close,
-        size,
-        in_units,
-        fractional,
-        at_end,
+        options.rules(),
         periods,
         record,
     )
