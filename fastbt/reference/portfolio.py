@@ -102,10 +102,11 @@ class Portfolio:
         """Close the whole position at ``exec_price``; always executes."""
         trade = self.open_trade
         qty = trade.qty
+        # A sale credits the proceeds, a cover debits the cost; then the fee is paid.
         if trade.direction == LONG:
             self.cash = self.cash + qty * exec_price - fee
         else:
-            self.cash = self.cash - (qty * exec_price + fee)
+            self.cash = self.cash - qty * exec_price - fee
         self.total_fees += fee
         sign = SIGN[trade.direction]
         trade.exit_bar = bar
