@@ -1,6 +1,7 @@
 """``run`` and ``verify``: validate once, dispatch to the kernels or the reference
 engine, and wrap the output in a ``Result``."""
 
+import math
 import warnings
 
 import numpy as np
@@ -11,6 +12,7 @@ from fastbt.data.load import load
 from fastbt.data.validate import bar_arrays
 from fastbt.errors import RunWarning, VerificationError
 from fastbt.kernels.metrics import COUNT_METRICS, METRIC_NAMES
+from fastbt.kernels.rules import EXIT_REASONS
 from fastbt.kernels.simulate import TRADE_FIELDS, simulate
 from fastbt.options import RunOptions
 from fastbt.periods import infer_periods_per_year
@@ -56,24 +58,29 @@ def _run_fast(bars, strategy: Strategy, params: dict, options: RunOptions, perio
     return values, equity, cash, position, trades
 
 
+def _raw_trade(trade) -> dict:
+    """One reference trade as the kernels' raw row fields (``TRADE_FIELDS``): exit_bar -1
+    and NaN exit fields while open; direction +1/-1; exit_reason as its code."""
+    still_open = trade.exit_bar is None
+    return {
+        "entry_bar": trade.entry_bar,
+        "entry_price": trade.entry_price,
+        "exit_bar": -1 if still_open else trade.exit_bar,
+        "exit_price": trade.exit_price,
+        "qty": trade.qty,
+        "entry_fee": trade.entry_fee,
+        "exit_fee": trade.exit_fee,
+        "pnl": trade.pnl,
+        "return": trade.trade_return,
+        "direction": 1.0 if trade.direction == "long" else -1.0,
+        "exit_reason": math.nan if still_open else EXIT_REASONS.index(trade.exit_reason),
+    }
+
+
 def _run_reference(bars, strategy: Strategy, params: dict, options: RunOptions, periods: float):
     run = run_reference(bars, strategy.reference(**params), options, periods)
     rows = np.array(
-        [
-            [
-                t.entry_bar,
-                t.entry_price,
-                -1 if t.exit_bar is None else t.exit_bar,
-                t.exit_price,
-                t.qty,
-                t.entry_fee,
-                t.exit_fee,
-                t.pnl,
-                t.trade_return,
-            ]
-            for t in run.trades
-        ],
-        dtype="float64",
+        [[_raw_trade(t)[name] for name in TRADE_FIELDS] for t in run.trades], dtype="float64"
     ).reshape(-1, len(TRADE_FIELDS))
     values = {name: float(run.metrics[name]) for name in METRIC_NAMES}
     return values, run.equity, run.cash, run.position, rows
