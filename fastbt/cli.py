@@ -181,6 +181,9 @@ def _add_v2_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+MAX_AXIS_VALUES = 10_000_000  # values of one -g axis: beyond it the list alone is gigabytes
+
+
 def _grid_axis(text: str) -> tuple[str, list]:
     """Parse ``-g name=start:stop[:step]`` (stop excluded, as in range) or ``name=a,b,c``."""
     name, sep, spec = text.partition("=")
@@ -194,6 +197,12 @@ def _grid_axis(text: str) -> tuple[str, list]:
             if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] <= 0):
                 raise ValueError(f"expected START:STOP or START:STOP:STEP (STEP > 0), got {spec!r}")
             start, stop, step = (*parts, 1)[:3]
+            count = (stop - start) / step
+            if count > MAX_AXIS_VALUES:
+                raise ValueError(
+                    f"{spec!r} has about {count:.3g} values; one grid axis holds at most "
+                    f"{MAX_AXIS_VALUES:,} (use a larger STEP, or --sample N of a coarser grid)"
+                )
             if all(isinstance(p, int) for p in (start, stop, step)):
                 values = list(range(start, stop, step))
             else:

@@ -393,3 +393,11 @@ def test_ctrl_c_during_a_sweep_without_out_says_nothing_was_kept():
     assert "Traceback" not in stderr
     last = stderr.splitlines()[-1]  # after the progress bar's last state
     assert last == "fastbt: interrupted: nothing kept (use --out DIR to keep partial results)"
+
+
+@pytest.mark.parametrize("stop", ["1000000000000", str(10**300)])
+def test_a_grid_axis_too_long_to_build_is_one_line_error(stop):
+    # Without the cap, range(1, 10**12) is listed into memory (MemoryError) and
+    # 10**300 overflows; both must be the usual one-line refusal, before any work.
+    completed = cli("sweep", "GOOG", "-g", f"fast=1:{stop}", "-g", "slow=50", timeout=60)
+    assert_one_line_error(completed, "grid fast", "at most 10,000,000")
