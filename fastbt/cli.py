@@ -216,6 +216,7 @@ def _grid_axis(text: str) -> tuple[str, list]:
     return name.strip(), values
 
 
+GRID_OPTIONS = ("sl", "tp", "entry_offset")  # run options a sweep grid may vary
 OPTIONAL_GRID_AXES = ("sl", "tp")  # grid axes where `none` means "off"
 
 
@@ -673,7 +674,8 @@ def _command_sweep(args) -> int:
         _write_reports(args, lambda: _render_sweep(table, args))
         return 0
     if len(leaders):
-        print(_rows_table(leaders, args.strategy, args.sort))
+        stops = [name for name, _ in args.grid if name in GRID_OPTIONS]
+        print(_rows_table(leaders, args.strategy, args.sort, stops))
     if not_ranked:
         print(_not_ranked_note(not_ranked, len(table), args.min_trades))
     print(
@@ -706,12 +708,13 @@ def _render_sweep(table, args) -> str:
     return render_sweep_html(table, args.sort, max(args.top, 20), min_trades=args.min_trades)
 
 
-def _rows_table(rows, strategy: str, metric: str) -> str:
-    """Sweep rows as text: symbol, parameters, the ranking metric and a few others."""
+def _rows_table(rows, strategy: str, metric: str, options=()) -> str:
+    """Sweep rows as text: symbol, parameters (and the run ``options`` swept over),
+    the ranking metric and a few others."""
     import fastbt
     from fastbt.formatting import format_metric
 
-    params = [p.name for p in fastbt.get_strategy(strategy).params]
+    params = [p.name for p in fastbt.get_strategy(strategy).params] + list(options)
     shown = list(
         dict.fromkeys(["symbol", *params, metric, "total_return", "max_drawdown", "n_trades"])
     )

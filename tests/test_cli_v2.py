@@ -193,3 +193,24 @@ def test_sweep_over_sl_and_tp_with_none_for_off():
         single = fastbt.run("GOOG", "ma_cross", fast=row["fast"], slow=30, sl=row["sl"], tp=tp)
         assert row["total_return"] == pytest.approx(single.metrics["total_return"], rel=1e-9)
     assert len(table) == 8
+
+
+def test_sweep_table_shows_the_stop_axes():
+    completed = cli(
+        "sweep",
+        "GOOG",
+        "-g",
+        "fast=5,10",
+        "-g",
+        "slow=30",
+        "-g",
+        "sl=0.02,0.05",
+        "-g",
+        "tp=none,0.1",
+        "--top",
+        "3",
+        "--no-progress",
+    )
+    assert completed.returncode == 0, completed.stderr
+    header = completed.stdout.splitlines()[0].split()
+    assert header[:5] == ["symbol", "fast", "slow", "sl", "tp"]
