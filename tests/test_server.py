@@ -177,6 +177,20 @@ def test_a_long_short_run_with_stops_equals_fastbt_run(alice):  # needs the v2 e
     assert set(served.trades["direction"]) == {"long", "short"}
 
 
+def test_a_sweep_over_stops_equals_fastbt_sweep(alice):  # needs the v2 kernel's stop grids
+    grid = {"fast": [5, 10], "slow": [30], "sl": [0.02, 0.05], "tp": [None, 0.1]}
+    body = {"symbols": ["GOOG"], "grid": grid, "options": {"direction": "both"}}
+    created = alice.post("/sweeps", json=body)
+    assert created.status_code == 202, created.text
+    state = wait_for(alice, f"/sweeps/{created.json()['id']}")
+    assert state["status"] == "completed", state
+    served = alice.get(f"/sweeps/{state['id']}/results", params={"sort": "total_return"}).json()
+    expected = fastbt.sweep("GOOG", "ma_cross", grid, direction="both", progress=False)
+    best = fastbt.top(expected, 1, "total_return", min_trades=0).iloc[0]
+    assert len(served["rows"]) == len(expected) == 8
+    assert served["rows"][0]["total_return"] == pytest.approx(best["total_return"], rel=1e-12)
+
+
 def test_post_answers_202_pending_at_once(alice):
     created = alice.post(
         "/backtests",
@@ -447,6 +461,7 @@ def test_invalid_backtests_are_422_naming_the_field(alice, body, loc, words):
         ({"symbols": ["GOOG"], "grid": {"fast": [50], "slow": [10]}}, ["body", "grid"], "no valid"),
         ({"symbols": ["GOOG"], "grid": {"fast": []}}, ["body", "grid", "fast"], "no values"),
         ({"symbols": ["GOOG"], "grid": {"fast": [2.5]}}, ["body", "grid", "fast"], "whole"),
+        ({"symbols": ["GOOG"], "grid": {"fast": [None, 5]}}, ["body", "grid", "fast"], "numbers"),
         (
             {"symbols": ["GOOG"], "grid": {"fast": [5]}, "description": "\x00"},
             ["body", "description"],

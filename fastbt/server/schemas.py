@@ -169,8 +169,11 @@ class SweepCreate(_Body):
     strategy: Text = Field("ma_cross", max_length=100)
     symbols: list[Text] = Field(min_length=1, max_length=100)
     interval: Text | None = Field(None, max_length=8, description=_INTERVAL_DOC)
-    grid: dict[Text, list[StrictNumber] | GridRange] = Field(
-        description="parameter -> values; the sets are their product"
+    grid: dict[Text, list[StrictNumber | None] | GridRange] = Field(
+        description=(
+            "parameter -> values; the sets are their product. The run options sl, tp and "
+            "entry_offset may be axes too (null: no stop-loss / take-profit)"
+        )
     )
     options: Values = Field(default_factory=dict, description=_OPTIONS_DOC)
     sample: StrictInt | None = Field(
