@@ -111,19 +111,6 @@ def skipped_buys_message(n_skipped: int, options: RunOptions) -> str:
     return f"{what} skipped, so no trade was made: {reason}"
 
 
-def refuse_v2_options(options: RunOptions) -> None:
-    """Until the reference engine implements engine v2, a v2 option other than its default
-    is an error there rather than silently ignored (the kernels implement them all)."""
-    defaults = RunOptions()
-    changed = [
-        name
-        for name in ("direction", "sl", "tp", "trail", "entry_order", "on_ruin", "reversal_fee")
-        if getattr(options, name) != getattr(defaults, name)
-    ]
-    if changed:
-        raise ValueError(f"not implemented yet in this version: {', '.join(changed)}")
-
-
 def run(
     data,
     strategy: str | Strategy,
@@ -200,8 +187,6 @@ def run(
         reversal_fee=reversal_fee,
         on_ruin=on_ruin,
     )
-    if engine == "reference":
-        refuse_v2_options(options)
     spec = get_strategy(strategy)
     bars = load(data, **(load_options or {}))
     values = spec.resolve(params, len(bars))

@@ -11,12 +11,7 @@ import pandas as pd
 from fastbt import exports
 from fastbt.kernels.rules import EXIT_REASONS
 from fastbt.options import RunOptions
-from fastbt.trade_layout import (
-    DIRECTIONS,
-    RAW_TRADE_FIELDS,
-    V1_TRADE_FIELDS,
-    upgrade_v1_rows,
-)
+from fastbt.trade_layout import DIRECTIONS, RAW_TRADE_FIELDS
 
 if TYPE_CHECKING:
     from fastbt.strategies import Strategy
@@ -44,8 +39,6 @@ TRADE_COLUMNS = (
 def trades_frame(rows: np.ndarray, index: pd.DatetimeIndex) -> pd.DataFrame:
     """Trade table from raw rows laid out as ``RAW_TRADE_FIELDS`` (exit_bar -1 = still open)."""
     rows = np.asarray(rows, dtype="float64")
-    if rows.ndim == 2 and rows.shape[1] == len(V1_TRADE_FIELDS):  # v1 kernels (transition)
-        rows = upgrade_v1_rows(rows, len(index) - 1, close_at_end=False)
     raw = pd.DataFrame(rows.reshape(-1, len(RAW_TRADE_FIELDS)), columns=list(RAW_TRADE_FIELDS))
     is_open = raw["exit_bar"].to_numpy() < 0
     entry_bar = raw["entry_bar"].to_numpy().astype("int64")

@@ -10,9 +10,8 @@ import numpy as np
 from fastbt.kernels.rules import EXIT_END, EXIT_SIGNAL, LONG, SHORT
 from fastbt.kernels.simulate import TRADE_FIELDS
 
-V2_TRADE_FIELDS = ("direction", "exit_reason")
-V1_TRADE_FIELDS = tuple(f for f in TRADE_FIELDS if f not in V2_TRADE_FIELDS)
-RAW_TRADE_FIELDS = V1_TRADE_FIELDS + V2_TRADE_FIELDS
+RAW_TRADE_FIELDS = TRADE_FIELDS  # the kernels' layout, which the reference engine follows
+V1_TRADE_FIELDS = TRADE_FIELDS[: TRADE_FIELDS.index("direction")]
 DIRECTIONS = {LONG: "long", SHORT: "short"}
 
 
