@@ -56,12 +56,11 @@ class ReferenceRun:
 
 @dataclass
 class MarketOrder:
-    """A market order decided on ``signal_bar``: "open" (with its direction), "close"
-    or "reverse"; ``signal_close`` is that bar's close (the stop anchor "signal_close")."""
+    """A market order: "open" (with its direction), "close" or "reverse";
+    ``signal_close`` is the close of the bar that decided it (the stop anchor "signal_close")."""
 
     action: str
     direction: str | None
-    signal_bar: int
     signal_close: float
 
 
@@ -224,7 +223,7 @@ class ReferenceEngine:
                 direction, o.entry_order, o.entry_offset, i, close, o.entry_expiry
             )
             return
-        order = MarketOrder(action, direction, i, close)
+        order = MarketOrder(action, direction, close)
         if o.fill == "close":
             self._execute(order, i, close, i + 1)
         elif i < self.last:
