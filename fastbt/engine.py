@@ -87,8 +87,10 @@ def _run_reference(bars, strategy: Strategy, params: dict, options: RunOptions, 
 
 
 def skipped_buys_message(n_skipped: int, options: RunOptions) -> str:
-    """Why every one of ``n_skipped`` buys failed (docs/execution.md, "Skipped orders"),
-    worked out from the options: no buy filled, so cash stayed at its start."""
+    """Why every one of ``n_skipped`` entries failed (docs/execution.md, "Skipped orders"),
+    worked out from the options: none filled, so cash stayed at its start. A short sale
+    needs its notional plus fees as collateral, as a buy needs them as cash."""
+    order, orders = ("buy", "buys") if options.direction == "long" else ("entry", "entries")
     spend = options.size * options.cash
     if options.size_type == "units":
         reason = (
@@ -107,7 +109,9 @@ def skipped_buys_message(n_skipped: int, options: RunOptions) -> str:
         )
     else:
         reason = f"each cost more than the cash to spend ({spend:,.2f})"
-    what = "the only buy was" if n_skipped == 1 else f"every one of the {n_skipped} buys was"
+    what = (
+        f"the only {order} was" if n_skipped == 1 else f"every one of the {n_skipped} {orders} was"
+    )
     return f"{what} skipped, so no trade was made: {reason}"
 
 
