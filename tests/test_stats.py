@@ -408,3 +408,15 @@ def test_spa_is_for_a_shortlist_and_checks_the_benchmark():
         stats.spa(np.zeros((20, 1001)))
     with pytest.raises(ValueError, match="benchmark has 5 returns but the sets have 20 bars"):
         stats.spa(_noise(20, 3), benchmark=np.zeros(5))
+
+
+def test_the_example_of_docs_overfitting_md():
+    rng = np.random.default_rng(42)
+    returns = rng.normal(0.0, 0.01, (2000, 200))
+    sharpes = returns.mean(axis=0) / returns.std(axis=0, ddof=1)
+    best = returns[:, sharpes.argmax()]
+    assert round(stats.psr(best), 3) == 0.991
+    d = stats.dsr(best, sharpes)
+    assert (round(d.dsr, 3), round(d.sr0, 4), d.n_trials) == (0.340, 0.0627, 200.0)
+    assert round(stats.pbo(returns).pbo, 3) == 0.500
+    assert stats.haircut(best, sharpes).haircut_sharpe == 0.0
