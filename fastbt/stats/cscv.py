@@ -17,7 +17,7 @@ from fastbt.stats.inputs import as_matrix
 from fastbt.stats.moments import sharpe_from_stats
 
 METRICS = ("sharpe", "mean")
-_CHUNK_VALUES = 4_000_000  # floats per gathered chunk of splits (32 MB)
+_CHUNK_VALUES = 2_000_000  # split x column metrics per chunk (a few arrays of 16 MB)
 
 
 def check_blocks(n_bars: int, blocks: int) -> int:
@@ -56,16 +56,35 @@ def block_stats(returns, blocks: int = 16) -> np.ndarray:
     return stats
 
 
-def combine_block_stats(stats: np.ndarray) -> np.ndarray:
-    """Combine (k, ..., 3) block statistics over the first axis into (..., 3).
+def combine_block_stats(stats: np.ndarray, combos: np.ndarray | None = None) -> np.ndarray:
+    """Combine (S, N, 3) block statistics: (C, N, 3) for the blocks listed in each row of a
+    (C, k) ``combos`` index array, or (N, 3) over all blocks when it is None.
 
-    Chan et al.'s parallel formula for k parts: ``n = sum n_b``, ``mean = sum n_b m_b / n``,
-    ``M2 = sum M2_b + sum n_b (m_b - mean)^2`` (exact, no cancellation-prone sums of squares).
+    Chan, Golub & LeVeque's parallel formula for k parts, ``M2 = sum M2_b + sum n_b (m_b -
+    mean)^2``, written about each set's full-sample mean p so each split needs three sums:
+    with ``d_b = m_b - p``, ``n = sum n_b``, ``mean = p + sum n_b d_b / n`` and
+    ``M2 = sum (M2_b + n_b d_b^2) - (sum n_b d_b)^2 / n``. Block means sit close to p, so
+    the subtraction loses nothing of note (tested against direct sums to 1e-12). The sums
+    run in block order, so identical sets get identical bits (their ties stay ties).
     """
-    count = stats[..., 0].sum(axis=0)
-    mean = (stats[..., 0] * stats[..., 1]).sum(axis=0) / count
-    m2 = stats[..., 2].sum(axis=0) + (stats[..., 0] * (stats[..., 1] - mean) ** 2).sum(axis=0)
-    return np.stack([count, mean, m2], axis=-1)
+    counts, means, m2 = stats[..., 0], stats[..., 1], stats[..., 2]
+    pivot = (counts * means).sum(axis=0) / counts.sum(axis=0)
+    deviation = means - pivot
+    parts = (counts, counts * deviation, m2 + counts * deviation**2)  # each (S, N)
+    if combos is None:
+        combos = np.arange(len(stats))[None, :]
+    membership = np.zeros((len(combos), len(stats)), dtype=bool)
+    membership[np.arange(len(combos))[:, None], combos] = True
+    sums = np.zeros((3, len(combos), stats.shape[1]))
+    for block in range(len(stats)):  # block order, the same for every set
+        chosen = membership[:, block : block + 1]
+        for total, part in zip(sums, parts, strict=True):
+            np.add(total, part[block], out=total, where=chosen)
+    count, shift, squares = sums
+    combined = np.stack(
+        [count, pivot + shift / count, np.maximum(squares - shift**2 / count, 0.0)], axis=-1
+    )
+    return combined[0] if combos.shape[1] == len(stats) else combined
 
 
 def split_combinations(blocks: int) -> np.ndarray:
@@ -85,24 +104,52 @@ def split_metrics(stats: np.ndarray, metric: str = "sharpe") -> np.ndarray:
     The out-of-sample half of split c is the in-sample half of its complement, split C-1-c
     in ``itertools.combinations`` order, so one pass gives both.
     """
-    combos = split_combinations(stats.shape[0])
-    per_chunk = max(1, _CHUNK_VALUES // max(1, combos.shape[1] * stats.shape[1] * 3))
-    out = np.empty((len(combos), stats.shape[1]))
-    for start in range(0, len(combos), per_chunk):
-        chunk = combos[start : start + per_chunk]
-        gathered = np.moveaxis(stats[chunk], 1, 0)  # (k, chunk, N, 3)
-        out[start : start + len(chunk)] = _metric(combine_block_stats(gathered), metric)
-    return out
+    return _metric(combine_block_stats(stats, split_combinations(stats.shape[0])), metric)
 
 
-def ascending_rank(values: np.ndarray, chosen: np.ndarray) -> np.ndarray:
-    """1-based ascending rank of ``values[c, chosen[c]]`` within row c, ties averaged, NaN
-    as -inf: the count below plus half the ties (no sort)."""
-    clean = np.where(np.isnan(values), -np.inf, values)
-    target = clean[np.arange(len(clean)), chosen][:, None]
-    below = (clean < target).sum(axis=1)
-    ties = (clean == target).sum(axis=1)
-    return below + (ties + 1) / 2.0
+def _as_minus_inf(values: np.ndarray) -> np.ndarray:
+    """NaN metrics (no trades, flat returns) rank below every number and tie with each other."""
+    return np.where(np.isnan(values), -np.inf, values)
+
+
+def tie_averaged_rank(below: np.ndarray, equal: np.ndarray) -> np.ndarray:
+    """1-based ascending rank from the counts below and equal (itself included): tied values
+    share the average of their ranks, with no sort."""
+    return below + (equal + 1) / 2.0
+
+
+def _count_below_and_equal(values: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, how many of ``values`` are below and equal to ``target`` (NaN as -inf)."""
+    clean = _as_minus_inf(values)
+    return (clean < target[:, None]).sum(axis=1), (clean == target[:, None]).sum(axis=1)
+
+
+def _column_chunks(n_splits: int, n_sets: int) -> list[slice]:
+    """Column ranges whose (splits x columns) metrics fit in ``_CHUNK_VALUES`` floats."""
+    width = max(1, _CHUNK_VALUES // n_splits)
+    return [slice(start, min(start + width, n_sets)) for start in range(0, n_sets, width)]
+
+
+def _winners(stats: np.ndarray, metric: str, chunks: list[slice]):
+    """Pass 1 over the columns: each split's first in-sample argmax and its metric in and
+    out of sample."""
+    n_splits = math.comb(stats.shape[0], stats.shape[0] // 2)
+    rows = np.arange(n_splits)
+    winners = np.zeros(n_splits, dtype=np.intp)
+    best = np.full(n_splits, -np.inf)
+    is_best = np.full(n_splits, np.nan)
+    oos_best = np.full(n_splits, np.nan)
+    for chunk in chunks:
+        in_sample = split_metrics(stats[:, chunk], metric)
+        out_sample = in_sample[::-1]  # split c's other half is split C-1-c's in-sample half
+        local = np.argmax(_as_minus_inf(in_sample), axis=1)
+        value = _as_minus_inf(in_sample[rows, local])
+        better = (value > best) | ((chunk.start == 0) & (value == best))  # first argmax wins
+        winners[better] = local[better] + chunk.start
+        best[better] = value[better]
+        is_best[better] = in_sample[rows, local][better]
+        oos_best[better] = out_sample[rows, local][better]
+    return winners, is_best, oos_best
 
 
 @dataclass(frozen=True)
@@ -172,13 +219,19 @@ def pbo_from_block_stats(
         raise ValueError(f"the number of blocks must be even and >= 2; got {blocks}")
     if n_sets < 2:
         raise ValueError(f"PBO compares parameter sets: it needs at least 2 columns; got {n_sets}")
-    in_sample = split_metrics(stats, metric)
-    out_sample = in_sample[::-1]  # split c's other half is split C-1-c's in-sample half
-    winners = np.argmax(np.where(np.isnan(in_sample), -np.inf, in_sample), axis=1)
-    omega = ascending_rank(out_sample, winners) / (n_sets + 1)
+    # Two passes over column chunks keep memory at O(splits x chunk), whatever N is.
+    chunks = _column_chunks(math.comb(blocks, blocks // 2), n_sets)
+    winners, is_best, oos_best = _winners(stats, metric, chunks)
+    target = _as_minus_inf(oos_best)
+    below = np.zeros(len(winners), dtype=np.int64)
+    equal = np.zeros(len(winners), dtype=np.int64)
+    for chunk in chunks:
+        out_sample = split_metrics(stats[:, chunk], metric)[::-1]
+        chunk_below, chunk_equal = _count_below_and_equal(out_sample, target)
+        below += chunk_below
+        equal += chunk_equal
+    omega = tie_averaged_rank(below, equal) / (n_sets + 1)
     logits = np.log(omega / (1.0 - omega))
-    rows = np.arange(len(winners))
-    is_best, oos_best = in_sample[rows, winners], out_sample[rows, winners]
     slope, intercept, r2 = _degradation_line(is_best, oos_best)
     return PBOResult(
         pbo=float(np.mean(logits <= 0)),
