@@ -71,7 +71,8 @@ def combine_block_stats(stats: np.ndarray, combos: np.ndarray | None = None) -> 
     pivot = (counts * means).sum(axis=0) / counts.sum(axis=0)
     deviation = means - pivot
     parts = (counts, counts * deviation, m2 + counts * deviation**2)  # each (S, N)
-    if combos is None:
+    every_block = combos is None
+    if every_block:
         combos = np.arange(len(stats))[None, :]
     membership = np.zeros((len(combos), len(stats)), dtype=bool)
     membership[np.arange(len(combos))[:, None], combos] = True
@@ -84,7 +85,7 @@ def combine_block_stats(stats: np.ndarray, combos: np.ndarray | None = None) -> 
     combined = np.stack(
         [count, pivot + shift / count, np.maximum(squares - shift**2 / count, 0.0)], axis=-1
     )
-    return combined[0] if combos.shape[1] == len(stats) else combined
+    return combined[0] if every_block else combined
 
 
 def split_combinations(blocks: int) -> np.ndarray:
@@ -152,7 +153,7 @@ def _winners(stats: np.ndarray, metric: str, chunks: list[slice]):
     return winners, is_best, oos_best
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PBOResult:
     """CSCV's verdict on a set of backtests.
 
