@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 import fastbt
 from fastbt.stats import cscv
-from fastbt.stats.probabilistic import expected_max_factor, psr_from_moments
 
 stats = fastbt.stats
 
@@ -34,16 +33,22 @@ def test_dsr_paper_numerical_example():
     per_year = 250
     sharpe = 2.5 / math.sqrt(per_year)
     variance = 0.5 / per_year  # variances of annualised Sharpe ratios divide by P
-    sr0 = math.sqrt(variance) * expected_max_factor(100)
-    assert round(sr0, 4) == 0.1132
-    assert round(psr_from_moments(sharpe, 1250, -3.0, 10.0, sr0), 4) == 0.9004
+    z = np.random.default_rng(0).standard_normal(100)
+    trials = (z - z.mean()) / z.std(ddof=1) * math.sqrt(variance)  # 100 trials, variance V
+    result = stats.dsr_from_moments(sharpe, 1250, -3.0, 10.0, trials)
+    assert result.n_trials == 100
+    assert result.trials_variance == pytest.approx(variance, rel=1e-12)
+    assert round(result.sr0, 4) == 0.1132
+    assert round(result.dsr, 4) == 0.9004
+    assert result.sr0 == pytest.approx(math.sqrt(variance) * stats.expected_max_factor(100))
+    assert result.dsr == stats.psr_from_moments(sharpe, 1250, -3.0, 10.0, result.sr0)
 
 
 def test_annualised_inputs_saturate_the_dsr():
     """The classic bug the per-bar convention avoids: the same example fed annualised
     numbers gives a DSR of 1.0 to four places."""
-    sr0 = math.sqrt(0.5) * expected_max_factor(100)
-    assert psr_from_moments(2.5, 1250, -3.0, 10.0, sr0) > 0.99995
+    sr0 = math.sqrt(0.5) * stats.expected_max_factor(100)
+    assert stats.psr_from_moments(2.5, 1250, -3.0, 10.0, sr0) > 0.99995
 
 
 def test_min_btl_published_example():
@@ -58,7 +63,7 @@ def test_min_btl_published_example():
 def test_expected_max_factor_matches_simulation():
     """The Emax bracket approximates (within 2%) the mean of the largest of N standard normals."""
     draws = np.random.default_rng(3).standard_normal((20_000, 100)).max(axis=1)
-    assert expected_max_factor(100) == pytest.approx(draws.mean(), rel=0.02)
+    assert stats.expected_max_factor(100) == pytest.approx(draws.mean(), rel=0.02)
 
 
 # --- moments, PSR, MinTRL --------------------------------------------------------------
@@ -96,7 +101,7 @@ def test_min_trl_is_the_length_where_psr_reaches_prob(seed, prob, drift):
     r = np.random.default_rng(seed).normal(drift, 0.01, 250)
     m = stats.moments(r)
     length = stats.min_trl(r, benchmark=0.0, prob=prob)
-    assert psr_from_moments(m.sharpe, length, m.skew, m.kurtosis, 0.0) == pytest.approx(prob)
+    assert stats.psr_from_moments(m.sharpe, length, m.skew, m.kurtosis, 0.0) == pytest.approx(prob)
 
 
 def test_min_trl_is_infinite_below_the_benchmark_and_nan_when_flat():
@@ -116,10 +121,12 @@ def test_dsr_uses_every_finite_trial_and_reports_sr0_and_n():
     with_flat = np.append(trials, np.nan)  # a set that never traded
     result = stats.dsr(returns[:, best], with_flat)
     assert result.n_trials == 30
-    assert result.sr0 == pytest.approx(math.sqrt(np.var(trials, ddof=1)) * expected_max_factor(30))
+    assert result.sr0 == pytest.approx(
+        math.sqrt(np.var(trials, ddof=1)) * stats.expected_max_factor(30)
+    )
     m = stats.moments(returns[:, best])
     assert result.dsr == pytest.approx(
-        psr_from_moments(m.sharpe, 400, m.skew, m.kurtosis, result.sr0)
+        stats.psr_from_moments(m.sharpe, 400, m.skew, m.kurtosis, result.sr0)
     )
     assert result.psr == pytest.approx(stats.psr(returns[:, best]))
     assert result.dsr < result.psr

@@ -3,7 +3,8 @@
 All Sharpe ratios here are per bar (``mean / std(ddof=1)``, not annualised), skewness is
 biased and kurtosis is the biased raw kurtosis (3 for a normal). See docs/overfitting.md.
 
-- ``psr``, ``dsr``, ``min_trl``, ``min_btl``, ``effective_n_trials``: Sharpe-ratio tests.
+- ``psr``, ``dsr``, ``min_trl``, ``min_btl``, ``effective_n_trials``: Sharpe-ratio tests
+  (``psr_from_moments``, ``dsr_from_moments``: the same from summary numbers).
 - ``pbo``, ``block_stats``, ``pbo_from_block_stats``: probability of backtest overfitting.
 - ``haircut``: multiple-testing haircut (needs ``fastbt[stats]``).
 - ``spa``: White's Reality Check and Hansen's SPA (needs ``fastbt[stats]``).
@@ -15,11 +16,13 @@ from fastbt.stats.moments import Moments, moments, sharpe
 from fastbt.stats.probabilistic import (
     DeflatedSharpe,
     dsr,
+    dsr_from_moments,
     effective_n_trials,
     expected_max_factor,
     min_btl,
     min_trl,
     psr,
+    psr_from_moments,
 )
 from fastbt.stats.reality import SPAResult, spa
 
@@ -32,6 +35,7 @@ __all__ = [
     "block_stats",
     "combine_block_stats",
     "dsr",
+    "dsr_from_moments",
     "effective_n_trials",
     "expected_max_factor",
     "haircut",
@@ -41,6 +45,7 @@ __all__ = [
     "pbo",
     "pbo_from_block_stats",
     "psr",
+    "psr_from_moments",
     "sharpe",
     "spa",
 ]

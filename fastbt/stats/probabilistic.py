@@ -96,23 +96,35 @@ def dsr(returns, trial_sharpes, n_trials: float | None = None) -> DeflatedSharpe
     the variance and the default N. ``n_trials`` overrides N (e.g. an effective N from
     ``effective_n_trials``).
     """
+    m = moments(returns)
+    return dsr_from_moments(m.sharpe, m.n, m.skew, m.kurtosis, trial_sharpes, n_trials)
+
+
+def dsr_from_moments(
+    sharpe: float,
+    n: int,
+    skew: float,
+    kurtosis: float,
+    trial_sharpes,
+    n_trials: float | None = None,
+) -> DeflatedSharpe:
+    """``dsr`` from the selected set's summary numbers (per-bar Sharpe, bar count, biased
+    skewness, raw kurtosis), e.g. a sweep row's, instead of its returns."""
     trials = np.asarray(trial_sharpes, dtype=float).ravel()
     trials = trials[np.isfinite(trials)]
     if len(trials) == 0:
         raise ValueError(
             "trial_sharpes has no finite Sharpe ratio: pass every trial's per-bar Sharpe"
         )
-    n = float(len(trials)) if n_trials is None else float(n_trials)
+    n_used = float(len(trials)) if n_trials is None else float(n_trials)
     variance = float(np.var(trials, ddof=1)) if len(trials) > 1 else 0.0
-    factor = expected_max_factor(n)
-    sr0 = math.sqrt(variance) * factor if factor else 0.0
-    m = moments(returns)
+    sr0 = math.sqrt(variance) * expected_max_factor(n_used)
     return DeflatedSharpe(
-        dsr=psr_from_moments(m.sharpe, m.n, m.skew, m.kurtosis, sr0),
+        dsr=psr_from_moments(sharpe, n, skew, kurtosis, sr0),
         sr0=sr0,
-        n_trials=n,
-        psr=psr_from_moments(m.sharpe, m.n, m.skew, m.kurtosis, 0.0),
-        sharpe=m.sharpe,
+        n_trials=n_used,
+        psr=psr_from_moments(sharpe, n, skew, kurtosis, 0.0),
+        sharpe=sharpe,
         trials_variance=variance,
     )
 
