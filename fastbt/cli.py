@@ -116,12 +116,69 @@ def _add_execution_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--commission", type=float, default=0.0, help="fraction of notional")
     parser.add_argument("--fixed-fee", type=float, default=0.0, help="currency per fill")
     parser.add_argument("--slippage", type=float, default=0.0, help="fraction of price")
-    parser.add_argument("--fill", choices=("next_open", "close"), default="next_open")
+    parser.add_argument("--fill", choices=("next_open", "close"), default=None)
     parser.add_argument("--size", type=float, default=1.0)
     parser.add_argument("--size-type", choices=("percent", "units"), default="percent")
-    parser.add_argument("--whole-units", action="store_true", help="floor quantities")
+    parser.add_argument(
+        "--whole-units",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="floor quantities (--no-whole-units: fractional, the default)",
+    )
     parser.add_argument("--close-at-end", action="store_true")
     parser.add_argument("--periods-per-year", type=float, default=None)
+    _add_v2_options(parser)
+
+
+def _add_v2_options(parser: argparse.ArgumentParser) -> None:
+    """Shorts, stops, entry orders and peer presets (docs/execution.md, docs/peers.md).
+    Every one defaults to None, "not given": fastbt's default or the --like preset."""
+    from fastbt.options import CHOICES, PRESETS
+
+    group = parser.add_argument_group("shorts, stops and entry orders (docs/execution.md)")
+
+    def choice(flag: str, help_text: str) -> None:
+        name = flag.removeprefix("--").replace("-", "_")
+        group.add_argument(flag, choices=CHOICES[name], default=None, help=help_text)
+
+    choice("--direction", "long (default), short, or both (reverse on opposite signals)")
+    group.add_argument("--sl", type=float, default=None, metavar="X", help="stop-loss, fraction")
+    group.add_argument("--tp", type=float, default=None, metavar="X", help="take-profit, fraction")
+    group.add_argument(
+        "--trail", action="store_const", const=True, default=None, help="trailing stop-loss"
+    )
+    choice("--trail-on", "the trailing extreme follows highs/lows (default) or closes")
+    choice("--stop-anchor", "levels from the fill price (default) or the signal bar's close")
+    choice("--stop-priority", "on a bar opening beyond the take-profit: which stop wins")
+    choice("--stop-slippage", "which stop fills carry slippage (default sl_only)")
+    choice("--stop-bar-signals", "honor (default) or drop the signals of a bar a stop filled on")
+    group.add_argument(
+        "--no-stop-on-fill-bar",
+        dest="stop_on_fill_bar",
+        action="store_const",
+        const=False,
+        default=None,
+        help="stops start the bar after an entry filled at the open",
+    )
+    choice("--entry-order", "market (default), limit or stop entries")
+    group.add_argument(
+        "--entry-offset", type=float, default=None, metavar="X", help="entry order level offset"
+    )
+    group.add_argument(
+        "--entry-expiry",
+        type=_number,
+        default=None,
+        metavar="N",
+        help="bars an entry order stays live (default: until filled or cancelled)",
+    )
+    choice("--reversal-fee", "per_leg (default) or per_order: fixed fee once per reversal")
+    choice("--on-ruin", "liquidate (default) or continue when equity reaches 0")
+    group.add_argument(
+        "--like",
+        choices=tuple(PRESETS),
+        default=None,
+        help="reproduce a peer's execution rules; explicit flags override (docs/peers.md)",
+    )
 
 
 MAX_AXIS_VALUES = 10_000_000  # values of one -g axis: beyond it the list alone is gigabytes
@@ -151,12 +208,25 @@ def _grid_axis(text: str) -> tuple[str, list]:
             else:
                 values = _float_range(start, stop, step)
         else:
-            values = [_number(v) for v in spec.split(",")]
+            values = [_grid_value(name.strip(), v) for v in spec.split(",")]
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"grid {name.strip()}: {error}") from None
     if not values:
         raise argparse.ArgumentTypeError(f"grid {name.strip()}: {spec!r} has no values")
     return name.strip(), values
+
+
+GRID_OPTIONS = ("sl", "tp", "entry_offset")  # run options a sweep grid may vary
+OPTIONAL_GRID_AXES = ("sl", "tp")  # grid axes where `none` means "off"
+
+
+def _grid_value(name: str, text: str) -> int | float | None:
+    """One value of a comma list; ``none`` turns the stop-loss or take-profit off."""
+    if text.strip().lower() != "none":
+        return _number(text.strip())
+    if name not in OPTIONAL_GRID_AXES:
+        raise ValueError(f"none (off) is a value of {' and '.join(OPTIONAL_GRID_AXES)} only")
+    return None
 
 
 def _float_range(start: float, stop: float, step: float) -> list[float]:
@@ -237,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME=START:STOP[:STEP]",
-        help="parameter values, repeatable",
+        help="parameter values, repeatable; also sl, tp (none = off) and entry_offset",
     )
     sweep.add_argument("--jobs", type=int, default=-1, help="busy threads (default: all cores)")
     sweep.add_argument("--backend", choices=("loky", "dask"), default="loky")
@@ -319,20 +389,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_V2_OPTIONS = (
+    "direction",
+    "sl",
+    "tp",
+    "trail",
+    "trail_on",
+    "stop_anchor",
+    "stop_priority",
+    "stop_slippage",
+    "stop_bar_signals",
+    "stop_on_fill_bar",
+    "entry_order",
+    "entry_offset",
+    "entry_expiry",
+    "reversal_fee",
+    "on_ruin",
+    "like",
+)
+
+
 def _execution_options(args: argparse.Namespace) -> dict:
-    """Keyword arguments of fastbt.run / fastbt.sweep from the shared options."""
+    """Keyword arguments of fastbt.run / fastbt.sweep from the shared options; options
+    not given are left out, so fastbt's defaults or the --like preset apply."""
+    given = {name: getattr(args, name) for name in ("fill", *_V2_OPTIONS)}
+    if args.whole_units is not None:
+        given["fractional"] = not args.whole_units
     return dict(
         cash=args.cash,
         commission=args.commission,
         fixed_fee=args.fixed_fee,
         slippage=args.slippage,
-        fill=args.fill,
         size=args.size,
         size_type=args.size_type,
-        fractional=not args.whole_units,
         close_at_end=args.close_at_end,
         periods_per_year=args.periods_per_year,
-    )
+    ) | {name: value for name, value in given.items() if value is not None}
 
 
 def _report(result, as_json: bool) -> None:
@@ -344,7 +436,25 @@ def _report(result, as_json: bool) -> None:
         print(json.dumps(payload, allow_nan=False))
         return
     print(result)
+    print(_trades_summary(result.trades))
     print(metrics_table(result.metrics))
+
+
+def _trades_summary(trades) -> str:
+    """``trades: 12 closed (8 long, 4 short), 3 stop exits (2 stop-loss, 1 take-profit),
+    1 open``: the trade table by direction and by stop exits."""
+    closed = trades[trades["status"] == "closed"]
+    sides = closed["direction"].value_counts()
+    reasons = closed["exit_reason"].value_counts()
+    stops = int(reasons.get("sl", 0) + reasons.get("tp", 0))
+    line = (
+        f"trades: {len(closed):,} closed ({sides.get('long', 0):,} long, "
+        f"{sides.get('short', 0):,} short), {stops:,} stop exits"
+    )
+    if stops:
+        line += f" ({reasons.get('sl', 0):,} stop-loss, {reasons.get('tp', 0):,} take-profit)"
+    n_open = len(trades) - len(closed)
+    return line + (f", {n_open:,} open" if n_open else "")
 
 
 def _check_report_paths(args) -> None:
@@ -564,7 +674,8 @@ def _command_sweep(args) -> int:
         _write_reports(args, lambda: _render_sweep(table, args))
         return 0
     if len(leaders):
-        print(_rows_table(leaders, args.strategy, args.sort))
+        stops = [name for name, _ in args.grid if name in GRID_OPTIONS]
+        print(_rows_table(leaders, args.strategy, args.sort, stops))
     if not_ranked:
         print(_not_ranked_note(not_ranked, len(table), args.min_trades))
     print(
@@ -597,12 +708,13 @@ def _render_sweep(table, args) -> str:
     return render_sweep_html(table, args.sort, max(args.top, 20), min_trades=args.min_trades)
 
 
-def _rows_table(rows, strategy: str, metric: str) -> str:
-    """Sweep rows as text: symbol, parameters, the ranking metric and a few others."""
+def _rows_table(rows, strategy: str, metric: str, options=()) -> str:
+    """Sweep rows as text: symbol, parameters (and the run ``options`` swept over),
+    the ranking metric and a few others."""
     import fastbt
     from fastbt.formatting import format_metric
 
-    params = [p.name for p in fastbt.get_strategy(strategy).params]
+    params = [p.name for p in fastbt.get_strategy(strategy).params] + list(options)
     shown = list(
         dict.fromkeys(["symbol", *params, metric, "total_return", "max_drawdown", "n_trades"])
     )

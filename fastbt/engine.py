@@ -1,6 +1,7 @@
 """``run`` and ``verify``: validate once, dispatch to the kernels or the reference
 engine, and wrap the output in a ``Result``."""
 
+import math
 import warnings
 
 import numpy as np
@@ -11,6 +12,7 @@ from fastbt.data.load import load
 from fastbt.data.validate import bar_arrays
 from fastbt.errors import RunWarning, VerificationError
 from fastbt.kernels.metrics import COUNT_METRICS, METRIC_NAMES
+from fastbt.kernels.rules import EXIT_REASONS
 from fastbt.kernels.simulate import TRADE_FIELDS, simulate
 from fastbt.options import RunOptions
 from fastbt.periods import infer_periods_per_year
@@ -56,32 +58,39 @@ def _run_fast(bars, strategy: Strategy, params: dict, options: RunOptions, perio
     return values, equity, cash, position, trades
 
 
+def _raw_trade(trade) -> dict:
+    """One reference trade as the kernels' raw row fields (``TRADE_FIELDS``): exit_bar -1
+    and NaN exit fields while open; direction +1/-1; exit_reason as its code."""
+    still_open = trade.exit_bar is None
+    return {
+        "entry_bar": trade.entry_bar,
+        "entry_price": trade.entry_price,
+        "exit_bar": -1 if still_open else trade.exit_bar,
+        "exit_price": trade.exit_price,
+        "qty": trade.qty,
+        "entry_fee": trade.entry_fee,
+        "exit_fee": trade.exit_fee,
+        "pnl": trade.pnl,
+        "return": trade.trade_return,
+        "direction": 1.0 if trade.direction == "long" else -1.0,
+        "exit_reason": math.nan if still_open else EXIT_REASONS.index(trade.exit_reason),
+    }
+
+
 def _run_reference(bars, strategy: Strategy, params: dict, options: RunOptions, periods: float):
     run = run_reference(bars, strategy.reference(**params), options, periods)
     rows = np.array(
-        [
-            [
-                t.entry_bar,
-                t.entry_price,
-                -1 if t.exit_bar is None else t.exit_bar,
-                t.exit_price,
-                t.qty,
-                t.entry_fee,
-                t.exit_fee,
-                t.pnl,
-                t.trade_return,
-            ]
-            for t in run.trades
-        ],
-        dtype="float64",
+        [[_raw_trade(t)[name] for name in TRADE_FIELDS] for t in run.trades], dtype="float64"
     ).reshape(-1, len(TRADE_FIELDS))
     values = {name: float(run.metrics[name]) for name in METRIC_NAMES}
     return values, run.equity, run.cash, run.position, rows
 
 
 def skipped_buys_message(n_skipped: int, options: RunOptions) -> str:
-    """Why every one of ``n_skipped`` buys failed (docs/execution.md, "Skipped orders"),
-    worked out from the options: no buy filled, so cash stayed at its start."""
+    """Why every one of ``n_skipped`` entries failed (docs/execution.md, "Skipped orders"),
+    worked out from the options: none filled, so cash stayed at its start. A short sale
+    needs its notional plus fees as collateral, as a buy needs them as cash."""
+    order, orders = ("buy", "buys") if options.direction == "long" else ("entry", "entries")
     spend = options.size * options.cash
     if options.size_type == "units":
         reason = (
@@ -100,21 +109,10 @@ def skipped_buys_message(n_skipped: int, options: RunOptions) -> str:
         )
     else:
         reason = f"each cost more than the cash to spend ({spend:,.2f})"
-    what = "the only buy was" if n_skipped == 1 else f"every one of the {n_skipped} buys was"
+    what = (
+        f"the only {order} was" if n_skipped == 1 else f"every one of the {n_skipped} {orders} was"
+    )
     return f"{what} skipped, so no trade was made: {reason}"
-
-
-def refuse_v2_options(options: RunOptions) -> None:
-    """Until the reference engine implements engine v2, a v2 option other than its default
-    is an error there rather than silently ignored (the kernels implement them all)."""
-    defaults = RunOptions()
-    changed = [
-        name
-        for name in ("direction", "sl", "tp", "trail", "entry_order", "on_ruin", "reversal_fee")
-        if getattr(options, name) != getattr(defaults, name)
-    ]
-    if changed:
-        raise ValueError(f"not implemented yet in this version: {', '.join(changed)}")
 
 
 def run(
@@ -193,8 +191,6 @@ def run(
         reversal_fee=reversal_fee,
         on_ruin=on_ruin,
     )
-    if engine == "reference":
-        refuse_v2_options(options)
     spec = get_strategy(strategy)
     bars = load(data, **(load_options or {}))
     values = spec.resolve(params, len(bars))

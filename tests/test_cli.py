@@ -35,7 +35,12 @@ def test_run_prints_a_metrics_table_equal_to_the_api():
     completed = cli("run", "GOOG", "--strategy", "ma_cross", "-p", "fast=10", "-p", "slow=20")
     assert completed.returncode == 0, completed.stderr
     expected = fastbt.run("GOOG", "ma_cross", fast=10, slow=20)
-    table = dict(line.split() for line in completed.stdout.splitlines()[1:])
+    lines = completed.stdout.splitlines()
+    assert (
+        lines[1]
+        == f"trades: {expected.metrics['n_trades']} closed ({expected.metrics['n_trades']} long, 0 short), 0 stop exits, 1 open"
+    )
+    table = dict(line.split() for line in lines[2:])
     assert set(table) == set(expected.metrics)
     assert table["n_trades"] == str(expected.metrics["n_trades"])
     assert table["total_return"] == f"{100 * expected.metrics['total_return']:.2f}%"

@@ -396,3 +396,82 @@ def test_heatmap_caption_states_the_aggregation_and_the_colour_clipping():
         "Each cell: total_return of the one set with that fast and slow, "
         "if it has at least 3 closed trades.\nColours span"
     )
+
+
+# entry_bar, entry_price, exit_bar, exit_price, qty, entry_fee, exit_fee, pnl, return,
+# direction (+1/-1), exit_reason (code; NaN while open): one trade per kind of marker.
+V2_ROWS = [
+    [10, 1.0, 20, 1.1, 1, 0, 0, 0.1, 0.1, 1, 0],  # long, signal
+    [20, 1.1, 30, 1.2, 1, 0, 0, -0.1, -0.09, -1, 1],  # short, reversed
+    [30, 1.2, 40, 1.14, 1, 0, 0, -0.06, -0.05, 1, 2],  # long, stop-loss
+    [50, 1.3, 60, 1.17, 1, 0, 0, 0.13, 0.1, -1, 3],  # short, take-profit
+    [70, 1.0, 80, 1.05, 1, 0, 0, 0.05, 0.05, 1, 3],  # long, take-profit
+    [90, 1.0, 95, 0.5, 1, 0, 0, 0.5, 0.5, -1, 5],  # short, ruin
+    [100, 1.0, 2147, 1.3, 1, 0, 0, 0.3, 0.3, 1, 4],  # long, end
+    [2100, 1.0, -1, np.nan, 1, 0, np.nan, np.nan, np.nan, -1, np.nan],  # short, open
+]
+
+
+def v2_result(goog, trail: bool = False):
+    """GOOG's bars and series with hand-made long/short trades of every exit reason."""
+    import dataclasses
+
+    from fastbt.result import trades_frame
+
+    rows = np.array(V2_ROWS, dtype="float64")
+    options = dataclasses.replace(goog.options, direction="both", sl=0.05, trail=trail)
+    return dataclasses.replace(goog, options=options, trades=trades_frame(rows, goog.equity.index))
+
+
+def test_price_chart_marks_short_entries_apart_and_exits_by_reason(goog):
+    result = v2_result(goog)
+    (ax,) = report.price_chart(result).axes
+    trades = result.trades
+    long_entries, short_entries = scatter(ax, "entry (long)"), scatter(ax, "entry (short)")
+    for marks, side in ((long_entries, "long"), (short_entries, "short")):
+        chosen = trades[trades["direction"] == side]
+        np.testing.assert_array_equal(marks.get_offsets()[:, 1], chosen["entry_price"])
+    assert not np.array_equal(
+        long_entries.get_paths()[0].vertices, short_entries.get_paths()[0].vertices
+    )
+    assert not np.array_equal(long_entries.get_facecolor(), short_entries.get_facecolor())
+    expected = {
+        "signal": [1.1],
+        "reverse": [1.2],
+        "stop-loss": [1.14],
+        "take-profit": [1.17, 1.05],
+        "ruin": [0.5],
+        "end": [1.3],
+    }
+    for label, prices in expected.items():
+        np.testing.assert_array_equal(scatter(ax, f"exit: {label}").get_offsets()[:, 1], prices)
+    drawn = [c.get_label() for c in ax.collections if c.get_label().startswith("exit")]
+    assert sorted(drawn) == sorted(f"exit: {label}" for label in expected)  # open: no exit
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert {"entry (long)", "entry (short)", "exit: take-profit"} <= set(legend)
+
+
+def test_a_trailing_runs_stop_loss_exits_are_marked_as_trailing(goog):
+    (ax,) = report.price_chart(v2_result(goog, trail=True)).axes
+    np.testing.assert_array_equal(scatter(ax, "exit: trailing stop").get_offsets()[:, 1], [1.14])
+    assert not [c for c in ax.collections if c.get_label() == "exit: stop-loss"]
+
+
+def test_trade_list_shows_direction_and_exit_reason(goog):
+    from fastbt.report.html import trade_list
+
+    first, _, _ = trade_list(v2_result(goog, trail=True).trades, clock=False, trail=True)
+    assert [t["direction"] for t in first] == ["long", "short"] * 4
+    assert [t["exit_reason"] for t in first] == [
+        "signal",
+        "reverse",
+        "trailing stop",
+        "take-profit",
+        "take-profit",
+        "ruin",
+        "end",
+        "",
+    ]
+    page = report.render_html(v2_result(goog))
+    assert "<th>direction</th><th>exit reason</th><th>status</th>" in page
+    assert "<td>short</td><td>take-profit</td><td>closed</td>" in page

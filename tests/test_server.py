@@ -155,6 +155,42 @@ def test_backtest_is_queued_then_equals_fastbt_run(alice, goog_backtest):
     assert goog_backtest["n_bars"] == len(expected.equity)
 
 
+def test_like_applies_its_preset_and_given_options_override_it(alice):
+    body = {"symbol": "GOOG", "options": {"like": "vectorbt", "fill": "next_open"}}
+    created = alice.post("/backtests", json=body)
+    assert created.status_code == 202, created.text
+    options = created.json()["options"]
+    assert options == fastbt.RunOptions.resolve(like="vectorbt", fill="next_open").as_dict()
+    assert options["reversal_fee"] == "per_order" and options["fill"] == "next_open"
+
+
+def test_a_long_short_run_with_stops_equals_fastbt_run(alice):  # needs the v2 engines
+    v2 = {"direction": "both", "sl": 0.05, "tp": None, "trail": True}
+    body = {**GOOG_RUN, "options": GOOG_RUN["options"] | v2}
+    state = wait_for(alice, f"/backtests/{alice.post('/backtests', json=body).json()['id']}")
+    assert state["status"] == "completed", state
+    served = fastbt.Result.from_dict(alice.get(f"/backtests/{state['id']}/results").json())
+    expected = fastbt.run("GOOG", "ma_cross", fast=10, slow=30, commission=0.001, **v2)
+    assert served.options == expected.options
+    assert_same_metrics(served.metrics, expected.metrics)
+    pd.testing.assert_frame_equal(served.trades, expected.trades)
+    assert set(served.trades["direction"]) == {"long", "short"}
+
+
+def test_a_sweep_over_stops_equals_fastbt_sweep(alice):  # needs the v2 kernel's stop grids
+    grid = {"fast": [5, 10], "slow": [30], "sl": [0.02, 0.05], "tp": [None, 0.1]}
+    body = {"symbols": ["GOOG"], "grid": grid, "options": {"direction": "both"}}
+    created = alice.post("/sweeps", json=body)
+    assert created.status_code == 202, created.text
+    state = wait_for(alice, f"/sweeps/{created.json()['id']}")
+    assert state["status"] == "completed", state
+    served = alice.get(f"/sweeps/{state['id']}/results", params={"sort": "total_return"}).json()
+    expected = fastbt.sweep("GOOG", "ma_cross", grid, direction="both", progress=False)
+    best = fastbt.top(expected, 1, "total_return", min_trades=0).iloc[0]
+    assert len(served["rows"]) == len(expected) == 8
+    assert served["rows"][0]["total_return"] == pytest.approx(best["total_return"], rel=1e-12)
+
+
 def test_post_answers_202_pending_at_once(alice):
     created = alice.post(
         "/backtests",
@@ -353,6 +389,29 @@ def test_listing_pages_own_runs(bob):
         ({"symbol": "GOOG", "options": {"fill": "later"}}, ["body", "options", "fill"], "fill"),
         ({"symbol": "GOOG", "options": {"cash": -5}}, ["body", "options", "cash"], "positive"),
         (
+            {"symbol": "GOOG", "options": {"direction": "sideways"}},
+            ["body", "options", "direction"],
+            "long, short, both",
+        ),
+        ({"symbol": "GOOG", "options": {"sl": 1.5}}, ["body", "options", "sl"], "below 1"),
+        ({"symbol": "GOOG", "options": {"tp": -0.1}}, ["body", "options", "tp"], "above 0"),
+        ({"symbol": "GOOG", "options": {"trail": "yes"}}, ["body", "options", "trail"], "True"),
+        (
+            {"symbol": "GOOG", "options": {"entry_expiry": 2.5}},
+            ["body", "options", "entry_expiry"],
+            "whole number",
+        ),
+        (
+            {"symbol": "GOOG", "options": {"stop_priority": "tp_first"}},
+            ["body", "options", "stop_priority"],
+            "open_first, sl_first",
+        ),
+        (
+            {"symbol": "GOOG", "options": {"like": "zipline"}},
+            ["body", "options", "like"],
+            "backtesting.py, vectorbt",
+        ),
+        (
             {"symbol": "GOOG", "options": {"leverage": 2}},
             ["body", "options", "leverage"],
             "unknown run option",
@@ -402,6 +461,7 @@ def test_invalid_backtests_are_422_naming_the_field(alice, body, loc, words):
         ({"symbols": ["GOOG"], "grid": {"fast": [50], "slow": [10]}}, ["body", "grid"], "no valid"),
         ({"symbols": ["GOOG"], "grid": {"fast": []}}, ["body", "grid", "fast"], "no values"),
         ({"symbols": ["GOOG"], "grid": {"fast": [2.5]}}, ["body", "grid", "fast"], "whole"),
+        ({"symbols": ["GOOG"], "grid": {"fast": [None, 5]}}, ["body", "grid", "fast"], "numbers"),
         (
             {"symbols": ["GOOG"], "grid": {"fast": [5]}, "description": "\x00"},
             ["body", "description"],

@@ -53,6 +53,13 @@ def test_a_single_skipped_buy_is_named_as_such(engine):
         backtest([0], size=1000, size_type="units", engine=engine)
 
 
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+def test_skipped_short_sales_are_called_entries(engine):
+    # A short of 1000 units needs 1000 x 11 = 11,000 of collateral: more than the cash.
+    with pytest.warns(fastbt.RunWarning, match="^every one of the 2 entries was skipped"):
+        backtest([0, 2], size=1000, size_type="units", direction="short", engine=engine)
+
+
 def test_no_warning_when_a_buy_filled_or_none_was_signalled():
     # 900 units at open[1] = 11 cost 9,900: the buy fills. No entry signal: no buy at all.
     with warnings.catch_warnings():

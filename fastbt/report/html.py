@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from fastbt.formatting import METRIC_DESCRIPTIONS, format_duration, format_metric
-from fastbt.report.charts import CHARTS, describe
+from fastbt.report.charts import CHARTS, describe, exit_label
 from fastbt.report.figures import to_base64
 from fastbt.report.sweep_charts import metric_distribution, sweep_heatmap
 from fastbt.sweep.analysis import MIN_TRADES, best, closed_trades, top, traded
@@ -106,12 +106,12 @@ def metric_rows(metrics: dict) -> list[dict]:
 
 
 def trade_list(
-    trades: pd.DataFrame, clock: bool, shown: int = TRADES_SHOWN
+    trades: pd.DataFrame, clock: bool, shown: int = TRADES_SHOWN, trail: bool = False
 ) -> tuple[list[dict], list[dict], int]:
     """(first rows, last rows, number left out) of the report's trade table: all
     trades when there are at most ``2 * shown``, else the first and last ``shown``.
     Prices get one number of decimals for the whole table; times show the time of
-    day only when ``clock`` (intraday bars)."""
+    day only when ``clock`` (intraday bars); ``trail``: stop-loss exits were trailing."""
     price = f"{{:,.{price_decimals(trades['entry_price'])}f}}"
 
     def rows(frame: pd.DataFrame, start: int) -> list[dict]:
@@ -127,6 +127,8 @@ def trade_list(
                 "pnl": _number(t["pnl"], "{:,.2f}"),
                 "return": _number(100 * t["return"], "{:.2f}%"),
                 "bars_held": "" if pd.isna(t["bars_held"]) else f"{int(t['bars_held']):,}",
+                "direction": t["direction"],
+                "exit_reason": exit_label(t["exit_reason"], trail),
                 "status": t["status"],
                 "won": bool(t["pnl"] > 0),
             }
@@ -143,7 +145,7 @@ def result_context(result, charts=tuple(CHART_TITLES), title: str | None = None)
     """Everything the result template shows, as plain strings and lists."""
     index = result.equity.index
     clock = has_clock(index)
-    first, last, hidden = trade_list(result.trades, clock)
+    first, last, hidden = trade_list(result.trades, clock, trail=result.options.trail)
     available = [k for k in charts if k != "price" or result.bars is not None]
     return {
         "title": title or f"Backtest: {describe(result)}",

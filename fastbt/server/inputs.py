@@ -57,7 +57,9 @@ class SweepInput:
 
 
 def run_options(options: dict) -> fastbt.RunOptions:
-    """``fastbt.RunOptions(**options)``, errors located at the option they name."""
+    """``fastbt.RunOptions.resolve(**options)`` (so ``like`` applies its preset and the
+    options given override it, as in ``fastbt.run``), errors located at the option
+    they name."""
     unknown = sorted(set(options) - set(_OPTION_NAMES))
     if unknown:
         raise InvalidInput(
@@ -65,7 +67,7 @@ def run_options(options: dict) -> fastbt.RunOptions:
             f"unknown run option(s): {', '.join(unknown)} (known: {', '.join(_OPTION_NAMES)})",
         )
     try:
-        return fastbt.RunOptions(**options)
+        return fastbt.RunOptions.resolve(**options)
     except ValueError as error:
         name = str(error).split(" ", 1)[0]
         raise InvalidInput(("body", "options", name), str(error)) from None

@@ -23,7 +23,14 @@ ChartType = Literal["equity", "drawdown", "returns", "monthly", "price"]
 _OPTIONS_DOC = (
     "Run options of fastbt.run: cash, commission, fixed_fee, slippage, fill "
     "(next_open|close), size, size_type (percent|units), fractional, close_at_end, "
-    "periods_per_year. Missing ones take their defaults."
+    "periods_per_year; shorts, stops and entry orders: direction (long|short|both), "
+    "sl, tp (fractions, null = off), trail, trail_on (high|close), stop_anchor "
+    "(fill|signal_close), stop_priority (open_first|sl_first), stop_slippage "
+    "(sl_only|none|both), stop_bar_signals (honor|drop), stop_on_fill_bar, entry_order "
+    "(market|limit|stop), entry_offset, entry_expiry (bars, null = until filled), "
+    "reversal_fee (per_leg|per_order), on_ruin (liquidate|continue); like "
+    "(backtesting.py|vectorbt) applies a peer's preset, options given override it. "
+    "Missing ones take their defaults (docs/execution.md, docs/peers.md)."
 )
 _INTERVAL_DOC = (
     "Bar interval (1d, 1h, ...). Left out: 1d bars of a stored symbol, else a bundled "
@@ -162,8 +169,11 @@ class SweepCreate(_Body):
     strategy: Text = Field("ma_cross", max_length=100)
     symbols: list[Text] = Field(min_length=1, max_length=100)
     interval: Text | None = Field(None, max_length=8, description=_INTERVAL_DOC)
-    grid: dict[Text, list[StrictNumber] | GridRange] = Field(
-        description="parameter -> values; the sets are their product"
+    grid: dict[Text, list[StrictNumber | None] | GridRange] = Field(
+        description=(
+            "parameter -> values; the sets are their product. The run options sl, tp and "
+            "entry_offset may be axes too (null: no stop-loss / take-profit)"
+        )
     )
     options: Values = Field(default_factory=dict, description=_OPTIONS_DOC)
     sample: StrictInt | None = Field(
