@@ -1,0 +1,121 @@
+"""The peer-match table: fastbt's ``like=`` presets against vectorbt and backtesting.py.
+
+    python benchmarks/peer_match.py [--save] [--v1-only]
+
+Every scenario of ``peers.SCENARIOS`` runs the same signal arrays (fastbt's
+ma_cross on GOOG, random signals on GOOG and on synthetic bars; tailored bars for
+ruin) through a peer and through ``fastbt.run(..., like=<peer>)``, and compares the
+trades (entry and exit bars, direction, prices, quantity, fees, pnl) and the final
+equity: "exact" (bit for bit), "1e-9" (relative), or the first difference with the
+peer behaviour that explains it (``probes.py``). The probes table shows each such
+behaviour on a few hand-made bars. Scenarios marked v1 use only today's options
+(no ``like``); until fastbt has the v2 options the other rows show the peer's side
+alone. Needs the ``bench`` extra. ``--save`` also writes benchmarks/results/peers.md.
+"""
+
+import argparse
+import importlib.metadata
+import platform
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from peers import PEERS, SCENARIOS, datasets, run_scenario, supports_v2
+from probes import explain, run_probes
+
+RESULTS = Path(__file__).resolve().parent / "results" / "peers.md"
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def cell(peer: str, scenario, bars, entry, exit_, v2: bool) -> tuple[str, bool]:
+    """One table cell and whether it matched (True also when fastbt could not run it)."""
+    try:
+        if scenario.v2 and not v2:
+            theirs = PEERS[peer](bars, entry, exit_, scenario)
+            return (
+                f"peer only: {len(theirs.frame)} trades, final equity "
+                f"{theirs.final_equity:,.2f} (fastbt has no v2 options yet)",
+                True,
+            )
+        match, theirs, ours = run_scenario(peer, scenario, bars, entry, exit_)
+    except Exception as error:  # a peer that cannot run a scenario is a finding, not a crash
+        return f"could not run: {type(error).__name__}: {error}", False
+    if match.level == "exact":
+        return f"exact ({match.n_trades} trades)", True
+    if match.level == "1e-9":
+        return f"1e-9 ({match.n_trades} trades; {match.detail})", True
+    why = explain(peer, scenario, bars, match, theirs, ours) or "not explained yet"
+    return f"**differs**: {match.detail}. Why: {why}", False
+
+
+def versions() -> str:
+    names = ("fastbt", "vectorbt", "backtesting", "numpy", "pandas", "numba")
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            found.append(f"{name} missing")
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{now} · Python {platform.python_version()} · " + " · ".join(found)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--save", action="store_true", help=f"also write {RESULTS}")
+    parser.add_argument("--v1-only", action="store_true", help="only the v1 scenarios")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    v2 = supports_v2()
+    scenarios = [s for s in SCENARIOS if not (args.v1_only and s.v2)]
+    data = {kind: datasets(kind) for kind in {s.data for s in scenarios}}
+
+    lines = [
+        "## Peer match: fastbt `like=` presets against vectorbt and backtesting.py",
+        "",
+        versions(),
+        "",
+        '| scenario | signals | vectorbt (`like="vectorbt"`) | backtesting.py '
+        '(`like="backtesting.py"`) |',
+        "| --- | --- | --- | --- |",
+    ]
+    all_matched = True
+    for scenario in scenarios:
+        for name, (bars, entry, exit_) in data[scenario.data].items():
+            log(f"{scenario.name} / {name} ...")
+            cells = []
+            for peer in PEERS:
+                text, matched = cell(peer, scenario, bars, entry, exit_, v2)
+                cells.append(text)
+                all_matched &= matched
+            lines.append(f"| {scenario.name} | {name} | " + " | ".join(cells) + " |")
+
+    lines += [
+        "",
+        "### Peer behaviours on hand-made bars",
+        "",
+        "| probe | peer | behaviour | fastbt's rule gives | peer gives |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for probe, value in run_probes():
+        same = "same" if value == probe.fastbt_value else "**differs**"
+        lines.append(
+            f"| `{probe.key}` | {probe.peer} | {probe.behaviour} | {probe.field} "
+            f"{probe.fastbt_value:g} ({probe.why}) | {probe.field} {value:g} ({same}) |"
+        )
+    lines += ["", f"Whole script took {time.perf_counter() - started:.0f} s."]
+    table = "\n".join(lines) + "\n"
+    print(table)
+    if args.save:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(table, encoding="utf-8")
+        log(f"wrote {RESULTS}")
+    return 0 if all_matched else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

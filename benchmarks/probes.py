@@ -1,0 +1,186 @@
+"""Where the peers part from fastbt's rules, shown on tiny hand-made bars, and recognised
+in the peer-match table.
+
+Each probe is a few bars, one signal pattern and fastbt's answer worked out by hand
+from docs/execution.md; running it shows the peer's answer beside it. ``explain``
+looks at the first difference of a peer-match comparison and names the probe (the
+documented peer behaviour) that accounts for it, when one does.
+"""
+
+import math
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from peers import CASH, Match, Scenario, Trades, backtesting_trades, flags, vectorbt_trades
+
+EPS = sys.float_info.epsilon
+
+
+def bars_from(rows: list[tuple[float, float, float, float]]) -> pd.DataFrame:
+    """OHLC rows as a daily frame."""
+    frame = pd.DataFrame(rows, columns=["open", "high", "low", "close"])
+    frame["volume"] = 1_000.0
+    frame.index = pd.date_range("2024-01-01", periods=len(rows), freq="D")
+    return frame
+
+
+FLAT = (97.3, 98.0, 97.0, 97.3)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A peer behaviour: bars, signals, options, fastbt's hand-computed value and the field."""
+
+    key: str
+    peer: str
+    behaviour: str
+    bars: tuple
+    entry: tuple[int, ...]
+    exit: tuple[int, ...]
+    scenario: Scenario
+    field: str  # compared on trade 0
+    fastbt_value: float
+    why: str  # fastbt's value, worked out
+
+    def run(self) -> float:
+        """The peer's value of ``field`` on its first trade."""
+        bars = bars_from(list(self.bars))
+        n = len(bars)
+        peer = backtesting_trades if self.peer == "backtesting.py" else vectorbt_trades
+        trades = peer(bars, flags(n, list(self.entry)), flags(n, list(self.exit)), self.scenario)
+        return float(trades.frame[self.field].iat[0])
+
+
+PROBES = (
+    Probe(
+        "btpy_sl_before_close",
+        "backtesting.py",
+        "A market close decided on the bar before fills at the open, before the stop-loss "
+        "(as in fastbt): Trade.close() puts its order at the front of the queue, ahead of the "
+        "SL order. (Setting trade.sl after position.close() in next() would put the SL back "
+        "in front, and the stop would win.)",
+        (FLAT, FLAT, FLAT, (96.0, 96.5, 90.0, 92.0)),
+        (1,),
+        (2,),
+        Scenario("long, sl 5%", sl=0.05),
+        "exit_price",
+        96.0,
+        "exit signal on bar 2: the close fills at open[3] = 96.0 (SL 92.435 is below that open)",
+    ),
+    Probe(
+        "btpy_tp_before_close",
+        "backtesting.py",
+        "The same for a take-profit: the close order goes ahead of the TP order queued when "
+        "the trade opened, so a bar that opens below the TP and trades through it exits at "
+        "the open.",
+        (FLAT, FLAT, FLAT, (99.0, 110.0, 98.0, 100.0)),
+        (1,),
+        (2,),
+        Scenario("long, tp 8%", tp=0.08),
+        "exit_price",
+        99.0,
+        "exit signal on bar 2: the close fills at open[3] = 99.0 (TP 105.084 is above that open)",
+    ),
+    Probe(
+        "btpy_fixed_fee_sizing",
+        "backtesting.py",
+        "An all-equity order is sized as floor(cash / (price*(1+c) + F)): the fixed fee is "
+        "counted once per unit (the fee of a 0.9999-unit order divided by its size). fastbt "
+        "spends cash - F: floor((cash - F) / (price*(1+c))). Use size_type='units' with the "
+        "same size in both to compare fees.",
+        (FLAT, FLAT, FLAT, FLAT),
+        (1,),
+        (),
+        Scenario("long, fixed fee 10", fixed_fee=10.0),
+        "qty",
+        102.0,
+        "floor((10000 - 10) / 97.3) = floor(102.67) = 102",
+    ),
+    Probe(
+        "btpy_one_minus_eps",
+        "backtesting.py",
+        "The default order size is 1 - 2**-52 of equity, so when cash / price is a whole "
+        "number the order buys one unit less.",
+        (FLAT, FLAT, (100.0, 100.5, 99.5, 100.0), (100.0, 100.5, 99.5, 100.0)),
+        (1,),
+        (),
+        Scenario("long"),
+        "qty",
+        100.0,
+        "floor(10000 / 100.0) = 100",
+    ),
+    Probe(
+        "vbt_partial_cover",
+        "vectorbt",
+        "A short whose cover costs more than the cash is covered only in part (documented "
+        "gap: fastbt covers in full and lets cash go negative); vectorbt records the covered "
+        "part as one trade and keeps the rest open.",
+        (
+            (101.3, 101.8, 100.8, 101.3),
+            (101.3, 101.8, 100.8, 101.3),
+            (101.3, 101.8, 100.8, 101.3),
+            (150.0, 260.0, 149.0, 255.0),
+            (255.0, 256.0, 254.0, 255.0),
+        ),
+        (2,),
+        (3,),
+        Scenario("short", direction="short"),
+        "qty",
+        10_000.0 / 101.3,
+        "short 10000/101.3 = 98.7167 units at close[2]; the exit on bar 3 covers all of them "
+        "at 255.0 (cash 20000 - 25173 < 0)",
+    ),
+)
+
+
+def run_probes() -> list[tuple[Probe, float]]:
+    """Each probe with the peer's value (NaN when the peer could not run it)."""
+    out = []
+    for probe in PROBES:
+        try:
+            out.append((probe, probe.run()))
+        except Exception:
+            out.append((probe, math.nan))
+    return out
+
+
+# ---------------------------------------------------- explaining a mismatch
+
+
+def _btpy_size(cash: float, price: float, commission: float, fixed_fee: float) -> float:
+    """backtesting.py 0.6's whole-unit size of ``buy()``/``sell()`` without a size."""
+    size = 1 - EPS
+    per_unit = price + (fixed_fee + size * price * commission) / size
+    return float((cash * size) // per_unit)
+
+
+def explain(
+    peer: str,
+    scenario: Scenario,
+    bars: pd.DataFrame,
+    match: Match,
+    theirs: Trades,
+    ours: Trades,
+) -> str:
+    """The probe key and a short reason for the first difference, or "" when none applies."""
+    if match.matched:
+        return ""
+    a, b = theirs.frame, ours.frame
+    k = match.trade
+    if peer == "backtesting.py" and match.field == "qty" and k < len(a):
+        cash = CASH + float(np.nansum(a["pnl"].to_numpy()[:k]))
+        price = float(a["entry_price"].iat[k])
+        if a["qty"].iat[k] == _btpy_size(cash, price, scenario.commission, scenario.fixed_fee):
+            key = "btpy_fixed_fee_sizing" if scenario.fixed_fee else "btpy_one_minus_eps"
+            return f"{key}: size {a['qty'].iat[k]:g} is backtesting.py's sizing of cash {cash:.2f}"
+    if peer == "vectorbt" and scenario.direction != "long" and k < len(a) and k < len(b):
+        same_entry = a["entry_bar"] == b["entry_bar"].iat[k]
+        if same_entry.sum() > 1 and a["qty"].iat[k] < b["qty"].iat[k]:
+            return "vbt_partial_cover: the cover was cut to the cash (a known, documented gap)"
+    if peer == "vectorbt" and match.field in ("count", "final_equity"):
+        entries = a["entry_bar"].to_numpy()
+        if len(entries) != len(set(entries)) and scenario.direction != "long":
+            return "vbt_partial_cover: the cover was cut to the cash (a known, documented gap)"
+    return ""
