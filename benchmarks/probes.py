@@ -175,6 +175,19 @@ def explain(
         if a["qty"].iat[k] == _btpy_size(cash, price, scenario.commission, scenario.fixed_fee):
             key = "btpy_fixed_fee_sizing" if scenario.fixed_fee else "btpy_one_minus_eps"
             return f"{key}: size {a['qty'].iat[k]:g} is backtesting.py's sizing of cash {cash:.2f}"
+    if peer == "vectorbt" and scenario.units is not None and k < len(a) and k < len(b):
+        earlier = a["entry_bar"].iat[k] < b["entry_bar"].iat[k]
+        if match.field == "entry_bar" and earlier and a["direction"].iat[k] < 0:
+            return (
+                "vbt_short_beyond_cash: vectorbt sells a fixed-units short that the cash "
+                "does not cover (lock_cash=False; a known, documented gap); fastbt skips it"
+            )
+        if (a["qty"].iloc[k : k + 2] < scenario.units).any():
+            return (
+                "vbt_partial_fill: vectorbt fills an order the cash cannot pay in part "
+                "(allow_partial=True), here the new leg of a reversal; fastbt's units "
+                "order is all or nothing"
+            )
     if peer == "vectorbt" and scenario.direction != "long" and k < len(a) and k < len(b):
         same_entry = a["entry_bar"] == b["entry_bar"].iat[k]
         if same_entry.sum() > 1 and a["qty"].iat[k] < b["qty"].iat[k]:

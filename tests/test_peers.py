@@ -2,8 +2,9 @@
 
 Needs the ``bench`` extra; without vectorbt or backtesting.py every test here is
 skipped, so CI without the extra stays green. The v1 scenarios run on today's
-options; the v2 scenarios run once ``fastbt.run`` takes ``like=`` and are skipped
-before that.
+options. The v2 scenarios compare the peers with ``fastbt.run(..., like=...)`` once
+fastbt has the v2 options, and with ``spec_model.py`` (a plain-Python reading of the
+v2 rules) before that.
 """
 
 import sys
@@ -19,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 import peers
 import probes
+import spec_model
 
 V1 = [s for s in peers.SCENARIOS if not s.v2]
 V2 = [s for s in peers.SCENARIOS if s.v2]
@@ -28,36 +30,42 @@ DATASETS = peers.datasets()
 EXPECTED_DIFFERENCES = {
     ("backtesting.py", "v1: long, fees 0.1% + 1.0"): "btpy_fixed_fee_sizing",
     ("backtesting.py", "both, fees 0.1% + 1.0"): "btpy_fixed_fee_sizing",
+    ("vectorbt", "both, 20 units: some orders beyond the cash"): "vbt_partial_fill",
     ("vectorbt", "short into ruin, then cover"): "vbt_partial_cover",
 }
 
 
-def check(peer: str, scenario: peers.Scenario, bars, entry, exit_) -> None:
-    """The peer matches fastbt to 1e-9, or differs exactly where a probe says it should."""
-    match, theirs, ours = peers.run_scenario(peer, scenario, bars, entry, exit_)
+def check(peer: str, scenario: peers.Scenario, bars, entry, exit_, ours=None) -> bool:
+    """The peer matches to 1e-9 (True), or differs where its expected probe says (False)."""
+    match, theirs, mine = peers.run_scenario(peer, scenario, bars, entry, exit_, ours)
+    assert match.n_trades > 0
+    if match.matched:
+        return True
     expected = EXPECTED_DIFFERENCES.get((peer, scenario.name))
-    if expected is None:
-        assert match.matched, match.detail
-        assert match.n_trades > 0
-    else:
-        assert not match.matched, f"{expected} no longer shows: the peer changed"
-        assert probes.explain(peer, scenario, bars, match, theirs, ours).startswith(expected)
+    assert expected is not None, match.detail
+    assert probes.explain(peer, scenario, bars, match, theirs, mine).startswith(expected)
+    return False
 
 
 @pytest.mark.parametrize("name", list(DATASETS))
 @pytest.mark.parametrize("peer", list(peers.PEERS))
 @pytest.mark.parametrize("scenario", V1, ids=lambda s: s.name)
 def test_v1_scenarios_match_or_are_explained(scenario, peer, name):
-    check(peer, scenario, *DATASETS[name])
+    matched = check(peer, scenario, *DATASETS[name])
+    assert matched == ((peer, scenario.name) not in EXPECTED_DIFFERENCES)
 
 
 @pytest.mark.parametrize("peer", list(peers.PEERS))
 @pytest.mark.parametrize("scenario", V2, ids=lambda s: s.name)
 def test_v2_scenarios_match_or_are_explained(scenario, peer):
-    if not peers.supports_v2():
-        pytest.skip("fastbt.run has no v2 options (like=, direction=, sl=, ...) yet")
-    for bars, entry, exit_ in peers.datasets(scenario.data).values():
-        check(peer, scenario, bars, entry, exit_)
+    """Against fastbt once it has ``like=``, against the rules' model before that."""
+    ours = None if peers.supports_v2() else spec_model.simulate
+    results = [
+        check(peer, scenario, bars, entry, exit_, ours)
+        for bars, entry, exit_ in peers.datasets(scenario.data).values()
+    ]
+    # an expected difference must still show somewhere, or the peer changed
+    assert all(results) == ((peer, scenario.name) not in EXPECTED_DIFFERENCES)
 
 
 def test_compare_grades_identical_tiny_and_real_differences():
