@@ -93,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
             log(f"{scenario.name} / {name} ...")
             cells = []
             for peer in PEERS:
+                if peer not in scenario.peers:
+                    cells.append("n/a (the peer has no such option)")
+                    continue
                 text, matched = cell(peer, scenario, bars, entry, exit_, v2)
                 cells.append(text)
                 all_matched &= matched

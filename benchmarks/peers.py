@@ -13,6 +13,9 @@ Option mapping (fastbt -> peer), per scenario option:
 | direction long / short / both | ``direction`` longonly / shortonly / both, ``upon_opposite_entry="reverse"`` | buy / sell / both in ``next()``; a reversal is ``position.close()`` then the new order |
 | ``sl``, ``tp`` (anchor: the signal bar's close) | ``sl_stop``, ``tp_stop``, ``stop_entry_price="close"``, ``stop_exit_price="stoplimit"`` | ``buy(sl=Close[-1]*(1-sl), tp=Close[-1]*(1+tp))`` (short mirrored) |
 | ``trail=True`` (on the high) | ``sl_trail=True`` | ``trade.sl = max(trade.sl, High[-1]*(1-sl))`` in ``next()`` (short: min, Low) |
+| ``trail_on="close"`` | (none) | ``trade.sl = max(trade.sl, Close[-1]*(1-sl))`` |
+| ``stop_anchor="fill"``, ``stop_on_fill_bar=False`` | (none) | levels set in ``next()`` from ``trade.entry_price`` |
+| ``entry_order`` limit / stop, ``entry_offset=o`` | (none) | ``buy(limit=Close[-1]*(1-o))`` / ``buy(stop=Close[-1]*(1+o))``; an exit signal or a new entry cancels the pending one |
 | ``size=u, size_type="units"`` | ``size=u`` (amount) | ``buy(size=u)`` / ``sell(size=u)`` |
 | ``commission``, ``fixed_fee`` | ``fees``, ``fixed_fees`` | ``commission=(fixed_fee, commission)`` |
 | entry and exit on one bar: nothing | ``upon_*_conflict="ignore"``, ``upon_dir_conflict="ignore"`` | the same rule in ``next()`` |
@@ -57,6 +60,11 @@ class Scenario:
     v2: bool = True  # False: only v1 options (long, no stops): runs on today's fastbt
     data: str = "standard"  # which signals: "standard" (see ``datasets``) or "ruin"
     units: float | None = None  # a fixed order size in units; None: all cash
+    trail_on: str = "high"  # "close": backtesting.py only (coded in next())
+    anchor: str = "signal_close"  # "fill": levels set in next() from the entry price
+    entry_order: str = "market"  # "limit" / "stop": backtesting.py only
+    entry_offset: float = 0.0
+    peers: tuple[str, ...] = ("vectorbt", "backtesting.py")  # the peers that can express it
 
     def fastbt_options(self, peer: str) -> dict:
         """Keywords of ``fastbt.run`` that reproduce ``peer`` ("vectorbt"/"backtesting.py")."""
@@ -69,7 +77,15 @@ class Scenario:
             return {**options, "fractional": False}
         options |= {"like": peer, "direction": self.direction, "sl": self.sl, "tp": self.tp}
         if self.trail:
-            options |= {"trail": True, "trail_on": "high"}
+            options |= {"trail": True, "trail_on": self.trail_on}
+        if self.anchor == "fill":  # levels set in next() once the trade exists
+            options |= {"stop_anchor": "fill", "stop_on_fill_bar": False}
+        if self.entry_order != "market":  # good till filled or cancelled, as in the peer
+            options |= {
+                "entry_order": self.entry_order,
+                "entry_offset": self.entry_offset,
+                "entry_expiry": None,
+            }
         return options
 
 
@@ -106,6 +122,56 @@ SCENARIOS = (
         units=20.0,
     ),
     Scenario("short into ruin, then cover", direction="short", data="ruin"),
+    Scenario(
+        "both, trailing sl 5% on the close",
+        direction="both",
+        sl=0.05,
+        trail=True,
+        trail_on="close",
+        peers=("backtesting.py",),
+    ),
+    Scenario(
+        "both, sl 5% + tp 8% set in next() from the entry price",
+        direction="both",
+        sl=0.05,
+        tp=0.08,
+        anchor="fill",
+        peers=("backtesting.py",),
+    ),
+    Scenario(
+        "long, limit entry 1% below, sl 5% + tp 8%",
+        sl=0.05,
+        tp=0.08,
+        entry_order="limit",
+        entry_offset=0.01,
+        peers=("backtesting.py",),
+    ),
+    Scenario(
+        "long, stop entry 1% above, sl 5% + tp 8%",
+        sl=0.05,
+        tp=0.08,
+        entry_order="stop",
+        entry_offset=0.01,
+        peers=("backtesting.py",),
+    ),
+    Scenario(
+        "short, limit entry 1% above, sl 5% + tp 8%",
+        direction="short",
+        sl=0.05,
+        tp=0.08,
+        entry_order="limit",
+        entry_offset=0.01,
+        peers=("backtesting.py",),
+    ),
+    Scenario(
+        "short, stop entry 1% below, sl 5% + tp 8%",
+        direction="short",
+        sl=0.05,
+        tp=0.08,
+        entry_order="stop",
+        entry_offset=0.01,
+        peers=("backtesting.py",),
+    ),
 )
 
 
@@ -246,45 +312,60 @@ def backtesting_strategy(scenario: Scenario):
     sl, tp, trail, direction = scenario.sl, scenario.tp, scenario.trail, scenario.direction
     size = {} if scenario.units is None else {"size": scenario.units}
 
+    extreme = "High" if scenario.trail_on == "high" else "Close"
+    low_extreme = "Low" if scenario.trail_on == "high" else "Close"
+    with_order = scenario.anchor == "signal_close"
+    offset = scenario.entry_offset
+
+    def levels(side: int, price: float) -> dict:
+        """sl/tp prices of a position on ``side`` anchored at ``price``."""
+        return {
+            "sl": None if sl is None else price * (1 - sl) if side > 0 else price * (1 + sl),
+            "tp": None if tp is None else price * (1 + tp) if side > 0 else price * (1 - tp),
+        }
+
     class SignalStrategy(Strategy):
         def init(self):
             pass
 
         def _open(self, side: int):
             close = self.data.Close[-1]
-            if side > 0:
-                self.buy(
-                    **size,
-                    sl=None if sl is None else close * (1 - sl),
-                    tp=None if tp is None else close * (1 + tp),
-                )
-            else:
-                self.sell(
-                    **size,
-                    sl=None if sl is None else close * (1 + sl),
-                    tp=None if tp is None else close * (1 - tp),
-                )
+            kwargs = dict(size, **(levels(side, close) if with_order else {}))
+            if scenario.entry_order == "limit":
+                kwargs["limit"] = close * (1 - offset) if side > 0 else close * (1 + offset)
+            elif scenario.entry_order == "stop":
+                kwargs["stop"] = close * (1 + offset) if side > 0 else close * (1 - offset)
+            (self.buy if side > 0 else self.sell)(**kwargs)
+
+        def _cancel_entry_orders(self):
+            for order in self.orders:
+                if not order.is_contingent:
+                    order.cancel()
 
         def next(self):
-            if trail:
-                for trade in self.trades:
+            for trade in self.trades:
+                if not with_order and trade.sl is None and trade.tp is None:
+                    side = 1 if trade.is_long else -1
+                    for name, level in levels(side, trade.entry_price).items():
+                        if level is not None:
+                            setattr(trade, name, level)
+                if trail:
                     if trade.is_long:
-                        trade.sl = max(trade.sl, self.data.High[-1] * (1 - sl))
+                        trade.sl = max(trade.sl, getattr(self.data, extreme)[-1] * (1 - sl))
                     else:
-                        trade.sl = min(trade.sl, self.data.Low[-1] * (1 + sl))
+                        trade.sl = min(trade.sl, getattr(self.data, low_extreme)[-1] * (1 + sl))
             go_in, go_out = self.data.entry[-1], self.data.exit[-1]
             if go_in == go_out:
                 return
             position = self.position
-            if direction == "long":
+            if direction in ("long", "short"):
+                side = 1 if direction == "long" else -1
                 if not position and go_in:
-                    self._open(+1)
-                elif position.is_long and go_out:
-                    position.close()
-            elif direction == "short":
-                if not position and go_in:
-                    self._open(-1)
-                elif position.is_short and go_out:
+                    self._cancel_entry_orders()  # a later entry replaces a pending one
+                    self._open(side)
+                elif not position and go_out:
+                    self._cancel_entry_orders()  # an exit cancels it
+                elif position and go_out:
                     position.close()
             else:
                 side = +1 if go_in else -1

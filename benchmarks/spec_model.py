@@ -62,7 +62,7 @@ class Account:
             if qty <= 0 or qty * price + fee > self.cash * (1 + 1e-9):
                 return
             self.cash = self.cash - qty * price - fee if side > 0 else self.cash + qty * price - fee
-        anchor = self.c[signal_bar]
+        anchor = self.c[signal_bar] if self.s.anchor == "signal_close" else price
         self.side, self.qty = side, qty
         self.pos = {
             "entry_bar": bar,
@@ -137,8 +137,37 @@ class Account:
             if hit:
                 return price
         if s.trail:
+            if s.trail_on == "close":
+                h = low = self.c[i]
             p["extreme"] = max(p["extreme"], h) if side > 0 else min(p["extreme"], low)
         return math.nan
+
+    def levels(self) -> tuple[float, float]:
+        """(SL, TP) of the open position before any trailing; NaN when off."""
+        s, side, anchor = self.s, self.side, self.pos["anchor"]
+        sl = math.nan if s.sl is None else anchor * (1 - s.sl) if side > 0 else anchor * (1 + s.sl)
+        tp = math.nan if s.tp is None else anchor * (1 + s.tp) if side > 0 else anchor * (1 - s.tp)
+        return sl, tp
+
+    def fill_entry_order(self, order: dict, i: int) -> bool:
+        """Step 2: a pending limit/stop entry against bar i; True when it filled."""
+        o, h, low = self.o[i], self.h[i], self.l[i]
+        side, level, kind = order["side"], order["level"], order["kind"]
+        buys_low = (side > 0) == (kind == "limit")  # long limit, short stop: wait for a fall
+        if buys_low and low <= level:
+            price = min(o, level)
+        elif not buys_low and h >= level:
+            price = max(o, level)
+        else:
+            return False
+        self.open(side, price, i, order["bar"], i + 1)
+        if self.side and kind == "stop" and self.s.tp is not None:
+            sl, tp = self.levels()
+            if side > 0 and h >= tp and not low <= sl:  # the one TP on the fill bar
+                self.close(max(o, tp), i)
+            elif side < 0 and low <= tp and not h >= sl:
+                self.close(min(o, tp), i)
+        return True
 
     def decide(self, entry: bool, exit_: bool) -> tuple[str, int] | None:
         """("open"|"close"|"reverse", side) for this bar's signals, or None."""
@@ -184,12 +213,16 @@ def simulate(peer: str, bars: pd.DataFrame, entry, exit_, scenario: Scenario) ->
     acct = Account(bars, scenario, preset)
     n = len(bars)
     pending = None
+    entry_order = None  # a pending limit/stop entry: side, kind, level, bar placed
+    on_fill_bar = scenario.anchor == "signal_close"  # stops live on an open fill bar
     equity = CASH
     drop = preset["fill_at_close"]  # vectorbt: one order per bar, a stop drops the signals
     for i in range(n):
         if pending is not None:
-            acct.execute(pending, acct.o[i], i, i - 1, i)
+            acct.execute(pending, acct.o[i], i, i - 1, i if on_fill_bar else i + 1)
             pending = None
+        if entry_order is not None and acct.fill_entry_order(entry_order, i):
+            entry_order = None
         stopped = False
         if acct.side and acct.pos["live_from"] <= i and (scenario.sl or scenario.tp):
             price = acct.stop_price(i)
@@ -197,6 +230,20 @@ def simulate(peer: str, bars: pd.DataFrame, entry, exit_, scenario: Scenario) ->
                 acct.close(price, i)
                 stopped = True
         order = None if stopped and drop else acct.decide(bool(entry[i]), bool(exit_[i]))
+        if scenario.entry_order != "market" and acct.side == 0:
+            if order is not None and order[0] == "open":  # place, or replace the pending one
+                o = scenario.entry_offset
+                up = (order[1] > 0) == (scenario.entry_order == "stop")
+                level = acct.c[i] * (1 + o) if up else acct.c[i] * (1 - o)
+                entry_order = {
+                    "side": order[1],
+                    "kind": scenario.entry_order,
+                    "level": level,
+                    "bar": i,
+                }
+            elif exit_[i] and not entry[i]:
+                entry_order = None  # an exit cancels it
+            order = None
         if order is not None:
             if preset["fill_at_close"]:
                 acct.execute(order, acct.c[i], i, i, i + 1)
