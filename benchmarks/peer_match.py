@@ -105,14 +105,22 @@ def main(argv: list[str] | None = None) -> int:
         "",
         "### Peer behaviours on hand-made bars",
         "",
-        "| probe | peer | behaviour | fastbt's rule gives | peer gives |",
-        "| --- | --- | --- | --- | --- |",
+        "| probe | peer | behaviour | fastbt's rule gives | peer gives | fastbt gives |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for probe, value in run_probes():
         same = "same" if value == probe.fastbt_value else "**differs**"
+        if v2:
+            ours = probe.run("fastbt")
+            mine = (
+                f"{ours:g} ({'as the rule' if ours == probe.fastbt_value else '**NOT the rule**'})"
+            )
+            all_matched &= ours == probe.fastbt_value
+        else:
+            mine = "needs v2"
         lines.append(
             f"| `{probe.key}` | {probe.peer} | {probe.behaviour} | {probe.field} "
-            f"{probe.fastbt_value:g} ({probe.why}) | {probe.field} {value:g} ({same}) |"
+            f"{probe.fastbt_value:g} ({probe.why}) | {probe.field} {value:g} ({same}) | {mine} |"
         )
     lines += ["", f"Whole script took {time.perf_counter() - started:.0f} s."]
     table = "\n".join(lines) + "\n"

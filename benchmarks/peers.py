@@ -114,6 +114,11 @@ SCENARIOS = (
         units=5.0,
     ),
     Scenario("both, trailing sl 5% + tp 8%", direction="both", sl=0.05, tp=0.08, trail=True),
+    # tight levels: bars that touch both, and bars that open beyond the TP
+    Scenario("both, tight sl 1.5% + tp 2%", direction="both", sl=0.015, tp=0.02),
+    Scenario(
+        "long, tight trailing sl 1.5% + tp 2%", direction="long", sl=0.015, tp=0.02, trail=True
+    ),
     Scenario(
         "both, 20 units: some orders beyond the cash",
         direction="both",

@@ -13,7 +13,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from peers import CASH, Match, Scenario, Trades, backtesting_trades, flags, vectorbt_trades
+from peers import (
+    CASH,
+    Match,
+    Scenario,
+    Trades,
+    backtesting_trades,
+    fastbt_trades,
+    flags,
+    vectorbt_trades,
+)
 
 EPS = sys.float_info.epsilon
 
@@ -44,16 +53,51 @@ class Probe:
     fastbt_value: float
     why: str  # fastbt's value, worked out
 
-    def run(self) -> float:
-        """The peer's value of ``field`` on its first trade."""
+    def run(self, engine: str = "peer") -> float:
+        """The value of ``field`` on the first trade of the peer, or of fastbt with
+        ``like=<peer>`` (``engine="fastbt"``; needs the v2 options)."""
         bars = bars_from(list(self.bars))
         n = len(bars)
-        peer = backtesting_trades if self.peer == "backtesting.py" else vectorbt_trades
-        trades = peer(bars, flags(n, list(self.entry)), flags(n, list(self.exit)), self.scenario)
+        entry, exit_ = flags(n, list(self.entry)), flags(n, list(self.exit))
+        if engine == "fastbt":
+            options = self.scenario.fastbt_options(self.peer)
+            trades = fastbt_trades(bars, entry, exit_, **options)
+        else:
+            peer = backtesting_trades if self.peer == "backtesting.py" else vectorbt_trades
+            trades = peer(bars, entry, exit_, self.scenario)
         return float(trades.frame[self.field].iat[0])
 
 
+GAP_UP_THROUGH_BOTH = (106.0, 107.0, 92.0, 95.0)  # opens above TP 105.084, trades below SL 92.435
+
 PROBES = (
+    Probe(
+        "btpy_sl_first",
+        "backtesting.py",
+        "A bar that opens beyond the take-profit and also trades through the stop-loss "
+        "exits at the stop-loss: SL orders go to the front of the queue (stop_priority "
+        "sl_first in its preset).",
+        (FLAT, FLAT, FLAT, GAP_UP_THROUGH_BOTH),
+        (1,),
+        (),
+        Scenario("long, sl 5% + tp 8%", sl=0.05, tp=0.08),
+        "exit_price",
+        97.3 * (1 - 0.05),
+        "sl_first: L 92 <= SL 97.3*0.95 = 92.435 fills at the SL before O 106 >= TP is tried",
+    ),
+    Probe(
+        "vbt_sl_first",
+        "vectorbt",
+        "The same bar in vectorbt: its stop check tries the stop-loss first (stop_priority "
+        "sl_first in its preset).",
+        (FLAT, FLAT, GAP_UP_THROUGH_BOTH),
+        (1,),
+        (),
+        Scenario("long, sl 5% + tp 8%", sl=0.05, tp=0.08),
+        "exit_price",
+        97.3 * (1 - 0.05),
+        "sl_first: L 92 <= SL 97.3*0.95 = 92.435 fills at the SL before O 106 >= TP is tried",
+    ),
     Probe(
         "btpy_sl_before_close",
         "backtesting.py",

@@ -113,11 +113,23 @@ def test_peer_trades_follow_the_signals():
 @pytest.mark.parametrize("probe", probes.PROBES, ids=lambda p: p.key)
 def test_probes_show_the_documented_peer_behaviour(probe):
     value = probe.run()
-    if probe.key in ("btpy_sl_before_close", "btpy_tp_before_close"):
-        assert value == probe.fastbt_value  # backtesting.py agrees with fastbt's rule
+    if probe.key in (
+        "btpy_sl_before_close",
+        "btpy_tp_before_close",
+        "btpy_sl_first",
+        "vbt_sl_first",
+    ):
+        assert value == probe.fastbt_value  # the peer agrees with fastbt's rule (its preset)
     elif probe.key == "btpy_fixed_fee_sizing":
         assert value == 93.0  # floor(10000 / (97.3 + 10))
     elif probe.key == "btpy_one_minus_eps":
         assert value == probe.fastbt_value - 1
     else:  # vbt_partial_cover: only part of the short is covered
         assert 0 < value < probe.fastbt_value
+
+
+@pytest.mark.parametrize("probe", probes.PROBES, ids=lambda p: p.key)
+def test_fastbt_gives_the_hand_computed_value_on_each_probe(probe):
+    if not peers.supports_v2():
+        pytest.skip("fastbt.run has no v2 options (like=, direction=, sl=, ...) yet")
+    assert probe.run("fastbt") == pytest.approx(probe.fastbt_value, rel=1e-12)
