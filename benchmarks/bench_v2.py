@@ -69,9 +69,19 @@ TARGET_VS_VECTORBT = 40.0
 
 
 def has_v2() -> bool:
-    import dataclasses
-
-    return "like" in {f.name for f in dataclasses.fields(fastbt.RunOptions)}
+    """True once fastbt runs a stop sweep (having the keywords is not enough)."""
+    bars = fastbt.load("GOOG").iloc[:300]
+    try:
+        fastbt.sweep(
+            {"GOOG": bars},
+            "ma_cross",
+            {"fast": [5], "slow": [20], "sl": [SL]},
+            progress=False,
+            **STOPS,
+        )
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 # ------------------------------------------------------------------- workers

@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if not v2:
         lines[4:4] = [
-            "fastbt has no v2 options yet: rows marked [model] compare the peer with "
+            "fastbt does not run the v2 options yet: rows marked [model] compare the peer with "
             "`spec_model.py`, a plain-Python reading of the v2 execution rules.",
             "",
         ]

@@ -587,10 +587,18 @@ def datasets(kind: str = "standard") -> dict[str, tuple[pd.DataFrame, np.ndarray
 
 
 def supports_v2() -> bool:
-    """True once fastbt.run takes the v2 options (``like`` and friends)."""
-    import dataclasses
+    """True once fastbt runs the v2 options: a short with a stop on a few bars.
 
-    return "like" in {f.name for f in dataclasses.fields(fastbt.RunOptions)}
+    Having the keywords is not enough: until both engines implement them, fastbt
+    refuses a non-default v2 option ("not implemented yet").
+    """
+    bars = ruin_bars()
+    signals = given_signals(flags(len(bars), [2]), flags(len(bars), [5]))
+    try:
+        fastbt.run(bars, signals, direction="short", sl=0.5, like="vectorbt")
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def run_scenario(

@@ -131,5 +131,5 @@ def test_probes_show_the_documented_peer_behaviour(probe):
 @pytest.mark.parametrize("probe", probes.PROBES, ids=lambda p: p.key)
 def test_fastbt_gives_the_hand_computed_value_on_each_probe(probe):
     if not peers.supports_v2():
-        pytest.skip("fastbt.run has no v2 options (like=, direction=, sl=, ...) yet")
+        pytest.skip("fastbt does not run the v2 options (direction=, sl=, like=, ...) yet")
     assert probe.run("fastbt") == pytest.approx(probe.fastbt_value, rel=1e-12)
