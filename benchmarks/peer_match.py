@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import spec_model
-from peers import PEERS, SCENARIOS, datasets, run_scenario, supports_v2
+from peers import PEERS, SCENARIOS, compare, datasets, run_scenario, supports_v2
 from probes import explain, run_probes
 
 RESULTS = Path(__file__).resolve().parent / "results" / "peers.md"
@@ -47,6 +47,11 @@ def cell(peer: str, scenario, bars, entry, exit_, v2: bool) -> tuple[str, bool]:
     if match.level == "1e-9":
         return f"1e-9 ({match.n_trades} trades; {match.detail}){mark}", True
     why = explain(peer, scenario, bars, match, theirs, ours)
+    if not why and model is None and scenario.v2:  # triage: does the rules' model agree?
+        second = compare(theirs, spec_model.simulate(peer, bars, entry, exit_, scenario))
+        if second.matched:
+            why = "NOT EXPLAINED; spec_model.py matches the peer here, so look at fastbt first"
+            return f"**differs**: {match.detail}. Why: {why}", False
     return f"**differs**{mark}: {match.detail}. Why: {why or 'NOT EXPLAINED'}", bool(why)
 
 
