@@ -62,6 +62,9 @@ class Scenario:
     units: float | None = None  # a fixed order size in units; None: all cash
     trail_on: str = "high"  # "close": backtesting.py only (coded in next())
     anchor: str = "signal_close"  # "fill": levels set in next() from the entry price
+    # backtesting.py, levels set in next(): also trail on the fill bar's extreme (the probe
+    # ``btpy_trail_on_fill_bar``); fastbt's extreme moves on live bars only
+    trail_on_fill_bar: bool = False
     entry_order: str = "market"  # "limit" / "stop": backtesting.py only
     entry_offset: float = 0.0
     peers: tuple[str, ...] = ("vectorbt", "backtesting.py")  # the peers that can express it
@@ -140,6 +143,14 @@ SCENARIOS = (
         direction="both",
         sl=0.05,
         tp=0.08,
+        anchor="fill",
+        peers=("backtesting.py",),
+    ),
+    Scenario(
+        "both, trailing sl 5% set in next() from the entry price",
+        direction="both",
+        sl=0.05,
+        trail=True,
         anchor="fill",
         peers=("backtesting.py",),
     ),
@@ -354,7 +365,8 @@ def backtesting_strategy(scenario: Scenario):
                     for name, level in levels(side, trade.entry_price).items():
                         if level is not None:
                             setattr(trade, name, level)
-                if trail:
+                fill_bar = trade.entry_bar == len(self.data) - 1
+                if trail and (with_order or scenario.trail_on_fill_bar or not fill_bar):
                     if trade.is_long:
                         trade.sl = max(trade.sl, getattr(self.data, extreme)[-1] * (1 - sl))
                     else:

@@ -128,6 +128,36 @@ PROBES = (
         "exit signal on bar 2: the close fills at open[3] = 99.0 (TP 105.084 is above that open)",
     ),
     Probe(
+        "btpy_trail_on_fill_bar",
+        "backtesting.py",
+        "A trailing stop whose levels are set in next() from trade.entry_price, coded as "
+        "`trade.sl = max(trade.sl, High[-1]*(1-sl))` on every bar, already trails the fill "
+        "bar's high; fastbt's extreme moves only on bars where the stops are live, and with "
+        "stop_on_fill_bar=False the fill bar is not one. The strategy must skip the update "
+        "on the trade's entry bar to match.",
+        (
+            FLAT,
+            FLAT,
+            (97.3, 105.0, 97.0, 104.0),
+            (101.0, 102.0, 98.0, 99.0),
+            (100.0, 100.5, 99.5, 100.0),
+        ),
+        (1,),
+        (3,),
+        Scenario(
+            "long, trailing sl 5% from the entry price",
+            sl=0.05,
+            trail=True,
+            anchor="fill",
+            trail_on_fill_bar=True,
+            peers=("backtesting.py",),
+        ),
+        "exit_price",
+        100.0,
+        "SL 97.3*0.95 = 92.435 on bar 3 (L 98: no hit), the exit signal of bar 3 fills at "
+        "open[4] = 100.0; the peer's SL had trailed to 105*0.95 = 99.75 on bar 2",
+    ),
+    Probe(
         "btpy_fixed_fee_sizing",
         "backtesting.py",
         "An all-equity order is sized as floor(cash / (price*(1+c) + F)): the fixed fee is "

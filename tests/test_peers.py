@@ -120,6 +120,8 @@ def test_probes_show_the_documented_peer_behaviour(probe):
         "vbt_sl_first",
     ):
         assert value == probe.fastbt_value  # the peer agrees with fastbt's rule (its preset)
+    elif probe.key == "btpy_trail_on_fill_bar":
+        assert value == 105.0 * (1 - 0.05)  # trailed to the fill bar's high
     elif probe.key == "btpy_fixed_fee_sizing":
         assert value == 93.0  # floor(10000 / (97.3 + 10))
     elif probe.key == "btpy_one_minus_eps":
