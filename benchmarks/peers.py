@@ -79,6 +79,8 @@ class Scenario:
                 return {**options, "fill": "close"}
             return {**options, "fractional": False}
         options |= {"like": peer, "direction": self.direction, "sl": self.sl, "tp": self.tp}
+        if peer == "vectorbt":
+            options["fill"] = "close"  # the preset's value too; vectorbt has no next-open fills
         if self.trail:
             options |= {"trail": True, "trail_on": self.trail_on}
         if self.anchor == "fill":  # levels set in next() once the trade exists
