@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             "",
         ]
     all_matched = True
+    summary: dict[str, dict[str, list[str]]] = {}  # scenario -> peer -> short verdicts
     for scenario in scenarios:
         for name, (bars, entry, exit_) in data[scenario.data].items():
             log(f"{scenario.name} / {name} ...")
@@ -104,7 +105,22 @@ def main(argv: list[str] | None = None) -> int:
                 text, matched = cell(peer, scenario, bars, entry, exit_, v2)
                 cells.append(text)
                 all_matched &= matched
+                verdict = text.split(" ")[0].replace("*", "")
+                if verdict == "differs":
+                    verdict += f" ({text.split('Why: ')[-1].split(':')[0].split(';')[0]})"
+                summary.setdefault(scenario.name, {}).setdefault(peer, []).append(verdict)
             lines.append(f"| {scenario.name} | {name} | " + " | ".join(cells) + " |")
+
+    lines += [
+        "",
+        "### Summary (one verdict per signal set; [model] rows: see above)",
+        "",
+        "| scenario | vectorbt | backtesting.py |",
+        "| --- | --- | --- |",
+    ]
+    for name, by_peer in summary.items():
+        shown = [", ".join(by_peer.get(peer, ["n/a"])) for peer in PEERS]
+        lines.append(f"| {name} | " + " | ".join(shown) + " |")
 
     lines += [
         "",
