@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
                 text, matched = cell(peer, scenario, bars, entry, exit_, v2)
                 cells.append(text)
                 all_matched &= matched
-                verdict = text.split(" ")[0].replace("*", "")
+                verdict = text.split(" ")[0].replace("*", "").rstrip(":")
                 if verdict == "differs":
                     verdict += f" ({text.split('Why: ')[-1].split(':')[0].split(';')[0]})"
                 summary.setdefault(scenario.name, {}).setdefault(peer, []).append(verdict)
