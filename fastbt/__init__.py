@@ -4,10 +4,13 @@ Numba kernels run whole backtests in one pass; a bar-by-bar reference engine
 implements the same rules in plain Python so every fast result can be verified.
 """
 
-from fastbt import _numba_cache  # noqa: F401  (sets up Numba's cache before any kernel)
+from fastbt import (
+    _numba_cache,  # noqa: F401  (sets up Numba's cache before any kernel)
+    stats,
+)
 from fastbt.data import SAMPLES, FetchResult, fetch, load, synthetic, synthetic_universe
 from fastbt.engine import run, verify
-from fastbt.errors import DataWarning, SweepError, VerificationError
+from fastbt.errors import DataWarning, RunWarning, SweepError, VerificationError
 from fastbt.options import RunOptions
 from fastbt.reference.history import History
 from fastbt.reference.strategies import ReferenceStrategy
@@ -47,6 +50,7 @@ __all__ = [
     "ReferenceStrategy",
     "Result",
     "RunOptions",
+    "RunWarning",
     "StoreError",
     "Strategy",
     "SweepError",
@@ -61,6 +65,7 @@ __all__ = [
     "pivot",
     "register_strategy",
     "run",
+    "stats",
     "sweep",
     "sweep_from_json",
     "sweep_to_csv",

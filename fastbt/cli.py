@@ -2,11 +2,13 @@
 
 import argparse
 import json
+import os
 import sys
 import warnings
 
 EXIT_USAGE = 2
 EXIT_DISAGREEMENT = 1
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 class _Parser(argparse.ArgumentParser):
@@ -18,15 +20,19 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _number(text: str) -> int | float:
-    """'10' -> 10, '2.5' -> 2.5, '1e3' -> 1000.0."""
+    """'10' -> 10, '2.5' -> 2.5, '1e3' -> 1000.0; inf, nan and numbers beyond a float
+    (``1e400``, a 400-digit integer) are errors."""
+    from fastbt.options import finite_number
+
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        raise ValueError(f"not a number: {text!r}") from None
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"not a number: {text!r}") from None
+    finite_number("the value", value)
+    return value
 
 
 def _param(text: str) -> tuple[str, int | float]:
@@ -110,12 +116,72 @@ def _add_execution_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--commission", type=float, default=0.0, help="fraction of notional")
     parser.add_argument("--fixed-fee", type=float, default=0.0, help="currency per fill")
     parser.add_argument("--slippage", type=float, default=0.0, help="fraction of price")
-    parser.add_argument("--fill", choices=("next_open", "close"), default="next_open")
+    parser.add_argument("--fill", choices=("next_open", "close"), default=None)
     parser.add_argument("--size", type=float, default=1.0)
     parser.add_argument("--size-type", choices=("percent", "units"), default="percent")
-    parser.add_argument("--whole-units", action="store_true", help="floor quantities")
+    parser.add_argument(
+        "--whole-units",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="floor quantities (--no-whole-units: fractional, the default)",
+    )
     parser.add_argument("--close-at-end", action="store_true")
     parser.add_argument("--periods-per-year", type=float, default=None)
+    _add_v2_options(parser)
+
+
+def _add_v2_options(parser: argparse.ArgumentParser) -> None:
+    """Shorts, stops, entry orders and peer presets (docs/execution.md, docs/peers.md).
+    Every one defaults to None, "not given": fastbt's default or the --like preset."""
+    from fastbt.options import CHOICES, PRESETS
+
+    group = parser.add_argument_group("shorts, stops and entry orders (docs/execution.md)")
+
+    def choice(flag: str, help_text: str) -> None:
+        name = flag.removeprefix("--").replace("-", "_")
+        group.add_argument(flag, choices=CHOICES[name], default=None, help=help_text)
+
+    choice("--direction", "long (default), short, or both (reverse on opposite signals)")
+    group.add_argument("--sl", type=float, default=None, metavar="X", help="stop-loss, fraction")
+    group.add_argument("--tp", type=float, default=None, metavar="X", help="take-profit, fraction")
+    group.add_argument(
+        "--trail", action="store_const", const=True, default=None, help="trailing stop-loss"
+    )
+    choice("--trail-on", "the trailing extreme follows highs/lows (default) or closes")
+    choice("--stop-anchor", "levels from the fill price (default) or the signal bar's close")
+    choice("--stop-priority", "on a bar opening beyond the take-profit: which stop wins")
+    choice("--stop-slippage", "which stop fills carry slippage (default sl_only)")
+    choice("--stop-bar-signals", "honor (default) or drop the signals of a bar a stop filled on")
+    group.add_argument(
+        "--no-stop-on-fill-bar",
+        dest="stop_on_fill_bar",
+        action="store_const",
+        const=False,
+        default=None,
+        help="stops start the bar after an entry filled at the open",
+    )
+    choice("--entry-order", "market (default), limit or stop entries")
+    group.add_argument(
+        "--entry-offset", type=float, default=None, metavar="X", help="entry order level offset"
+    )
+    group.add_argument(
+        "--entry-expiry",
+        type=_number,
+        default=None,
+        metavar="N",
+        help="bars an entry order stays live (default: until filled or cancelled)",
+    )
+    choice("--reversal-fee", "per_leg (default) or per_order: fixed fee once per reversal")
+    choice("--on-ruin", "liquidate (default) or continue when equity reaches 0")
+    group.add_argument(
+        "--like",
+        choices=tuple(PRESETS),
+        default=None,
+        help="reproduce a peer's execution rules; explicit flags override (docs/peers.md)",
+    )
+
+
+MAX_AXIS_VALUES = 10_000_000  # values of one -g axis: beyond it the list alone is gigabytes
 
 
 def _grid_axis(text: str) -> tuple[str, list]:
@@ -131,17 +197,36 @@ def _grid_axis(text: str) -> tuple[str, list]:
             if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] <= 0):
                 raise ValueError(f"expected START:STOP or START:STOP:STEP (STEP > 0), got {spec!r}")
             start, stop, step = (*parts, 1)[:3]
+            count = (stop - start) / step
+            if count > MAX_AXIS_VALUES:
+                raise ValueError(
+                    f"{spec!r} has about {count:.3g} values; one grid axis holds at most "
+                    f"{MAX_AXIS_VALUES:,} (use a larger STEP, or --sample N of a coarser grid)"
+                )
             if all(isinstance(p, int) for p in (start, stop, step)):
                 values = list(range(start, stop, step))
             else:
                 values = _float_range(start, stop, step)
         else:
-            values = [_number(v) for v in spec.split(",")]
+            values = [_grid_value(name.strip(), v) for v in spec.split(",")]
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"grid {name.strip()}: {error}") from None
     if not values:
         raise argparse.ArgumentTypeError(f"grid {name.strip()}: {spec!r} has no values")
     return name.strip(), values
+
+
+GRID_OPTIONS = ("sl", "tp", "entry_offset")  # run options a sweep grid may vary
+OPTIONAL_GRID_AXES = ("sl", "tp")  # grid axes where `none` means "off"
+
+
+def _grid_value(name: str, text: str) -> int | float | None:
+    """One value of a comma list; ``none`` turns the stop-loss or take-profit off."""
+    if text.strip().lower() != "none":
+        return _number(text.strip())
+    if name not in OPTIONAL_GRID_AXES:
+        raise ValueError(f"none (off) is a value of {' and '.join(OPTIONAL_GRID_AXES)} only")
+    return None
 
 
 def _float_range(start: float, stop: float, step: float) -> list[float]:
@@ -151,6 +236,37 @@ def _float_range(start: float, stop: float, step: float) -> list[float]:
     count = max(0, math.ceil((stop - start) / step - 1e-9))
     decimals = max(len(repr(float(x)).split(".")[1]) for x in (start, step))
     return [round(start + k * step, decimals) for k in range(count)]
+
+
+def _add_min_trades(parser: argparse.ArgumentParser) -> None:
+    """--min-trades, shared by sweep and report."""
+    from fastbt.sweep.analysis import MIN_TRADES
+
+    parser.add_argument(
+        "--min-trades",
+        type=int,
+        default=MIN_TRADES,
+        metavar="N",
+        help=f"rank only sets with at least N closed trades (default {MIN_TRADES}; 0 ranks all)",
+    )
+
+
+def _check_ranking(args) -> None:
+    """Refuse a bad --top or --min-trades before any work is done."""
+    if args.top < 1:
+        raise ValueError(f"--top must be at least 1, got {args.top}")
+    if args.min_trades < 0:
+        raise ValueError(f"--min-trades must be 0 or more, got {args.min_trades}")
+
+
+def _not_ranked_note(not_ranked: int, total: int, min_trades: int) -> str:
+    """How many backtests --min-trades kept out of the ranking, and how to rank them."""
+    from fastbt.sweep.analysis import too_few_trades
+
+    return (
+        f"{not_ranked:,} of {total:,} backtests have {too_few_trades(min_trades)} and are "
+        "not ranked (--min-trades 0 ranks every set)"
+    )
 
 
 def _add_store_option(parser: argparse.ArgumentParser) -> None:
@@ -191,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME=START:STOP[:STEP]",
-        help="parameter values, repeatable",
+        help="parameter values, repeatable; also sl, tp (none = off) and entry_offset",
     )
     sweep.add_argument("--jobs", type=int, default=-1, help="busy threads (default: all cores)")
     sweep.add_argument("--backend", choices=("loky", "dask"), default="loky")
@@ -203,6 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--seed", type=int, default=None)
     sweep.add_argument("--sort", default="sharpe", help="metric to rank by")
     sweep.add_argument("--top", type=int, default=10)
+    _add_min_trades(sweep)
     sweep.add_argument("--no-progress", action="store_true")
     _add_execution_options(sweep)
     sweep.add_argument(
@@ -220,6 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_options(report)
     report.add_argument("--sort", default="sharpe", help="sweep: metric to rank and map by")
     report.add_argument("--top", type=int, default=20, help="sweep: rows in the top table")
+    _add_min_trades(report)
 
     fetch = commands.add_parser("fetch", help="download bars from Yahoo Finance into the store")
     fetch.add_argument("symbols", nargs="+", metavar="SYMBOL")
@@ -229,7 +347,14 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument(
         "--unadjusted", action="store_true", help="raw prices, no split/dividend adjustment"
     )
-    fetch.add_argument("--retries", type=int, default=3)
+    fetch.add_argument("--retries", type=int, default=3, help="retries after a failure (default 3)")
+    fetch.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="total time allowed per symbol, retries included (default 30)",
+    )
     _add_store_option(fetch)
 
     data = commands.add_parser("data", help="inspect and manage the market-data store")
@@ -264,20 +389,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_V2_OPTIONS = (
+    "direction",
+    "sl",
+    "tp",
+    "trail",
+    "trail_on",
+    "stop_anchor",
+    "stop_priority",
+    "stop_slippage",
+    "stop_bar_signals",
+    "stop_on_fill_bar",
+    "entry_order",
+    "entry_offset",
+    "entry_expiry",
+    "reversal_fee",
+    "on_ruin",
+    "like",
+)
+
+
 def _execution_options(args: argparse.Namespace) -> dict:
-    """Keyword arguments of fastbt.run / fastbt.sweep from the shared options."""
+    """Keyword arguments of fastbt.run / fastbt.sweep from the shared options; options
+    not given are left out, so fastbt's defaults or the --like preset apply."""
+    given = {name: getattr(args, name) for name in ("fill", *_V2_OPTIONS)}
+    if args.whole_units is not None:
+        given["fractional"] = not args.whole_units
     return dict(
         cash=args.cash,
         commission=args.commission,
         fixed_fee=args.fixed_fee,
         slippage=args.slippage,
-        fill=args.fill,
         size=args.size,
         size_type=args.size_type,
-        fractional=not args.whole_units,
         close_at_end=args.close_at_end,
         periods_per_year=args.periods_per_year,
-    )
+    ) | {name: value for name, value in given.items() if value is not None}
 
 
 def _report(result, as_json: bool) -> None:
@@ -289,7 +436,25 @@ def _report(result, as_json: bool) -> None:
         print(json.dumps(payload, allow_nan=False))
         return
     print(result)
+    print(_trades_summary(result.trades))
     print(metrics_table(result.metrics))
+
+
+def _trades_summary(trades) -> str:
+    """``trades: 12 closed (8 long, 4 short), 3 stop exits (2 stop-loss, 1 take-profit),
+    1 open``: the trade table by direction and by stop exits."""
+    closed = trades[trades["status"] == "closed"]
+    sides = closed["direction"].value_counts()
+    reasons = closed["exit_reason"].value_counts()
+    stops = int(reasons.get("sl", 0) + reasons.get("tp", 0))
+    line = (
+        f"trades: {len(closed):,} closed ({sides.get('long', 0):,} long, "
+        f"{sides.get('short', 0):,} short), {stops:,} stop exits"
+    )
+    if stops:
+        line += f" ({reasons.get('sl', 0):,} stop-loss, {reasons.get('tp', 0):,} take-profit)"
+    n_open = len(trades) - len(closed)
+    return line + (f", {n_open:,} open" if n_open else "")
 
 
 def _check_report_paths(args) -> None:
@@ -360,8 +525,7 @@ def _command_report(args) -> int:
 
     import fastbt
 
-    if args.top < 1:
-        raise ValueError(f"--top must be at least 1, got {args.top}")
+    _check_ranking(args)
     directory = Path(args.directory)
     if not directory.is_dir():
         raise ValueError(f"{directory} is not a directory of saved results")
@@ -375,7 +539,9 @@ def _command_report(args) -> int:
         from fastbt.report import render_sweep_html
 
         table = fastbt.load_sweep(directory)
-        _write_reports(args, lambda: render_sweep_html(table, args.sort, args.top))
+        _write_reports(
+            args, lambda: render_sweep_html(table, args.sort, args.top, min_trades=args.min_trades)
+        )
     return 0
 
 
@@ -423,17 +589,11 @@ def _command_demo(args) -> None:
         print(f"  {path.resolve()}")
 
 
-def _command_sweep(args) -> int:
+def _run_sweep(args):
+    """``fastbt.sweep`` with the sweep command's arguments."""
     import fastbt
-    from fastbt.formatting import json_default, json_safe
-    from fastbt.kernels.metrics import METRIC_NAMES
 
-    if args.top < 1:
-        raise ValueError(f"--top must be at least 1, got {args.top}")
-    if args.sort not in METRIC_NAMES:
-        raise ValueError(f"--sort must be a metric ({', '.join(METRIC_NAMES)}), got {args.sort!r}")
-    _check_report_paths(args)
-    table = fastbt.sweep(
+    return fastbt.sweep(
         args.sources,
         args.strategy,
         dict(args.grid),
@@ -451,9 +611,46 @@ def _command_sweep(args) -> int:
         load_options=_load_options(args),
         **_execution_options(args),
     )
+
+
+def _kept_after_interrupt(args) -> str:
+    """What an interrupted sweep left behind and the command that continues it."""
+    import shlex
+    from pathlib import Path
+
+    from fastbt.sweep.results import MANIFEST, part_ids
+
+    if args.out is None:
+        return "nothing kept (use --out DIR to keep partial results)"
+    try:
+        n_chunks = json.loads((Path(args.out) / MANIFEST).read_text())["n_chunks"]
+    except (OSError, ValueError, KeyError):
+        return f"nothing kept in {args.out} (the sweep had not started)"
+    again = args.argv + ([] if args.resume else ["--resume"])
+    return (
+        f"{len(part_ids(args.out))} of {n_chunks} chunks kept in {args.out}; "
+        f"resume with `fastbt {shlex.join(again)}`"
+    )
+
+
+def _command_sweep(args) -> int:
+    import fastbt
+    from fastbt.formatting import json_default, json_safe
+    from fastbt.kernels.metrics import METRIC_NAMES
+    from fastbt.sweep.analysis import traded
+
+    _check_ranking(args)
+    if args.sort not in METRIC_NAMES:
+        raise ValueError(f"--sort must be a metric ({', '.join(METRIC_NAMES)}), got {args.sort!r}")
+    _check_report_paths(args)
+    try:
+        table = _run_sweep(args)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"fastbt: interrupted: {_kept_after_interrupt(args)}\n")
+        return EXIT_INTERRUPTED
     info = table.attrs["sweep"]
-    leaders = fastbt.top(table, args.top, args.sort)
-    evaluations = info["bar_evaluations_per_second"]
+    leaders = fastbt.top(table, args.top, args.sort, args.min_trades)
+    not_ranked = len(table) - len(traded(table, args.min_trades))
     if args.json:
         payload = {
             key: info[key]
@@ -463,37 +660,61 @@ def _command_sweep(args) -> int:
                 "n_sets",
                 "n_invalid",
                 "n_rows",
+                "n_computed",
+                "n_resumed",
                 "seconds",
                 "sets_per_second",
+                "bar_evaluations_per_second",
             )
         }
-        payload["bar_evaluations_per_second"] = evaluations
+        payload["min_trades"] = args.min_trades
+        payload["n_not_ranked"] = not_ranked
         payload["top"] = leaders.to_dict(orient="records")
         print(json.dumps(json_safe(payload), allow_nan=False, default=json_default))
         _write_reports(args, lambda: _render_sweep(table, args))
         return 0
-    print(_rows_table(leaders, args.strategy, args.sort))
+    if len(leaders):
+        stops = [name for name, _ in args.grid if name in GRID_OPTIONS]
+        print(_rows_table(leaders, args.strategy, args.sort, stops))
+    if not_ranked:
+        print(_not_ranked_note(not_ranked, len(table), args.min_trades))
     print(
         f"{info['n_rows']:,} backtests ({info['n_sets']:,} sets x {len(info['symbols'])} "
-        f"symbol(s)) in {info['seconds']:.2f} s: {info['sets_per_second']:,.0f} sets/s, "
-        f"{evaluations:.3g} bar-evaluations/s; {info['n_invalid']:,} invalid sets dropped"
+        f"symbol(s)){_throughput(info)}; {info['n_invalid']:,} invalid sets dropped"
     )
     _write_reports(args, lambda: _render_sweep(table, args))
     return 0
 
 
+def _throughput(info: dict) -> str:
+    """What this call computed and how fast; rows read back by a resume are not counted."""
+    computed, resumed = info["n_computed"], info["n_rows"] - info["n_computed"]
+    seconds = f"{info['seconds']:.2f} s"
+    if not resumed:
+        rates = f"{info['sets_per_second']:,.0f} sets/s, "
+        return f" in {seconds}: {rates}{info['bar_evaluations_per_second']:.3g} bar-evaluations/s"
+    kept = f"{resumed:,} read back from {info['n_resumed']:,} saved chunk(s)"
+    if not computed:
+        return f": 0 computed, all {kept} in {seconds}"
+    return (
+        f": {computed:,} computed in {seconds} ({info['sets_per_second']:,.0f} sets/s, "
+        f"{info['bar_evaluations_per_second']:.3g} bar-evaluations/s), {kept}"
+    )
+
+
 def _render_sweep(table, args) -> str:
     from fastbt.report import render_sweep_html
 
-    return render_sweep_html(table, args.sort, max(args.top, 20))
+    return render_sweep_html(table, args.sort, max(args.top, 20), min_trades=args.min_trades)
 
 
-def _rows_table(rows, strategy: str, metric: str) -> str:
-    """Sweep rows as text: symbol, parameters, the ranking metric and a few others."""
+def _rows_table(rows, strategy: str, metric: str, options=()) -> str:
+    """Sweep rows as text: symbol, parameters (and the run ``options`` swept over),
+    the ranking metric and a few others."""
     import fastbt
     from fastbt.formatting import format_metric
 
-    params = [p.name for p in fastbt.get_strategy(strategy).params]
+    params = [p.name for p in fastbt.get_strategy(strategy).params] + list(options)
     shown = list(
         dict.fromkeys(["symbol", *params, metric, "total_return", "max_drawdown", "n_trades"])
     )
@@ -514,6 +735,7 @@ def _command_fetch(args) -> int:
         adjusted=not args.unadjusted,
         store=args.store,
         retries=args.retries,
+        timeout=args.timeout,
     )
     for result in results:
         if result.status == "failed":
@@ -605,15 +827,31 @@ _COMMANDS = {
 }
 
 
+def _silence_stdout() -> None:
+    """The reader of stdout went away (``fastbt data ls | head``): send the rest of the
+    output, and Python's flush at exit, to devnull, so the command ends quietly."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``fastbt`` console script."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv  # to print the command that resumes an interrupted sweep
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        from fastbt.errors import DataWarning, SweepError, VerificationError
+        from fastbt.errors import DataWarning, RunWarning, SweepError, VerificationError
 
         try:
             status = _COMMANDS[args.command](args) or 0
+            sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
+        except BrokenPipeError:
+            _silence_stdout()
+            return 0
+        except KeyboardInterrupt:
+            sys.stderr.write("fastbt: interrupted\n")
+            return EXIT_INTERRUPTED
         except (VerificationError, SweepError) as error:
             sys.stderr.write(f"fastbt: {error}\n")
             return EXIT_DISAGREEMENT
@@ -625,6 +863,8 @@ def main(argv: list[str] | None = None) -> int:
             for warning in caught:
                 if issubclass(warning.category, DataWarning):
                     sys.stderr.write(f"fastbt: note: {warning.message}\n")
+                elif issubclass(warning.category, RunWarning):
+                    sys.stderr.write(f"fastbt: warning: {warning.message}\n")
     return status
 
 

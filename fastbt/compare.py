@@ -8,6 +8,7 @@ compare sensibly); trade counts and bar indices agree exactly.
 import math
 
 import numpy as np
+import pandas as pd
 
 from fastbt.result import Result
 
@@ -15,12 +16,19 @@ RELATIVE = 1e-9
 ABSOLUTE = 1e-12
 _CURRENCY_METRICS = {"total_fees", "expectancy"}
 _TRADE_FLOATS = ("entry_price", "exit_price", "qty", "entry_fee", "exit_fee", "pnl", "return")
-_TRADE_EXACT = ("entry_bar", "exit_bar", "status")
+_TRADE_EXACT = ("entry_bar", "exit_bar", "direction", "exit_reason", "status")
 
 
 def _show(value) -> str:
     """A number as plain Python would print it (no numpy type wrappers)."""
     return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def _same(a, b) -> bool:
+    """Exactly equal; missing (an open trade's exit bar or reason) matches only missing."""
+    if pd.isna(a) or pd.isna(b):
+        return bool(pd.isna(a) and pd.isna(b))
+    return bool(a == b)
 
 
 def close_enough(a: float, b: float, scale: float = 1.0) -> bool:
@@ -63,8 +71,7 @@ def compare_results(fast: Result, reference: Result) -> list[str]:
     for k in range(len(fast.trades)):
         x, y = fast.trades.iloc[k], reference.trades.iloc[k]
         for column in _TRADE_EXACT:
-            same = (x[column] is y[column]) or x[column] == y[column]
-            if not same:
+            if not _same(x[column], y[column]):
                 diffs.append(
                     f"trade {k} {column}: fast={_show(x[column])} reference={_show(y[column])}"
                 )

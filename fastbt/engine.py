@@ -1,20 +1,25 @@
 """``run`` and ``verify``: validate once, dispatch to the kernels or the reference
 engine, and wrap the output in a ``Result``."""
 
+import math
+import warnings
+
 import numpy as np
 import pandas as pd
 
 from fastbt.compare import compare_results
 from fastbt.data.load import load
 from fastbt.data.validate import bar_arrays
-from fastbt.errors import VerificationError
+from fastbt.errors import RunWarning, VerificationError
 from fastbt.kernels.metrics import COUNT_METRICS, METRIC_NAMES
+from fastbt.kernels.rules import EXIT_REASONS
 from fastbt.kernels.simulate import TRADE_FIELDS, simulate
 from fastbt.options import RunOptions
 from fastbt.periods import infer_periods_per_year
 from fastbt.reference.engine import run_reference
 from fastbt.result import Result, trades_frame
 from fastbt.strategies import Strategy, get_strategy
+from fastbt.strategies.signal_output import checked_signals
 
 ENGINES = ("fast", "reference")
 
@@ -22,24 +27,24 @@ ENGINES = ("fast", "reference")
 def simulate_strategy(
     arrays: dict, strategy: Strategy, values, options: RunOptions, periods: float, record: bool
 ):
-    """The strategy's signal function on ``bar_arrays``, then ``simulate`` (its outputs)."""
+    """The strategy's signal function on ``bar_arrays``, its output checked (length, dtype,
+    shape: the kernel must never read past the signals), then ``simulate`` (its outputs).
+    Sweeps of strategies without a fused kernel run through here too."""
     columns = [arrays[c] for c in ("open", "high", "low", "close", "volume")]
-    entry, exit_ = strategy.signals(*columns, *values)
-    commission, fixed_fee, slippage, size, in_units, fractional, at_close, at_end = options.rules()
+    entry, exit_ = checked_signals(
+        strategy.signals(*columns, *values),
+        f"the signal function of strategy '{strategy.name}'",
+        n_bars=len(arrays["close"]),
+    )
     return simulate(
         arrays["open"],
+        arrays["high"],
+        arrays["low"],
         arrays["close"],
-        np.asarray(entry, dtype=np.bool_),
-        np.asarray(exit_, dtype=np.bool_),
+        entry,
+        exit_,
         options.cash,
-        commission,
-        fixed_fee,
-        slippage,
-        at_close,
-        size,
-        in_units,
-        fractional,
-        at_end,
+        options.rules(),
         periods,
         record,
     )
@@ -53,27 +58,61 @@ def _run_fast(bars, strategy: Strategy, params: dict, options: RunOptions, perio
     return values, equity, cash, position, trades
 
 
+def _raw_trade(trade) -> dict:
+    """One reference trade as the kernels' raw row fields (``TRADE_FIELDS``): exit_bar -1
+    and NaN exit fields while open; direction +1/-1; exit_reason as its code."""
+    still_open = trade.exit_bar is None
+    return {
+        "entry_bar": trade.entry_bar,
+        "entry_price": trade.entry_price,
+        "exit_bar": -1 if still_open else trade.exit_bar,
+        "exit_price": trade.exit_price,
+        "qty": trade.qty,
+        "entry_fee": trade.entry_fee,
+        "exit_fee": trade.exit_fee,
+        "pnl": trade.pnl,
+        "return": trade.trade_return,
+        "direction": 1.0 if trade.direction == "long" else -1.0,
+        "exit_reason": math.nan if still_open else EXIT_REASONS.index(trade.exit_reason),
+    }
+
+
 def _run_reference(bars, strategy: Strategy, params: dict, options: RunOptions, periods: float):
     run = run_reference(bars, strategy.reference(**params), options, periods)
     rows = np.array(
-        [
-            [
-                t.entry_bar,
-                t.entry_price,
-                -1 if t.exit_bar is None else t.exit_bar,
-                t.exit_price,
-                t.qty,
-                t.entry_fee,
-                t.exit_fee,
-                t.pnl,
-                t.trade_return,
-            ]
-            for t in run.trades
-        ],
-        dtype="float64",
+        [[_raw_trade(t)[name] for name in TRADE_FIELDS] for t in run.trades], dtype="float64"
     ).reshape(-1, len(TRADE_FIELDS))
     values = {name: float(run.metrics[name]) for name in METRIC_NAMES}
     return values, run.equity, run.cash, run.position, rows
+
+
+def skipped_buys_message(n_skipped: int, options: RunOptions) -> str:
+    """Why every one of ``n_skipped`` entries failed (docs/execution.md, "Skipped orders"),
+    worked out from the options: none filled, so cash stayed at its start. A short sale
+    needs its notional plus fees as collateral, as a buy needs them as cash."""
+    order, orders = ("buy", "buys") if options.direction == "long" else ("entry", "entries")
+    spend = options.size * options.cash
+    if options.size_type == "units":
+        reason = (
+            f"{options.size:g} units plus fees cost more than the cash ({options.cash:,.2f}); "
+            "lower size or raise cash"
+        )
+    elif options.fixed_fee >= spend:
+        reason = (
+            f"the fixed fee ({options.fixed_fee:,.2f}) is not below the cash to spend "
+            f"(size x cash = {spend:,.2f}); lower fixed_fee or raise cash or size"
+        )
+    elif not options.fractional:
+        reason = (
+            f"one whole unit plus fees cost more than the cash to spend ({spend:,.2f}); "
+            "raise cash or size, or allow fractional units"
+        )
+    else:
+        reason = f"each cost more than the cash to spend ({spend:,.2f})"
+    what = (
+        f"the only {order} was" if n_skipped == 1 else f"every one of the {n_skipped} {orders} was"
+    )
+    return f"{what} skipped, so no trade was made: {reason}"
 
 
 def run(
@@ -84,12 +123,28 @@ def run(
     commission: float = 0.0,
     fixed_fee: float = 0.0,
     slippage: float = 0.0,
-    fill: str = "next_open",
+    fill: str | None = None,
     size: float = 1.0,
     size_type: str = "percent",
-    fractional: bool = True,
+    fractional: bool | None = None,
     close_at_end: bool = False,
     periods_per_year: float | None = None,
+    direction: str = "long",
+    sl: float | None = None,
+    tp: float | None = None,
+    trail: bool = False,
+    trail_on: str = "high",
+    stop_anchor: str | None = None,
+    stop_priority: str | None = None,
+    stop_slippage: str | None = None,
+    stop_bar_signals: str | None = None,
+    stop_on_fill_bar: bool = True,
+    entry_order: str = "market",
+    entry_offset: float = 0.0,
+    entry_expiry: int | None = None,
+    reversal_fee: str | None = None,
+    on_ruin: str | None = None,
+    like: str | None = None,
     engine: str = "fast",
     load_options: dict | None = None,
     **params,
@@ -99,13 +154,17 @@ def run(
     ``data``: a DataFrame of OHLCV bars, a CSV/Parquet path or a bundled sample
     symbol (see ``fastbt.load``). ``strategy``: a registered name or a
     ``Strategy``; its parameters are keyword arguments (defaults otherwise).
-    Fill, sizing and fee rules are in docs/execution.md. ``engine="reference"``
+    Fill, sizing, fee, short, stop and entry-order rules are in docs/execution.md;
+    ``like="backtesting.py"`` or ``"vectorbt"`` sets the switches (those defaulting to
+    None here) to that peer's behaviour, and any switch given explicitly overrides it.
+    ``engine="reference"``
     runs the slow bar-by-bar engine instead of the Numba kernels. ``load_options``
     are keyword arguments of ``fastbt.load`` (dayfirst=, symbol=, adjust=, ...).
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
-    options = RunOptions(
+    options = RunOptions.resolve(
+        like=like,
         cash=cash,
         commission=commission,
         fixed_fee=fixed_fee,
@@ -116,6 +175,21 @@ def run(
         fractional=fractional,
         close_at_end=close_at_end,
         periods_per_year=periods_per_year,
+        direction=direction,
+        sl=sl,
+        tp=tp,
+        trail=trail,
+        trail_on=trail_on,
+        stop_anchor=stop_anchor,
+        stop_priority=stop_priority,
+        stop_slippage=stop_slippage,
+        stop_bar_signals=stop_bar_signals,
+        stop_on_fill_bar=stop_on_fill_bar,
+        entry_order=entry_order,
+        entry_offset=entry_offset,
+        entry_expiry=entry_expiry,
+        reversal_fee=reversal_fee,
+        on_ruin=on_ruin,
     )
     spec = get_strategy(strategy)
     bars = load(data, **(load_options or {}))
@@ -126,6 +200,8 @@ def run(
     for name in COUNT_METRICS:
         metrics[name] = int(metrics[name])
     metrics["periods_per_year"] = periods
+    if metrics["n_skipped"] > 0 and len(trades) == 0:
+        warnings.warn(skipped_buys_message(metrics["n_skipped"], options), RunWarning, stacklevel=2)
     index = bars.index
     return Result(
         strategy=spec.name,
@@ -153,7 +229,9 @@ def verify(data, strategy: str | Strategy, *, load_options: dict | None = None, 
         raise ValueError("verify runs both engines; do not pass engine=")
     bars = load(data, **(load_options or {}))
     fast = run(bars, strategy, engine="fast", **kwargs)
-    reference = run(bars, strategy, engine="reference", **kwargs)
+    with warnings.catch_warnings():  # the fast run has said it already
+        warnings.simplefilter("ignore", RunWarning)
+        reference = run(bars, strategy, engine="reference", **kwargs)
     diffs = compare_results(fast, reference)
     if diffs:
         raise VerificationError(

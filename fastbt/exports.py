@@ -4,6 +4,9 @@ JSON and Parquet round-trip: metrics, parameters, options, the per-bar series
 and the trade table come back equal (trades are stored as their raw fields and
 rebuilt with ``trades_frame``, so dtypes match a fresh run). CSV is for people
 and spreadsheets and is write-only. Non-finite numbers become JSON ``null``.
+
+Format 2 (engine v2) adds each trade's direction and exit reason and the v2 run
+options; results saved in format 1 still load (long trades, options at their defaults).
 """
 
 import json
@@ -16,25 +19,34 @@ import pyarrow as pa
 
 from fastbt.formatting import json_safe
 from fastbt.kernels.metrics import COUNT_METRICS
-from fastbt.kernels.simulate import TRADE_FIELDS
+from fastbt.kernels.rules import EXIT_REASONS, LONG, SHORT
 from fastbt.options import RunOptions
 from fastbt.storage.files import StoreError, read_parquet, write_atomic, write_text_atomic
+from fastbt.trade_layout import RAW_TRADE_FIELDS, V1_TRADE_FIELDS, upgrade_v1_rows
 
 SERIES = ("equity", "cash", "position")
 META_FILE = "result.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # 1: before engine v2 (long only, no exit reasons)
+_TEXT_FIELDS = ("direction", "exit_reason")  # raw codes, saved in JSON as their names
+_REASON_CODES = {name: float(code) for code, name in enumerate(EXIT_REASONS)}
 
 
 def trade_rows(trades: pd.DataFrame) -> np.ndarray:
-    """The trade table back as raw rows laid out as ``TRADE_FIELDS`` (open exit_bar = -1)."""
-    exit_bar = trades["exit_bar"].astype("Float64").fillna(-1.0).to_numpy(dtype="float64")
+    """The trade table back as raw rows laid out as ``RAW_TRADE_FIELDS`` (open exit_bar = -1)."""
     columns = {
         name: trades[name].to_numpy(dtype="float64", na_value=np.nan)
-        for name in TRADE_FIELDS
-        if name != "exit_bar"
+        for name in RAW_TRADE_FIELDS
+        if name not in ("exit_bar", *_TEXT_FIELDS)
     }
-    columns["exit_bar"] = exit_bar
-    return np.column_stack([columns[name] for name in TRADE_FIELDS]).reshape(-1, len(TRADE_FIELDS))
+    columns["exit_bar"] = trades["exit_bar"].astype("Float64").fillna(-1.0).to_numpy("float64")
+    columns["direction"] = np.where(trades["direction"] == "short", float(SHORT), float(LONG))
+    columns["exit_reason"] = np.array(
+        [_REASON_CODES.get(reason, np.nan) for reason in trades["exit_reason"]], dtype="float64"
+    )
+    return np.column_stack([columns[name] for name in RAW_TRADE_FIELDS]).reshape(
+        -1, len(RAW_TRADE_FIELDS)
+    )
 
 
 def _metadata(result) -> dict:
@@ -71,13 +83,20 @@ def result_to_dict(result, series: bool = True) -> dict:
     trades = result.trades
     payload["trades"] = json_safe(
         [
-            dict(zip(TRADE_FIELDS, (float(v) for v in row), strict=True))
+            dict(zip(RAW_TRADE_FIELDS, (float(v) for v in row), strict=True))
             | {
+                "direction": direction,
+                "exit_reason": None if pd.isna(reason) else reason,
                 "entry_time": entry.isoformat(),
                 "exit_time": None if pd.isna(exit_) else exit_.isoformat(),
             }
-            for row, entry, exit_ in zip(
-                trade_rows(trades), trades["entry_time"], trades["exit_time"], strict=True
+            for row, direction, reason, entry, exit_ in zip(
+                trade_rows(trades),
+                trades["direction"],
+                trades["exit_reason"],
+                trades["entry_time"],
+                trades["exit_time"],
+                strict=True,
             )
         ]
     )
@@ -109,25 +128,37 @@ def _metrics_from_json(metrics: dict, non_finite: dict) -> dict:
 def _check_format(payload: dict, where: str) -> None:
     if not isinstance(payload, dict) or payload.get("format") != "fastbt.result":
         raise ValueError(f"{where}: not a saved fastbt result")
-    if payload.get("version") != FORMAT_VERSION:
+    if payload.get("version") not in READABLE_VERSIONS:
         raise ValueError(
             f"{where}: result format version {payload.get('version')!r} is not supported"
         )
 
 
-def _build(cls, payload: dict, index: pd.DatetimeIndex, series: dict, raw, bars):
-    """A ``cls`` (Result) from saved metadata, series and raw trade rows."""
+def _raw_trades(columns: dict, options: RunOptions, n_bars: int) -> np.ndarray:
+    """Raw trade rows from saved columns (field name -> float values); a result saved
+    before engine v2 has no direction or exit_reason and gets them filled in."""
+    if "direction" not in columns:
+        v1 = np.column_stack([columns[f] for f in V1_TRADE_FIELDS]) if columns else np.empty(0)
+        return upgrade_v1_rows(v1, n_bars - 1, options.close_at_end)
+    return np.column_stack([columns[f] for f in RAW_TRADE_FIELDS]).reshape(
+        -1, len(RAW_TRADE_FIELDS)
+    )
+
+
+def _build(cls, payload: dict, index: pd.DatetimeIndex, series: dict, columns: dict, bars):
+    """A ``cls`` (Result) from saved metadata, series and trade columns (``_raw_trades``)."""
     from fastbt.result import trades_frame
 
+    options = RunOptions(**payload["options"])
     return cls(
         strategy=payload["strategy"],
         params=payload["params"],
-        options=RunOptions(**payload["options"]),
+        options=options,
         metrics=_metrics_from_json(payload["metrics"], payload.get("non_finite", {})),
         equity=pd.Series(series["equity"], index=index, name="equity"),
         cash=pd.Series(series["cash"], index=index, name="cash"),
         position=pd.Series(series["position"], index=index, name="position"),
-        trades=trades_frame(raw.reshape(-1, len(TRADE_FIELDS)), index),
+        trades=trades_frame(_raw_trades(columns, options, len(index)), index),
         symbol=payload.get("symbol"),
         engine=payload.get("engine", "fast"),
         bars=bars,
@@ -148,11 +179,22 @@ def result_from_dict(cls, payload: dict):
         name: np.array([math.nan if v is None else v for v in payload[name]], dtype="float64")
         for name in SERIES
     }
-    raw = np.array(
-        [[math.nan if t[f] is None else t[f] for f in TRADE_FIELDS] for t in payload["trades"]],
-        dtype="float64",
-    )
-    return _build(cls, payload, index, series, raw, None)
+    trades = payload["trades"]
+    names = [f for f in trades[0] if f not in ("entry_time", "exit_time")] if trades else []
+    columns = {
+        name: np.array([_json_trade_value(name, t[name]) for t in trades], dtype="float64")
+        for name in names
+    }
+    return _build(cls, payload, index, series, columns, None)
+
+
+def _json_trade_value(name: str, value) -> float:
+    """A saved trade field as its raw number (direction and exit_reason are saved as names)."""
+    if name == "direction":
+        return float(SHORT if value == "short" else LONG)
+    if name == "exit_reason":
+        return _REASON_CODES[value] if value is not None else math.nan
+    return math.nan if value is None else float(value)
 
 
 def result_to_json(result, series: bool = True, indent: int | None = None) -> str:
@@ -181,7 +223,7 @@ def result_to_parquet(result, directory) -> Path:
         raise ValueError(f"{path} is a file, not a directory")
     series = pd.DataFrame({name: getattr(result, name) for name in SERIES})
     write_atomic(_frame_table(series), path / "series.parquet")
-    raw = pd.DataFrame(trade_rows(result.trades), columns=list(TRADE_FIELDS))
+    raw = pd.DataFrame(trade_rows(result.trades), columns=list(RAW_TRADE_FIELDS))
     write_atomic(pa.Table.from_pandas(raw, preserve_index=False), path / "trades.parquet")
     if result.bars is not None:
         write_atomic(_frame_table(result.bars), path / "bars.parquet")
@@ -204,7 +246,7 @@ def result_from_parquet(cls, directory):
     _check_format(payload, str(meta))
     try:
         series = read_parquet(path / "series.parquet").to_pandas()
-        raw = read_parquet(path / "trades.parquet").to_pandas().to_numpy("float64")
+        raw = read_parquet(path / "trades.parquet").to_pandas()
         bars_file = path / "bars.parquet"
         bars = read_parquet(bars_file).to_pandas() if bars_file.exists() else None
     except StoreError as error:
@@ -213,7 +255,8 @@ def result_from_parquet(cls, directory):
         bars.attrs["symbol"] = payload["symbol"]
     index = pd.DatetimeIndex(series.index)
     series = {n: series[n].to_numpy() for n in SERIES}
-    return _build(cls, payload, index, series, raw, bars)
+    columns = {name: raw[name].to_numpy("float64") for name in raw.columns}
+    return _build(cls, payload, index, series, columns, bars)
 
 
 def result_to_csv(result, directory) -> Path:

@@ -81,8 +81,14 @@ METRIC_DESCRIPTIONS = {
     "worst_trade_return": "worst closed-trade return",
     "expectancy": "mean pnl per closed trade (currency)",
     "sqn": "system quality number: sqrt(n) x mean pnl / std pnl",
-    "n_skipped": "buy orders skipped (no cash or zero quantity)",
+    "n_skipped": "entries skipped (no cash or zero quantity)",
     "periods_per_year": "bars per year used to annualise",
+    "n_long_trades": "closed long trades",
+    "n_short_trades": "closed short trades",
+    "n_stop_exits": "closed trades that exited at the stop-loss or take-profit",
+    "n_expired": "entry orders that expired unfilled",
+    "skew": "skewness of bar returns (biased moments; 0 for a symmetric spread)",
+    "kurtosis": "kurtosis of bar returns (biased moments, not excess; normal = 3)",
 }
 
 

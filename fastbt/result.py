@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 
 from fastbt import exports
-from fastbt.kernels.simulate import TRADE_FIELDS
+from fastbt.kernels.rules import EXIT_REASONS
 from fastbt.options import RunOptions
+from fastbt.trade_layout import DIRECTIONS, RAW_TRADE_FIELDS
 
 if TYPE_CHECKING:
     from fastbt.strategies import Strategy
@@ -29,15 +30,16 @@ TRADE_COLUMNS = (
     "pnl",
     "return",
     "bars_held",
+    "direction",
+    "exit_reason",
     "status",
 )
 
 
 def trades_frame(rows: np.ndarray, index: pd.DatetimeIndex) -> pd.DataFrame:
-    """Trade table from raw rows laid out as ``TRADE_FIELDS`` (exit_bar -1 = still open)."""
-    raw = pd.DataFrame(
-        np.asarray(rows, dtype="float64").reshape(-1, len(TRADE_FIELDS)), columns=list(TRADE_FIELDS)
-    )
+    """Trade table from raw rows laid out as ``RAW_TRADE_FIELDS`` (exit_bar -1 = still open)."""
+    rows = np.asarray(rows, dtype="float64")
+    raw = pd.DataFrame(rows.reshape(-1, len(RAW_TRADE_FIELDS)), columns=list(RAW_TRADE_FIELDS))
     is_open = raw["exit_bar"].to_numpy() < 0
     entry_bar = raw["entry_bar"].to_numpy().astype("int64")
     exit_bar = pd.array(np.where(is_open, 0, raw["exit_bar"]).astype("int64"), dtype="Int64")
@@ -58,6 +60,14 @@ def trades_frame(rows: np.ndarray, index: pd.DatetimeIndex) -> pd.DataFrame:
             "pnl": raw["pnl"],
             "return": raw["return"],
             "bars_held": (exit_bar - entry_bar),
+            "direction": pd.array([DIRECTIONS[int(d)] for d in raw["direction"]], dtype="str"),
+            "exit_reason": pd.array(
+                [
+                    None if np.isnan(code) else EXIT_REASONS[int(code)]
+                    for code in raw["exit_reason"]
+                ],
+                dtype="str",
+            ),
             "status": np.where(is_open, "open", "closed"),
         }
     )

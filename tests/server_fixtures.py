@@ -132,6 +132,20 @@ class Server:
         return httpx.Client(base_url=self.url, headers=headers, timeout=60)
 
 
+def render_processes(home: Path) -> list[int]:
+    """Pids of the render processes of the server with this home (Linux: read /proc)."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            environ = (proc / "environ").read_bytes().split(b"\0")
+        except OSError:  # ended meanwhile, or not ours
+            continue
+        if b"spawn_main" in cmdline and f"FASTBT_HOME={home}".encode() in environ:
+            found.append(int(proc.name))
+    return found
+
+
 def wait_for(client: httpx.Client, path: str, timeout: float = 60) -> dict:
     """Poll a run until it is completed or failed; its last state."""
     deadline = time.monotonic() + timeout

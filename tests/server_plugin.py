@@ -1,5 +1,6 @@
 """Strategies the server tests register in the server (``fastbt serve --import``):
-one that always raises, one that takes a given time per backtest."""
+one that always raises, one that takes a given time per backtest (and as long
+again to draw its price chart's indicators)."""
 
 import time
 
@@ -23,6 +24,11 @@ def _sleep(open_, high, low, close, volume, seconds, tag):
     return flat, flat
 
 
+def _slow_indicators(open_, high, low, close, volume, seconds, tag):
+    time.sleep(seconds)
+    return []
+
+
 EXPLODE = fastbt.Strategy(
     name="test_explode",
     description="raises while computing its signals",
@@ -39,6 +45,7 @@ SLEEPY = fastbt.Strategy(
     ),
     signals=_sleep,
     reference=_NoSignals,
+    indicators=_slow_indicators,
 )
 
 for _strategy in (EXPLODE, SLEEPY):

@@ -2,10 +2,13 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import fastbt
@@ -32,7 +35,12 @@ def test_run_prints_a_metrics_table_equal_to_the_api():
     completed = cli("run", "GOOG", "--strategy", "ma_cross", "-p", "fast=10", "-p", "slow=20")
     assert completed.returncode == 0, completed.stderr
     expected = fastbt.run("GOOG", "ma_cross", fast=10, slow=20)
-    table = dict(line.split() for line in completed.stdout.splitlines()[1:])
+    lines = completed.stdout.splitlines()
+    assert (
+        lines[1]
+        == f"trades: {expected.metrics['n_trades']} closed ({expected.metrics['n_trades']} long, 0 short), 0 stop exits, 1 open"
+    )
+    table = dict(line.split() for line in lines[2:])
     assert set(table) == set(expected.metrics)
     assert table["n_trades"] == str(expected.metrics["n_trades"])
     assert table["total_return"] == f"{100 * expected.metrics['total_return']:.2f}%"
@@ -222,6 +230,14 @@ def test_sweep_json_out_and_resume(tmp_path):
     assert cli(*args).returncode == 2  # out holds results: needs --resume
     again = json.loads(cli(*args, "--resume").stdout)
     assert again["top"] == payload["top"]
+    assert (payload["n_computed"], payload["n_resumed"]) == (12, 0)
+    assert (again["n_computed"], again["n_resumed"]) == (0, 6)
+    assert again["sets_per_second"] is None and again["bar_evaluations_per_second"] is None
+    text = cli(*args[:-3], "--resume", "--no-progress")
+    assert text.returncode == 0, text.stderr
+    last = text.stdout.strip().splitlines()[-1]
+    assert "0 computed, all 12 read back from 6 saved chunk(s) in " in last
+    assert "/s" not in last
 
 
 @pytest.mark.parametrize(
@@ -238,6 +254,39 @@ def test_sweep_json_out_and_resume(tmp_path):
 )
 def test_sweep_bad_input_is_one_line_exit_2(args, fragment):
     assert_one_line_error(cli(*args), fragment)
+
+
+RSI_SOME_NEVER_TRADE = ("GOOG", "-s", "rsi", "-g", "window=5,14,30", "-g", "oversold=5,10,20,30")
+
+
+def test_sweep_ranks_only_sets_with_enough_closed_trades_and_says_how_many_not():
+    table = fastbt.sweep(
+        "GOOG", "rsi", {"window": [5, 14, 30], "oversold": [5.0, 10.0, 20.0, 30.0]}, progress=False
+    )
+    args = ("sweep", *RSI_SOME_NEVER_TRADE, "--sort", "max_drawdown", "--no-progress")
+    completed = cli(*args, "--top", "3")
+    assert completed.returncode == 0, completed.stderr
+    lines = completed.stdout.strip().splitlines()
+    expected = fastbt.top(table, 3, "max_drawdown")
+    assert [line.split()[1:3] for line in lines[1:4]] == [
+        [str(w), str(o)] for w, o in zip(expected.window, expected.oversold, strict=True)
+    ]
+    assert "n_trades" in lines[0] and all(line.split()[-1] != "0" for line in lines[1:4])
+    assert lines[4] == (
+        "3 of 12 backtests have no closed trade and are not ranked (--min-trades 0 ranks every set)"
+    )
+    busy = json.loads(cli(*args, "--min-trades", "5", "--top", "12", "--json").stdout)
+    assert (busy["min_trades"], busy["n_not_ranked"]) == (5, int((table.n_trades < 5).sum()))
+    assert len(busy["top"]) == (table.n_trades >= 5).sum()
+    assert all(row["n_trades"] >= 5 for row in busy["top"])
+    everything = json.loads(cli(*args, "--min-trades", "0", "--json").stdout)
+    assert everything["n_not_ranked"] == 0 and everything["top"][0]["n_trades"] == 0
+    none = cli(*args, "--min-trades", "1000")
+    assert none.returncode == 0, none.stderr
+    assert none.stdout.splitlines()[0].startswith(
+        "12 of 12 backtests have fewer than 1,000 closed trades and are not ranked"
+    )
+    assert_one_line_error(cli(*args, "--min-trades", "-1"), "--min-trades must be 0 or more")
 
 
 def test_sweep_float_ranges_exclude_the_stop_without_float_noise():
@@ -272,3 +321,83 @@ def test_sweep_reads_a_given_store_and_interval(tmp_path):
     payload = json.loads(completed.stdout)
     assert payload["symbols"] == ["HOURLY"]
     assert payload["bar_evaluations_per_second"] > 0
+
+
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path):
+    store = fastbt.MarketStore(tmp_path)
+    bars = fastbt.load("GOOG").iloc[:20]
+    for k in range(800):  # a listing larger than a pipe's buffer (64 KiB)
+        store.write(f"SYM{k:04d}", bars)
+    child = subprocess.Popen(
+        [str(FASTBT), "data", "ls", "--store", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stdout.readline().split()[0] == b"symbol"
+    child.stdout.close()  # as `fastbt data ls | head -1` does
+    assert child.wait(timeout=120) == 0
+    assert child.stderr.read() == b""
+
+
+def interrupted_sweep(args, out=None):
+    """Run ``fastbt sweep ARGS`` and send it SIGINT (Ctrl-C) once it is under way: after
+    its first part file in ``out``, else once its progress bar appears on stderr."""
+    child = subprocess.Popen(
+        [str(FASTBT), "sweep", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        # SIGINT as in a terminal, even where the test runner's shell ignores it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 240
+    seen = b""
+    while not (list(out.glob("part-*.parquet")) if out else b"sweep:" in seen):
+        assert child.poll() is None, "the sweep finished before it could be interrupted"
+        assert time.monotonic() < deadline
+        if out is None:
+            seen += os.read(child.stderr.fileno(), 1)
+        time.sleep(0.002)
+    child.send_signal(signal.SIGINT)
+    stdout, stderr = child.communicate(timeout=120)
+    return child.returncode, stdout.decode(), (seen + stderr).decode()
+
+
+LONG_SWEEP = ("GOOG", "-g", "fast=2:60", "-g", "slow=3:300", "--chunk-size", "100")
+
+
+def test_ctrl_c_during_a_sweep_says_what_was_kept_and_how_to_resume(tmp_path):
+    out = tmp_path / "run"
+    args = (*LONG_SWEEP, "--jobs", "1", "--no-progress", "--out", str(out))
+    code, stdout, stderr = interrupted_sweep(args, out)
+    assert (code, stdout) == (130, ""), stderr
+    (line,) = stderr.splitlines()
+    kept = len(list(out.glob("part-*.parquet")))
+    n_chunks = json.loads((out / "manifest.json").read_text())["n_chunks"]
+    assert 0 < kept < n_chunks
+    resume = f"fastbt sweep {' '.join(args)} --resume"
+    assert line == (
+        f"fastbt: interrupted: {kept} of {n_chunks} chunks kept in {out}; resume with `{resume}`"
+    )
+    resumed = cli("sweep", *args, "--resume", "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout)["n_resumed"] == kept
+    uninterrupted = fastbt.sweep(
+        "GOOG", "ma_cross", {"fast": range(2, 60), "slow": range(3, 300)}, progress=False
+    )
+    pd.testing.assert_frame_equal(fastbt.load_sweep(out), uninterrupted, check_dtype=False)
+
+
+def test_ctrl_c_during_a_sweep_without_out_says_nothing_was_kept():
+    code, stdout, stderr = interrupted_sweep((*LONG_SWEEP, "--jobs", "1"))
+    assert (code, stdout) == (130, ""), stderr
+    assert "Traceback" not in stderr
+    last = stderr.splitlines()[-1]  # after the progress bar's last state
+    assert last == "fastbt: interrupted: nothing kept (use --out DIR to keep partial results)"
+
+
+@pytest.mark.parametrize("stop", ["1000000000000", str(10**300)])
+def test_a_grid_axis_too_long_to_build_is_one_line_error(stop):
+    # Without the cap, range(1, 10**12) is listed into memory (MemoryError) and
+    # 10**300 overflows; both must be the usual one-line refusal, before any work.
+    completed = cli("sweep", "GOOG", "-g", f"fast=1:{stop}", "-g", "slow=50", timeout=60)
+    assert_one_line_error(completed, "grid fast", "at most 10,000,000")

@@ -2,8 +2,11 @@
 replaced by one that returns frames of yfinance's real shape (no network)."""
 
 import os
+import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -131,9 +134,11 @@ def test_adjusted_request_with_an_adj_close_column_is_scaled(store):
 
 
 def test_failures_are_per_symbol_and_store_nothing(store, monkeypatch):
-    fake = FakeYahoo({"BBB": "raise", "CCC": "empty", "DDD": "logged", "EEE": "invalid"})
+    fake = FakeYahoo(
+        {"BBB": "raise", "CCC": "empty", "DDD": "logged", "EEE": "invalid", "GGG": "unknown"}
+    )
     monkeypatch.setattr(yfinance, "download", fake)
-    results = fetch(["AAA", "BBB", "CCC", "DDD", "EEE", "FFF"], store, retries=2)
+    results = fetch(["AAA", "BBB", "CCC", "DDD", "EEE", "FFF", "GGG"], store, retries=2)
     status = {r.symbol: r.status for r in results}
     assert status == {
         "AAA": "stored",
@@ -142,15 +147,26 @@ def test_failures_are_per_symbol_and_store_nothing(store, monkeypatch):
         "DDD": "failed",
         "EEE": "failed",
         "FFF": "stored",
+        "GGG": "failed",
     }
     errors = {r.symbol: r.error for r in results}
-    assert "after 3 attempt(s)" in errors["BBB"] and "Connection reset" in errors["BBB"]
-    assert "no data returned" in errors["CCC"]
+    assert errors["BBB"].startswith("network unreachable (3 attempts): Connection reset by peer")
+    assert errors["CCC"].startswith("symbol not found: Yahoo has no data for CCC")
+    assert errors["DDD"].startswith("download failed (3 attempts):")
     assert "Failed to get ticker (timed out)" in errors["DDD"]
     assert "column 'high'" in errors["EEE"]
-    assert [c["symbol"] for c in fake.calls].count("BBB") == 3
-    assert [c["symbol"] for c in fake.calls].count("CCC") == 1  # an answer: no retry
+    assert errors["GGG"].startswith("symbol not found: Yahoo has no data for GGG; check the symbol")
+    calls = [c["symbol"] for c in fake.calls]
+    assert calls.count("BBB") == calls.count("DDD") == 3
+    assert calls.count("CCC") == calls.count("GGG") == 1  # Yahoo's answer: no retry
     assert store.symbols() == ["AAA", "FFF"]
+
+
+def test_an_empty_range_of_a_known_symbol_is_not_called_not_found(store, yahoo):
+    [result] = fetch("AAA", store, start="2024-06-29", end="2024-07-01")  # a weekend
+    assert result.status == "failed"
+    assert result.error.startswith("no bars: Yahoo knows AAA but has none from 2024-06-29")
+    assert "widen --start/--end" in result.error and len(yahoo.calls) == 1
 
 
 def test_transient_errors_are_retried(store, monkeypatch):
@@ -238,6 +254,8 @@ def test_cli_fetch_data_commands_and_run(fake_env, tmp_path):
         (("data", "import", "missing.csv", "--symbol", "X"), "file not found: missing.csv"),
         (("data", "export", "NOPE", "--to", "x.csv"), "no 1d bars stored for NOPE"),
         (("data", "import", "x.csv"), "--symbol"),
+        (("fetch", "AAA", "--timeout", "0"), "timeout must be a number of seconds > 0"),
+        (("fetch", "AAA", "--timeout", "1e400"), "timeout must be a number of seconds > 0"),
     ],
 )
 def test_cli_data_errors_are_one_line(fake_env, args, fragment):
@@ -255,23 +273,13 @@ def test_cli_import_rejects_invalid_files_without_writing(fake_env, tmp_path):
     assert MarketStore(tmp_path / "home").symbols() == []
 
 
-def test_a_refetch_with_no_new_bars_is_up_to_date_even_when_yfinance_logs_it(store, monkeypatch):
+def test_a_refetch_with_no_new_bars_is_up_to_date_even_when_yfinance_logs_it(store, yahoo):
     """Real yfinance logs an empty range ('possibly delisted; no price data found')."""
-    import logging
-
-    fake = FakeYahoo()
-    monkeypatch.setattr(yfinance, "download", fake)
     fetch("AAA", store, start="2024-06-01")
-
-    def weekend(*args, **kwargs):
-        fake.calls.append(kwargs)
-        logging.getLogger("yfinance").error("$AAA: possibly delisted; no price data found")
-        return yahoo_frame([], pd.DatetimeIndex([]))
-
-    monkeypatch.setattr(yfinance, "download", weekend)
-    [result] = fetch("AAA", store)
+    yahoo.calls.clear()
+    [result] = fetch("AAA", store)  # the fake's today is a Friday already stored
     assert result.status == "up to date" and result.rows_stored > 0
-    assert len(fake.calls) == 2  # one answer, no retries
+    assert len(yahoo.calls) == 1  # one answer, no retries
 
 
 def test_bad_dates_and_retries_are_rejected_before_any_download(store, yahoo):
@@ -279,4 +287,207 @@ def test_bad_dates_and_retries_are_rejected_before_any_download(store, yahoo):
         fetch("AAA", store, start="notadate")
     with pytest.raises(ValueError, match="retries must be a whole number >= 0"):
         fetch("AAA", store, retries=-1)
+    for bad in (0, -1, float("nan"), float("inf"), "30", True):
+        with pytest.raises(ValueError, match="timeout must be a number of seconds > 0"):
+            fetch("AAA", store, timeout=bad)
+    with pytest.raises(ValueError, match="backoff must be a number of seconds >= 0"):
+        fetch("AAA", store, backoff=-1)
     assert yahoo.calls == []
+
+
+# The real yfinance code path, sent through a proxy on loopback (curl, which
+# yfinance uses, honours https_proxy): every request yfinance makes (cookie,
+# crumb, time zone, prices, fallbacks) goes there, and nothing leaves the machine.
+
+
+class SilentServer:
+    """A TCP server on 127.0.0.1 that accepts connections and never answers."""
+
+    def __init__(self):
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.connections = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:  # closed
+                return
+            self.connections.append(connection)
+
+    def close(self):
+        self.socket.close()
+        for connection in self.connections:
+            connection.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def yfinance_cache(tmp_path_factory):
+    """yfinance's time-zone and cookie caches in a temporary directory."""
+    yfinance.set_tz_cache_location(str(tmp_path_factory.mktemp("yfinance-cache")))
+
+
+PROXY_VARIABLES = ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY")
+
+
+def proxy_environment(monkeypatch, proxy):
+    for name in ("no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    for name in PROXY_VARIABLES:
+        monkeypatch.setenv(name, proxy)
+
+
+@pytest.fixture
+def silent_proxy(monkeypatch):
+    server = SilentServer()
+    proxy_environment(monkeypatch, f"http://127.0.0.1:{server.port}")
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def refusing_proxy(monkeypatch):
+    with socket.create_server(("127.0.0.1", 0)) as closed:
+        port = closed.getsockname()[1]
+    proxy_environment(monkeypatch, f"http://127.0.0.1:{port}")  # nothing listens there now
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """Counts calls of the real yfinance.download."""
+    calls = []
+    real = yfinance.download
+
+    def counted(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(yfinance, "download", counted)
+    return calls
+
+
+def timed_fetch(symbols, store, **kwargs):
+    started = time.monotonic()
+    results = fastbt.fetch(symbols, store=store, progress=False, **kwargs)
+    return results, time.monotonic() - started
+
+
+def test_a_silent_network_times_out_at_the_deadline_retries_included(
+    store, silent_proxy, downloads
+):
+    [result], elapsed = timed_fetch("ZZZQ", store, timeout=2, retries=3, backoff=0.2)
+    assert silent_proxy.connections  # yfinance's requests did reach the silent server
+    assert result.status == "failed"
+    assert result.error.startswith("timed out: no answer from Yahoo within 2 s")
+    assert "--timeout 60" in result.error and "check your connection" in result.error
+    assert 1.9 < elapsed < 10  # the deadline, plus slack for a busy machine (was 130 s)
+    assert store.symbols() == []
+
+
+@pytest.mark.parametrize(
+    ("network", "error"), [("silent_proxy", "timed out"), ("refusing_proxy", "network unreachable")]
+)
+def test_a_failed_refresh_is_not_up_to_date_and_leaves_the_stored_file_byte_identical(
+    store, request, network, error
+):
+    """With the time zone cached, yfinance asks only for prices and logs their failure
+    as "possibly delisted; no price data found", which reads like an empty range."""
+    from fastbt.data.fetch import normalise_download
+
+    request.getfixturevalue(network)
+    yfinance.cache.get_tz_cache().store("AAA", "America/New_York")
+    days = pd.bdate_range("2023-06-01", "2023-12-29")
+    store.write("AAA", normalise_download(yahoo_frame(["AAA"], days), "AAA", True))
+    before = store.path("AAA").read_bytes()
+    [result], elapsed = timed_fetch("AAA", store, timeout=1, retries=1, backoff=0)
+    assert result.status == "failed" and result.error.startswith(error)
+    assert elapsed < 10
+    assert store.path("AAA").read_bytes() == before
+
+
+def resolver_answers_invalid_names_fast(name) -> bool:
+    started = time.monotonic()
+    try:
+        socket.getaddrinfo(name, 9)
+    except socket.gaierror:
+        return time.monotonic() - started < 2
+    return False
+
+
+def test_an_unresolvable_host_is_network_unreachable_and_not_retried(store, monkeypatch, downloads):
+    host = "fastbt-test.invalid"  # RFC 6761: never resolves
+    if not resolver_answers_invalid_names_fast(host):
+        pytest.skip("this machine's resolver does not refuse .invalid names promptly")
+    proxy_environment(monkeypatch, f"http://{host}:9")
+    [result], elapsed = timed_fetch("ZZZQ", store, timeout=20, retries=3, backoff=2)
+    assert result.status == "failed"
+    assert result.error.startswith("network unreachable (1 attempt): Could not resolve proxy")
+    assert host in result.error and "check your connection" in result.error
+    assert "delisted" not in result.error
+    assert downloads == ["ZZZQ"]  # no retry: a name that does not resolve will not in seconds
+    assert elapsed < 10
+
+
+def test_a_refused_connection_is_network_unreachable_and_retried(store, refusing_proxy, downloads):
+    [result], _ = timed_fetch("ZZZQ", store, timeout=20, retries=2, backoff=0)
+    assert result.status == "failed"
+    assert result.error.startswith("network unreachable (3 attempts): Failed to connect")
+    assert downloads == ["ZZZQ"] * 3
+
+
+def test_backoff_never_sleeps_past_the_deadline(store, monkeypatch):
+    fake = FakeYahoo({"AAA": "raise"})
+    monkeypatch.setattr(yfinance, "download", fake)
+    [result], elapsed = timed_fetch("AAA", store, timeout=1, retries=3, backoff=30)
+    assert result.error.startswith("network unreachable (1 attempt)")
+    assert len(fake.calls) == 1 and elapsed < 10  # not 30 s asleep before a retry
+
+
+def test_cli_fetch_reports_each_timed_out_symbol_on_one_line(silent_proxy, tmp_path):
+    env = {**os.environ, "FASTBT_HOME": str(tmp_path / "home"), "XDG_CACHE_HOME": str(tmp_path)}
+    started = time.monotonic()
+    done = cli(env, "fetch", "ZZZQ", "ZZZR", "--timeout", "2")
+    elapsed = time.monotonic() - started
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    failed = [line for line in done.stderr.splitlines() if ": failed: " in line]
+    assert [line.split(": failed: ")[0] for line in failed] == ["fastbt: ZZZQ", "fastbt: ZZZR"]
+    assert all(": failed: timed out: no answer from Yahoo within 2 s" in line for line in failed)
+    assert "fetching" in done.stderr  # the progress bar stays
+    assert elapsed < 30  # two 2 s deadlines plus interpreter start-up on a busy machine
+
+
+def test_a_failed_cookie_request_does_not_hide_yahoos_answer(store, refusing_proxy, monkeypatch):
+    """yfinance carries on without its cookie (fc.yahoo.com is often blocked by DNS
+    filters); Yahoo's "not found" after that is still an answer."""
+    fake = FakeYahoo({"ZZZQ": "unknown"})
+
+    def cookie_then_answer(tickers, **kwargs):
+        with pytest.raises(OSError):
+            kwargs["session"].get("https://fc.yahoo.com", timeout=5)
+        return fake(tickers, **kwargs)
+
+    monkeypatch.setattr(yfinance, "download", cookie_then_answer)
+    [result], _ = timed_fetch("ZZZQ", store, timeout=20)
+    assert result.error.startswith("symbol not found: Yahoo has no data for ZZZQ")
+    assert len(fake.calls) == 1
+
+
+def test_an_unresolvable_yahoo_host_is_not_called_delisted(store, monkeypatch):
+    host = "query2.fastbt-test.invalid"
+    if not resolver_answers_invalid_names_fast(host):
+        pytest.skip("this machine's resolver does not refuse .invalid names promptly")
+    fake = FakeYahoo({"ZZZQ": "unknown"})  # what yfinance logs when the network is down
+
+    def unresolvable(tickers, **kwargs):
+        with pytest.raises(OSError):
+            kwargs["session"].get(f"https://{host}/v8/finance/chart/{tickers}", timeout=5)
+        return fake(tickers, **kwargs)
+
+    monkeypatch.setattr(yfinance, "download", unresolvable)
+    [result], _ = timed_fetch("ZZZQ", store, retries=3)
+    assert result.error.startswith(
+        f"network unreachable (1 attempt): Could not resolve host: {host}"
+    )
+    assert len(fake.calls) == 1

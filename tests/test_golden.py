@@ -13,6 +13,9 @@ import pytest
 import fastbt
 from tests.helpers import make_bars, scripted
 
+# Runs where every buy is skipped warn (tests/test_skipped_buys.py); here they are just cases.
+pytestmark = pytest.mark.filterwarnings("ignore::fastbt.RunWarning")
+
 OPEN = [10.0, 11.0, 12.0, 13.0, 14.0]
 CLOSE = [10.5, 11.5, 12.5, 13.5, 14.5]
 CASH = 10_000.0
@@ -263,3 +266,80 @@ def test_trade_times_keep_the_timezone_with_no_or_only_open_trades(entries):
     result = fastbt.run(bars, scripted(entries, [], n=5))
     assert str(result.trades["entry_time"].dt.tz) == "UTC"
     assert str(result.trades["exit_time"].dt.tz) == "UTC"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("fill", ["next_open", "close"])
+@pytest.mark.parametrize("size_type", ["percent", "units"])
+def test_conflicting_signals_while_flat_place_no_order(engine, fill, size_type):
+    # Bar 0: entry and exit together while flat: no order (not a skipped one either).
+    # Bar 1: exit while flat: nothing. Bar 2: entry alone: buy, at open[3] = 13
+    # (next_open) or close[2] = 12.5 (close). Bar 3: both signals while long: no sell.
+    size = 1.0 if size_type == "percent" else 100.0
+    result = backtest([0, 2, 3], [0, 1, 3], engine, fill=fill, size=size, size_type=size_type)
+    price, bar = (13.0, 3) if fill == "next_open" else (12.5, 2)
+    qty = CASH / price if size_type == "percent" else 100.0
+    trade = only_trade(result)
+    assert trade.status == "open" and trade.entry_bar == bar and trade.entry_price == price
+    assert trade.qty == pytest.approx(qty, rel=1e-12)
+    assert result.metrics["n_skipped"] == 0
+    assert (result.position.iloc[:bar] == 0).all()
+    assert result.equity.iloc[-1] == pytest.approx(CASH - qty * price + qty * 14.5, rel=1e-12)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_profit_factor_of_only_zero_pnl_trades_is_nan(engine):
+    # Flat prices, no costs, fill at the close: trades 0->1 and 2->3 each make exactly 0.
+    # No gross profit and no gross loss: the ratio is undefined, not infinite.
+    flat = [10.0] * 5
+    result = fastbt.run(
+        make_bars(flat, flat), scripted([0, 2], [1, 3], n=5), engine=engine, fill="close"
+    )
+    assert result.trades["pnl"].tolist() == [0.0, 0.0]
+    m = result.metrics
+    assert m["n_trades"] == 2 and m["win_rate"] == 0.0 and m["expectancy"] == 0.0
+    assert math.isnan(m["profit_factor"])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_drawdown_counts_from_the_starting_cash_when_bar_0_buys_at_the_close(engine):
+    # Entry on bar 0 at close[0] = 10 with a fixed fee of 10: qty = (10,000 - 10) / 10
+    # = 999, cash left 0, so equity[0] = 9,990 is already below the starting 10,000.
+    # Equity 999 x close = 9990, 9990, 8991, 10989, 11988. Peak: 10,000 for bars
+    # 0-2, then 10989 and 11988. Deepest: 1 - 8991/10000 on bar 2; bars 0-2 below peak.
+    closes = [10.0, 10.0, 9.0, 11.0, 12.0]
+    result = fastbt.run(
+        make_bars(closes, closes),
+        scripted([0], [], n=5),
+        engine=engine,
+        fill="close",
+        fixed_fee=10.0,
+    )
+    np.testing.assert_array_equal(result.equity.to_numpy(), 999.0 * np.array(closes))
+    assert result.metrics["max_drawdown"] == pytest.approx(1 - 8991 / 10_000, rel=1e-12)
+    assert result.metrics["max_drawdown_bars"] == 3
+
+
+LIMIT = 1000.0 * (1.0 + 1e-9)  # the most a buy may cost with cash 1000 (docs/execution.md)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("cash", "price", "buys"),
+    [
+        (1100.0, 11.0, True),  # 100 units at 11: cost 1100 equals the cash exactly
+        (1000.0, LIMIT / 100, True),  # cost 100 x price is exactly the tolerance limit
+        (1000.0, np.nextafter(LIMIT, np.inf) / 100, False),  # one step above the limit
+    ],
+    ids=["cost-equals-cash", "cost-at-limit", "cost-above-limit"],
+)
+def test_a_buy_costing_exactly_what_the_rule_allows_goes_ahead(engine, cash, price, buys):
+    cost = 100 * price  # exact in binary floats for these prices
+    assert cost in (cash, LIMIT) if buys else cost > LIMIT
+    bars = make_bars([price] * 3, [price] * 3)
+    result = fastbt.run(
+        bars, scripted([0], [], n=3), engine=engine, cash=cash, size=100, size_type="units"
+    )
+    assert len(result.trades) == int(buys)
+    assert result.metrics["n_skipped"] == int(not buys)
+    assert result.cash.iloc[-1] == (0.0 if buys else cash)

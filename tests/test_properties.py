@@ -7,6 +7,7 @@ are common on the former and would expose any difference in arithmetic.
 """
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +15,10 @@ import fastbt
 from fastbt.compare import compare_results
 from fastbt.kernels.indicators import rsi, sma
 from fastbt.reference.indicators import RunningWindowMean, rsi_value
-from tests.helpers import make_bars
+from tests.helpers import make_bars, scripted
+
+# Runs where every buy is skipped warn (tests/test_skipped_buys.py); here they are just cases.
+pytestmark = pytest.mark.filterwarnings("ignore::fastbt.RunWarning")
 
 
 @st.composite
@@ -125,3 +129,32 @@ def test_rsi_kernel_has_the_reference_bits(bars, window):
         ]
     )
     np.testing.assert_array_equal(rsi(close, window), expected)
+
+
+@st.composite
+def signal_flags(draw, n):
+    """Entry and exit flags per bar: often both at once, entries while long, exits while flat."""
+    bar = st.sampled_from(draw(st.sampled_from(["-ex+", "-----ex+", "--e+", "-exx+"])))
+    marks = draw(st.lists(bar, min_size=n, max_size=n))
+    entry = [m in "e+" for m in marks]
+    exit_ = [m in "x+" for m in marks]
+    return entry, exit_
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_fast_engine_equals_reference_engine_on_random_signals(data):
+    """Signals no built-in produces ("+": entry and exit on one bar), through a
+    strategy whose both forms replay the same arrays, in every fill and size mode."""
+    bars = data.draw(price_bars())
+    entry, exit_ = data.draw(signal_flags(len(bars)))
+    strategy = scripted(entry, exit_)
+    options = data.draw(run_options())
+    fast = fastbt.run(bars, strategy, engine="fast", **options)
+    reference = fastbt.run(bars, strategy, engine="reference", **options)
+    conflicts = int(np.sum(np.logical_and(entry, exit_)))
+    event(f"bars with both signals: {'0' if conflicts == 0 else '1+'}")
+    event(f"closed trades: {'0' if fast.metrics['n_trades'] == 0 else '1+'}")
+    assert compare_results(fast, reference) == []
+    assert fast.trades["entry_bar"].tolist() == reference.trades["entry_bar"].tolist()
+    assert fast.trades["exit_bar"].tolist() == reference.trades["exit_bar"].tolist()

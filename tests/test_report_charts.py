@@ -2,6 +2,7 @@
 when drawing is thinned."""
 
 import base64
+import itertools
 import pickle
 
 import numpy as np
@@ -269,3 +270,208 @@ def test_metric_distribution_of_a_single_set_says_one_set():
     single = fastbt.sweep("GOOG", "ma_cross", {"fast": [10], "slow": [30]}, progress=False)
     (ax,) = report.metric_distribution(single, "sharpe").axes
     assert ax.get_legend().get_title().get_text() == "1 set"
+
+
+def visible_ticks(axis) -> list:
+    return [t for t in axis.get_ticklabels() if t.get_text()]
+
+
+def test_heatmap_float_ticks_are_short_distinct_and_do_not_overlap():
+    oversold = np.arange(0.5, 40, 0.4)  # 99 values, several with float noise
+    assert repr(oversold[6]) != repr(round(oversold[6], 1))
+    table = fastbt.sweep(
+        "GOOG", "rsi", {"window": range(5, 105), "oversold": oversold}, progress=False
+    )
+    figure = report.sweep_heatmap(table, "oversold", "window", min_trades=0)
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    ax = figure.axes[0]
+    for axis, values, along in ((ax.xaxis, oversold, 0), (ax.yaxis, range(5, 105), 1)):
+        ticks = visible_ticks(axis)
+        assert 5 <= len(ticks) <= 30, len(ticks)
+        labels = [t.get_text() for t in ticks]
+        assert len(set(labels)) == len(labels)
+        for tick in ticks:  # the label of the value in the cell it marks, no longer than needed
+            value = values[int(tick.get_position()[along])]
+            assert tick.get_text() == f"{round(value, 1):g}"
+        boxes = sorted((t.get_window_extent(renderer) for t in ticks), key=lambda b: b.x0 + b.y0)
+        for first, second in itertools.pairwise(boxes):
+            assert not first.overlaps(second), (first, second)
+
+
+def test_tick_labels_use_the_fewest_digits_that_keep_values_apart():
+    assert report.sweep_charts.tick_labels([2.8999999999999995, 3.0, 3.1]) == ["2.9", "3", "3.1"]
+    assert report.sweep_charts.tick_labels([1.0001, 1.0002]) == ["1.0001", "1.0002"]
+    assert report.sweep_charts.tick_labels(np.array([5, 10, 20])) == ["5", "10", "20"]
+    assert report.sweep_charts.tick_labels([0.25, 1e-05]) == ["0.25", "1e-05"]
+
+
+def cell_collection(ax, label):
+    from matplotlib.collections import PatchCollection
+
+    (collection,) = [
+        c for c in ax.collections if isinstance(c, PatchCollection) and c.get_label() == label
+    ]
+    return collection
+
+
+def cells_of(collection) -> set:
+    return {tuple(int(v) for v in path.vertices.min(axis=0)) for path in collection.get_paths()}
+
+
+def test_heatmap_shows_rejected_and_never_traded_sets_differently():
+    from matplotlib.colors import to_hex
+
+    # oversold 65 >= overbought 60 is rejected; a 30-bar RSI never falls to 10 or 20 on GOOG
+    grid = {"window": [30], "oversold": [10.0, 20.0, 65.0], "overbought": [60.0, 70.0]}
+    table = fastbt.sweep("GOOG", "rsi", grid, progress=False)
+    assert len(table) == 5 and table.attrs["sweep"]["n_invalid"] == 1
+    never = table[table.n_trades == 0]
+    assert set(never.oversold) == {10.0, 20.0} and len(never) == 4
+    for metric in ("sharpe", "max_drawdown"):  # NaN, and 0 (a value that would colour)
+        figure = report.sweep_heatmap(table, "oversold", "overbought", metric)
+        ax = figure.axes[0]
+        rejected = cell_collection(ax, "rejected by the strategy's rules")
+        untraded = cell_collection(ax, "no closed trade")
+        # cells are (column, row): oversold 10/20/65 -> 0/1/2; overbought 60/70 -> 0/1
+        assert cells_of(rejected) == {(2, 0)}
+        assert cells_of(untraded) == {(0, 0), (1, 0), (0, 1), (1, 1)}
+        assert rejected.get_hatch() and not untraded.get_hatch()
+        assert to_hex(rejected.get_facecolor()[0]) == "#ffffff"
+        assert to_hex(untraded.get_facecolor()[0]) == "#8c8c8c"
+        (mesh,) = [c for c in ax.collections if isinstance(c, QuadMesh)]
+        uncoloured = np.ma.getmaskarray(mesh.get_array()).reshape(2, 3)
+        np.testing.assert_array_equal(uncoloured, [[True, True, True], [True, True, False]])
+        legend = [t.get_text() for t in figure.legends[0].get_texts()]
+        assert legend == ["rejected by the strategy's rules (1)", "no closed trade (4)"]
+    figure = report.sweep_heatmap(table, "oversold", "overbought", "max_drawdown", min_trades=0)
+    assert [t.get_text() for t in figure.legends[0].get_texts()] == [
+        "rejected by the strategy's rules (1)"
+    ]
+    (mesh,) = [c for c in figure.axes[0].collections if isinstance(c, QuadMesh)]
+    assert np.ma.getmaskarray(mesh.get_array()).sum() == 1  # drawdown 0 coloured when asked
+
+
+def test_heatmap_cells_without_a_finite_value_have_their_own_look():
+    from matplotlib.colors import to_hex
+
+    grid = {"window": [14, 20, 30], "oversold": [10.0, 20.0, 25.0, 30.0]}
+    table = fastbt.sweep("GOOG", "rsi", grid, progress=False)
+    winners_only = table[np.isinf(table.profit_factor)]  # every closed trade won
+    assert len(winners_only) >= 1 and (winners_only.n_trades >= 1).all()
+    ax = report.sweep_heatmap(table, "window", "oversold", "profit_factor").axes[0]
+    infinite = cell_collection(ax, "no finite profit_factor")
+    columns, rows = {14: 0, 20: 1, 30: 2}, {10.0: 0, 20.0: 1, 25.0: 2, 30.0: 3}
+    cells = zip(winners_only.window, winners_only.oversold, strict=True)
+    assert cells_of(infinite) == {(columns[w], rows[o]) for w, o in cells}
+    assert to_hex(infinite.get_facecolor()[0]) == "#dcdcdc" and not infinite.get_hatch()
+
+
+def caption(figure) -> str:
+    return figure._supxlabel.get_text()
+
+
+def test_heatmap_caption_states_the_aggregation_and_the_colour_clipping():
+    grid = {"window": [5, 14, 30], "oversold": [20.0, 30.0], "overbought": [60.0, 70.0, 80.0]}
+    table = fastbt.sweep("GOOG", "rsi", grid, progress=False)
+    figure = report.sweep_heatmap(table, "window", "oversold", "sharpe")
+    traded = table[table.n_trades >= 1]
+    means = traded.groupby(["oversold", "window"]).sharpe.mean().unstack("window")
+    (mesh,) = [c for c in figure.axes[0].collections if isinstance(c, QuadMesh)]
+    drawn = np.ma.filled(mesh.get_array(), np.nan).reshape(means.shape)
+    np.testing.assert_allclose(drawn, means.to_numpy(), rtol=1e-12)
+    values = means.to_numpy()[np.isfinite(means.to_numpy())]
+    low, high = np.percentile(values, [2, 98])
+    assert mesh.get_clim() == (low, high)
+    beyond = int(((values < low) | (values > high)).sum())
+    assert caption(figure) == (
+        "Each cell: the mean sharpe over overbought (3 values) of the sets with at least "
+        "1 closed trade.\n"
+        f"Colours span the cells' 2nd-98th percentile, {low:.4g} to {high:.4g}; "
+        f"{beyond} cells beyond take the end colours. Outlined: the best cell."
+    )
+    two = fastbt.sweep("GOOG", "ma_cross", {"fast": [5, 10], "slow": [20, 30]}, progress=False)
+    text = caption(report.sweep_heatmap(two, "fast", "slow", "total_return", min_trades=3))
+    assert text.startswith(
+        "Each cell: total_return of the one set with that fast and slow, "
+        "if it has at least 3 closed trades.\nColours span"
+    )
+
+
+# entry_bar, entry_price, exit_bar, exit_price, qty, entry_fee, exit_fee, pnl, return,
+# direction (+1/-1), exit_reason (code; NaN while open): one trade per kind of marker.
+V2_ROWS = [
+    [10, 1.0, 20, 1.1, 1, 0, 0, 0.1, 0.1, 1, 0],  # long, signal
+    [20, 1.1, 30, 1.2, 1, 0, 0, -0.1, -0.09, -1, 1],  # short, reversed
+    [30, 1.2, 40, 1.14, 1, 0, 0, -0.06, -0.05, 1, 2],  # long, stop-loss
+    [50, 1.3, 60, 1.17, 1, 0, 0, 0.13, 0.1, -1, 3],  # short, take-profit
+    [70, 1.0, 80, 1.05, 1, 0, 0, 0.05, 0.05, 1, 3],  # long, take-profit
+    [90, 1.0, 95, 0.5, 1, 0, 0, 0.5, 0.5, -1, 5],  # short, ruin
+    [100, 1.0, 2147, 1.3, 1, 0, 0, 0.3, 0.3, 1, 4],  # long, end
+    [2100, 1.0, -1, np.nan, 1, 0, np.nan, np.nan, np.nan, -1, np.nan],  # short, open
+]
+
+
+def v2_result(goog, trail: bool = False):
+    """GOOG's bars and series with hand-made long/short trades of every exit reason."""
+    import dataclasses
+
+    from fastbt.result import trades_frame
+
+    rows = np.array(V2_ROWS, dtype="float64")
+    options = dataclasses.replace(goog.options, direction="both", sl=0.05, trail=trail)
+    return dataclasses.replace(goog, options=options, trades=trades_frame(rows, goog.equity.index))
+
+
+def test_price_chart_marks_short_entries_apart_and_exits_by_reason(goog):
+    result = v2_result(goog)
+    (ax,) = report.price_chart(result).axes
+    trades = result.trades
+    long_entries, short_entries = scatter(ax, "entry (long)"), scatter(ax, "entry (short)")
+    for marks, side in ((long_entries, "long"), (short_entries, "short")):
+        chosen = trades[trades["direction"] == side]
+        np.testing.assert_array_equal(marks.get_offsets()[:, 1], chosen["entry_price"])
+    assert not np.array_equal(
+        long_entries.get_paths()[0].vertices, short_entries.get_paths()[0].vertices
+    )
+    assert not np.array_equal(long_entries.get_facecolor(), short_entries.get_facecolor())
+    expected = {
+        "signal": [1.1],
+        "reverse": [1.2],
+        "stop-loss": [1.14],
+        "take-profit": [1.17, 1.05],
+        "ruin": [0.5],
+        "end": [1.3],
+    }
+    for label, prices in expected.items():
+        np.testing.assert_array_equal(scatter(ax, f"exit: {label}").get_offsets()[:, 1], prices)
+    drawn = [c.get_label() for c in ax.collections if c.get_label().startswith("exit")]
+    assert sorted(drawn) == sorted(f"exit: {label}" for label in expected)  # open: no exit
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert {"entry (long)", "entry (short)", "exit: take-profit"} <= set(legend)
+
+
+def test_a_trailing_runs_stop_loss_exits_are_marked_as_trailing(goog):
+    (ax,) = report.price_chart(v2_result(goog, trail=True)).axes
+    np.testing.assert_array_equal(scatter(ax, "exit: trailing stop").get_offsets()[:, 1], [1.14])
+    assert not [c for c in ax.collections if c.get_label() == "exit: stop-loss"]
+
+
+def test_trade_list_shows_direction_and_exit_reason(goog):
+    from fastbt.report.html import trade_list
+
+    first, _, _ = trade_list(v2_result(goog, trail=True).trades, clock=False, trail=True)
+    assert [t["direction"] for t in first] == ["long", "short"] * 4
+    assert [t["exit_reason"] for t in first] == [
+        "signal",
+        "reverse",
+        "trailing stop",
+        "take-profit",
+        "take-profit",
+        "ruin",
+        "end",
+        "",
+    ]
+    page = report.render_html(v2_result(goog))
+    assert "<th>direction</th><th>exit reason</th><th>status</th>" in page
+    assert "<td>short</td><td>take-profit</td><td>closed</td>" in page

@@ -170,6 +170,63 @@ def test_sweep_report_shows_summary_grid_top_rows_and_charts(table):
     assert_self_contained(text, page)
 
 
+def test_sweep_report_of_a_resumed_sweep_counts_only_what_it_computed(tmp_path):
+    grid = {"fast": range(2, 12), "slow": range(10, 30, 5)}
+    first = fastbt.sweep("GOOG", "ma_cross", grid, out=tmp_path, chunk_size=10, progress=False)
+    (tmp_path / "part-000001.parquet").unlink()
+    partly = fastbt.sweep("GOOG", "ma_cross", grid, out=tmp_path, resume=True, progress=False)
+    summary = dict(Page(report.render_sweep_html(partly)).tables["summary"])
+    assert summary["backtests computed by this run"] == "10"
+    assert summary["backtests read back (resumed)"] == f"{len(first) - 10:,}"
+    rate = partly.attrs["sweep"]["sets_per_second"]
+    assert summary["backtests per second"] == f"{rate:,.0f}"
+    assert rate == pytest.approx(10 / partly.attrs["sweep"]["seconds"])
+    fully = fastbt.sweep("GOOG", "ma_cross", grid, out=tmp_path, resume=True, progress=False)
+    summary = dict(Page(report.render_sweep_html(fully)).tables["summary"])
+    assert summary["backtests computed by this run"] == "0"
+    assert summary["backtests per second"] == "none computed"
+    assert summary["bar evaluations per second"] == "none computed"
+
+
+def test_sweep_report_ranks_only_sets_with_enough_closed_trades(tmp_path):
+    flat = fastbt.load("GOOG").copy()
+    flat[["open", "high", "low", "close"]] = 100.0  # nothing ever trades
+    grid = {"window": [5, 14, 30], "oversold": [5.0, 10.0, 20.0, 30.0]}
+    table = fastbt.sweep({"GOOG": fastbt.load("GOOG"), "FLAT": flat}, "rsi", grid, progress=False)
+    ranked = table[table.n_trades >= 1]
+    assert len(ranked) == 9  # GOOG's window 30, oversold <= 20 and all of FLAT never trade
+    page = Page(report.render_sweep_html(table, "max_drawdown", top_n=30))
+    summary = dict(page.tables["summary"])
+    assert summary["closed trades a backtest needs to be ranked"] == "1"
+    assert summary["backtests ranked"] == "9"
+    assert summary["backtests not ranked (fewer closed trades)"] == "15"
+    text = " ".join(" ".join(page.text).split())
+    assert (
+        "ranked by max_drawdown, among the 9 of 24 backtests with at least 1 closed trade" in text
+    )
+    assert "No set of FLAT has at least 1 closed trade." in text
+    top_rows = body_rows(page.tables["top"])
+    expected = fastbt.top(table, 30, "max_drawdown")
+    assert [(r[0], int(r[1]), float(r[2])) for r in top_rows] == list(
+        zip(expected.symbol, expected.window, expected.oversold, strict=True)
+    )
+    assert len(top_rows) == 9 and all(r[-2] != "0" for r in top_rows)  # n_trades column
+    assert [r[0] for r in body_rows(page.tables["best"])] == ["GOOG"]
+    busy = Page(report.render_sweep_html(table, "sharpe", min_trades=5))
+    assert dict(busy.tables["summary"])["backtests ranked"] == str((table.n_trades >= 5).sum())
+    assert "among the" in " ".join(busy.text) and "at least 5 closed trades" in " ".join(busy.text)
+    fastbt.sweep_to_parquet(table, tmp_path / "saved")
+    html = tmp_path / "r.html"
+    completed = cli("report", str(tmp_path / "saved"), "--min-trades", "0", "--report", str(html))
+    assert completed.returncode == 0, completed.stderr
+    every = Page(html.read_text())
+    assert dict(every.tables["summary"])["backtests ranked"] == "24"
+    assert "ranked by sharpe, over all 24 backtests" in " ".join(" ".join(every.text).split())
+    assert_one_line_error(
+        cli("report", str(tmp_path / "saved"), "--min-trades", "-2"), "--min-trades must be"
+    )
+
+
 def test_sweep_report_escapes_symbols_and_checks_the_metric(table):
     hostile = {"<i>evil</i>": fastbt.load("GOOG")}
     small = fastbt.sweep(hostile, "ma_cross", {"fast": [5, 10], "slow": [20, 30]}, progress=False)

@@ -3,10 +3,12 @@
 import base64
 import io
 import math
+import re
 import shutil
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -16,10 +18,17 @@ pytest.importorskip("sqlalchemy")
 
 import matplotlib.image
 import pandas as pd
+import sqlalchemy
 
 import fastbt
-from fastbt.server.db import INTERRUPTED
-from tests.server_fixtures import Server, fastbt_command, wait_for
+from fastbt.server.db import INTERRUPTED, Database
+from tests.server_fixtures import (
+    TEST_DB_URL,
+    Server,
+    fastbt_command,
+    render_processes,
+    wait_for,
+)
 
 GOOG_RUN = {
     "name": "goog 10/30",
@@ -85,6 +94,19 @@ def test_health_and_docs_need_no_token(server):
     )
 
 
+def test_the_docs_page_works_offline(server):
+    """/docs loaded Swagger UI from a CDN; now every asset comes from the server."""
+    with server.client() as client:
+        page = client.get("/docs")
+        assert page.status_code == 200
+        assert not re.search(r"https?:", page.text), page.text
+        assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+        assert len(assets) >= 3  # script, style, icon
+        for asset in assets:
+            assert client.get(asset).status_code == 200, asset
+        assert "swagger-ui" in client.get(assets[-1]).text.lower()  # the script, not a stub
+
+
 def test_small_answers_do_not_wait_for_delayed_acks(server):
     """Nagle's algorithm on the server's sockets would hold each small answer ~40 ms."""
     with server.client() as client:
@@ -133,6 +155,42 @@ def test_backtest_is_queued_then_equals_fastbt_run(alice, goog_backtest):
     assert goog_backtest["n_bars"] == len(expected.equity)
 
 
+def test_like_applies_its_preset_and_given_options_override_it(alice):
+    body = {"symbol": "GOOG", "options": {"like": "vectorbt", "fill": "next_open"}}
+    created = alice.post("/backtests", json=body)
+    assert created.status_code == 202, created.text
+    options = created.json()["options"]
+    assert options == fastbt.RunOptions.resolve(like="vectorbt", fill="next_open").as_dict()
+    assert options["reversal_fee"] == "per_order" and options["fill"] == "next_open"
+
+
+def test_a_long_short_run_with_stops_equals_fastbt_run(alice):  # needs the v2 engines
+    v2 = {"direction": "both", "sl": 0.05, "tp": None, "trail": True}
+    body = {**GOOG_RUN, "options": GOOG_RUN["options"] | v2}
+    state = wait_for(alice, f"/backtests/{alice.post('/backtests', json=body).json()['id']}")
+    assert state["status"] == "completed", state
+    served = fastbt.Result.from_dict(alice.get(f"/backtests/{state['id']}/results").json())
+    expected = fastbt.run("GOOG", "ma_cross", fast=10, slow=30, commission=0.001, **v2)
+    assert served.options == expected.options
+    assert_same_metrics(served.metrics, expected.metrics)
+    pd.testing.assert_frame_equal(served.trades, expected.trades)
+    assert set(served.trades["direction"]) == {"long", "short"}
+
+
+def test_a_sweep_over_stops_equals_fastbt_sweep(alice):  # needs the v2 kernel's stop grids
+    grid = {"fast": [5, 10], "slow": [30], "sl": [0.02, 0.05], "tp": [None, 0.1]}
+    body = {"symbols": ["GOOG"], "grid": grid, "options": {"direction": "both"}}
+    created = alice.post("/sweeps", json=body)
+    assert created.status_code == 202, created.text
+    state = wait_for(alice, f"/sweeps/{created.json()['id']}")
+    assert state["status"] == "completed", state
+    served = alice.get(f"/sweeps/{state['id']}/results", params={"sort": "total_return"}).json()
+    expected = fastbt.sweep("GOOG", "ma_cross", grid, direction="both", progress=False)
+    best = fastbt.top(expected, 1, "total_return", min_trades=0).iloc[0]
+    assert len(served["rows"]) == len(expected) == 8
+    assert served["rows"][0]["total_return"] == pytest.approx(best["total_return"], rel=1e-12)
+
+
 def test_post_answers_202_pending_at_once(alice):
     created = alice.post(
         "/backtests",
@@ -169,6 +227,39 @@ def test_uploaded_bars_run_like_a_frame(alice):
     state = wait_for(alice, f"/backtests/{created.json()['id']}")
     served = fastbt.Result.from_dict(alice.get(f"/backtests/{state['id']}/results").json())
     assert_same_metrics(served.metrics, fastbt.run(bars, "rsi", window=10).metrics)
+
+
+def test_repairs_to_uploaded_bars_are_reported(alice):
+    bars = fastbt.synthetic(300, seed=7)
+    rows = [*range(10), 11, 10, *range(12, 300), 299]  # two rows swapped, the last repeated
+    upload = {
+        "timestamp": [bars.index[k].isoformat() for k in rows],
+        **{c: bars[c].iloc[rows].tolist() for c in ("open", "high", "low", "close", "volume")},
+    }
+    created = alice.post("/backtests", json={"bars": upload, "params": {"fast": 5, "slow": 20}})
+    assert created.status_code == 202, created.text
+    said = created.json()["warnings"]
+    assert len(said) == 2, said
+    assert "not sorted" in said[0] and "1 row(s) with duplicate timestamps" in said[1]
+    state = wait_for(alice, f"/backtests/{created.json()['id']}")
+    assert state["warnings"] == said and state["n_bars"] == 300
+    clean = alice.post("/backtests", json={"symbol": "GOOG"}).json()
+    assert clean["warnings"] == []
+
+
+def test_an_older_database_gets_the_new_columns(tmp_path):
+    """``warnings`` was added to backtests; a database made before it must still work."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    db = Database(url)
+    try:
+        db.create_tables()
+        with db.engine.begin() as connection:
+            connection.execute(sqlalchemy.text("ALTER TABLE backtests DROP COLUMN warnings"))
+        db.create_tables()
+        columns = {c["name"] for c in sqlalchemy.inspect(db.engine).get_columns("backtests")}
+    finally:
+        db.dispose()
+    assert "warnings" in columns
 
 
 def test_stored_symbols_are_listed_and_run(server, alice):
@@ -222,6 +313,26 @@ def test_report_is_html(alice, goog_backtest):
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert "<html" in response.text.lower() and "ma_cross" in response.text
+
+
+def test_a_slow_chart_does_not_hold_up_another_runs_chart(server, alice, goog_backtest):
+    """Rendering was one lock for the whole server: any chart waited for every other."""
+    body = {"symbol": "GOOG", "strategy": "test_sleepy", "params": {"seconds": 4}}
+    slow = wait_for(alice, f"/backtests/{alice.post('/backtests', json=body).json()['id']}")
+    token = alice.headers["authorization"].split()[1]
+
+    def chart(run_id: int, chart_type: str) -> tuple[int, float]:
+        with server.client(token) as client:
+            response = client.get(f"/backtests/{run_id}/chart", params={"chart_type": chart_type})
+            return response.status_code, time.monotonic()
+
+    with ThreadPoolExecutor(2) as pool:
+        slow_chart = pool.submit(chart, slow["id"], "price")  # 4 s drawing its indicators
+        time.sleep(0.5)
+        quick_status, quick_done = chart(goog_backtest["id"], "monthly")
+        slow_status, slow_done = slow_chart.result()
+    assert quick_status == slow_status == 200
+    assert quick_done < slow_done - 1
 
 
 def test_another_users_runs_are_404(alice, bob, goog_backtest):
@@ -278,6 +389,29 @@ def test_listing_pages_own_runs(bob):
         ({"symbol": "GOOG", "options": {"fill": "later"}}, ["body", "options", "fill"], "fill"),
         ({"symbol": "GOOG", "options": {"cash": -5}}, ["body", "options", "cash"], "positive"),
         (
+            {"symbol": "GOOG", "options": {"direction": "sideways"}},
+            ["body", "options", "direction"],
+            "long, short, both",
+        ),
+        ({"symbol": "GOOG", "options": {"sl": 1.5}}, ["body", "options", "sl"], "below 1"),
+        ({"symbol": "GOOG", "options": {"tp": -0.1}}, ["body", "options", "tp"], "above 0"),
+        ({"symbol": "GOOG", "options": {"trail": "yes"}}, ["body", "options", "trail"], "True"),
+        (
+            {"symbol": "GOOG", "options": {"entry_expiry": 2.5}},
+            ["body", "options", "entry_expiry"],
+            "whole number",
+        ),
+        (
+            {"symbol": "GOOG", "options": {"stop_priority": "tp_first"}},
+            ["body", "options", "stop_priority"],
+            "open_first, sl_first",
+        ),
+        (
+            {"symbol": "GOOG", "options": {"like": "zipline"}},
+            ["body", "options", "like"],
+            "backtesting.py, vectorbt",
+        ),
+        (
             {"symbol": "GOOG", "options": {"leverage": 2}},
             ["body", "options", "leverage"],
             "unknown run option",
@@ -327,6 +461,7 @@ def test_invalid_backtests_are_422_naming_the_field(alice, body, loc, words):
         ({"symbols": ["GOOG"], "grid": {"fast": [50], "slow": [10]}}, ["body", "grid"], "no valid"),
         ({"symbols": ["GOOG"], "grid": {"fast": []}}, ["body", "grid", "fast"], "no values"),
         ({"symbols": ["GOOG"], "grid": {"fast": [2.5]}}, ["body", "grid", "fast"], "whole"),
+        ({"symbols": ["GOOG"], "grid": {"fast": [None, 5]}}, ["body", "grid", "fast"], "numbers"),
         (
             {"symbols": ["GOOG"], "grid": {"fast": [5]}, "description": "\x00"},
             ["body", "description"],
@@ -354,6 +489,141 @@ def test_a_grid_over_the_limit_is_422_with_the_limit(alice):
     error = response.json()["detail"][0]
     assert error["loc"] == ["body", "grid"]
     assert f"{MAX_GRID:,}" in error["msg"] and "40,000" in error["msg"]
+
+
+BIG = "1" * 400  # a whole number no float can hold; stands for "BIG" in the bodies below
+
+
+@pytest.mark.parametrize(
+    ("path", "raw", "loc"),
+    [
+        ("/backtests", '{"symbol": "\\ud800"}', ["body", "symbol"]),
+        ("/backtests", '{"symbol": "GOOG", "name": "a\\udfffb"}', ["body", "name"]),
+        (
+            "/backtests",
+            '{"symbol": "GOOG", "options": {"fill": "\\ud800"}}',
+            ["body", "options", "fill"],
+        ),
+        (
+            "/backtests",
+            '{"symbol": "GOOG", "params": {"fast": "\\ud800"}}',
+            ["body", "params", "fast"],
+        ),
+        ("/backtests", '{"symbol": "GOOG", "params": {"\\ud800": 1}}', ["body", "params"]),
+        ("/sweeps", '{"symbols": ["GOOG", "\\ud800"], "grid": {}}', ["body", "symbols", 1]),
+        ("/sweeps", '{"symbols": ["GOOG"], "grid": {"\\ud800": [1]}}', ["body", "grid"]),
+        (
+            "/backtests",
+            '{"symbol": "GOOG", "options": {"cash": BIG}}',
+            ["body", "options", "cash"],
+        ),
+        (
+            "/backtests",
+            '{"symbol": "GOOG", "options": {"commission": -BIG}}',
+            ["body", "options", "commission"],
+        ),
+        (
+            "/backtests",
+            '{"symbol": "GOOG", "params": {"fast": BIG}}',
+            ["body", "params", "fast"],
+        ),
+        (
+            "/sweeps",
+            '{"symbols": ["GOOG"], "grid": {"fast": [5, BIG]}}',
+            ["body", "grid", "fast"],
+        ),
+        (
+            "/sweeps",
+            '{"symbols": ["GOOG"], "grid": {"fast": [5]}, "options": {"size": BIG}}',
+            ["body", "options", "size"],
+        ),
+    ],
+)
+def test_unencodable_text_and_huge_numbers_are_422_naming_the_field(alice, path, raw, loc):
+    """Lone UTF-16 surrogates (valid JSON escapes, not Unicode) and integers too large
+    for a float were 500s; they are refused before the library sees them."""
+    content = raw.replace("BIG", BIG).encode()
+    response = alice.post(path, content=content, headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    error = response.json()["detail"][0]
+    assert error["loc"][: len(loc)] == loc
+    assert any(words in error["msg"] for words in ("surrogate", "unicode", "too large"))
+
+
+def test_a_nested_option_or_parameter_value_is_422_naming_it(alice):
+    """Values are walked by no recursive check: a list 900 deep was a RecursionError."""
+    for field in ("params", "options"):
+        deep = f'{{"symbol": "GOOG", "{field}": {{"a": {"[" * 900}{"]" * 900}}}}}'
+        response = alice.post(
+            "/backtests", content=deep.encode(), headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 422, response.text
+        error = response.json()["detail"][0]
+        assert error["loc"] == ["body", field, "a"] and "not a JSON array" in error["msg"]
+
+
+def test_a_commission_of_1_or_more_is_422(alice):
+    response = alice.post("/backtests", json={"symbol": "GOOG", "options": {"commission": 5}})
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == ["body", "options", "commission"]
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "documented_as"),
+    [
+        (b'{"symbol": ', "application/json", "not a JSON object"),  # not JSON
+        (b'{"symbol": "GOOG"}', "text/plain", "not a JSON object"),  # JSON, but not said so
+        (b"symbol=GOOG&fast=5", "application/x-www-form-urlencoded", "not a JSON object"),
+        (b'["GOOG"]', "application/json", "not a JSON object"),  # JSON, not an object
+        (b'{"symbol": "\xff"}', "application/json", "not UTF-8"),
+        (b'{"params": {"a": ' + b"[" * 5000 + b"]" * 5000 + b"}}", "application/json", "deeply"),
+    ],
+)
+def test_bodies_that_are_not_json_objects_get_the_documented_status(
+    server, alice, content, content_type, documented_as
+):
+    """The status the schema gives for each kind of body that is not JSON is the one
+    answered (it documented 400 "not JSON" while answering 422)."""
+    schema = alice.get("/openapi.json").json()
+    for path in ("/backtests", "/sweeps"):
+        responses = schema["paths"][path]["post"]["responses"]
+        codes = {
+            code for code, answer in responses.items() if documented_as in answer["description"]
+        }
+        response = alice.post(path, content=content, headers={"content-type": content_type})
+        assert codes == {str(response.status_code)}, (path, response.text, responses)
+
+
+def test_a_sample_asked_for_at_another_interval_is_422(alice):
+    response = alice.post("/backtests", json={"symbol": "GOOG", "interval": "1m"})
+    assert response.status_code == 422, response.text
+    error = response.json()["detail"][0]
+    assert error["loc"] == ["body", "interval"]
+    assert "GOOG has 1d bars, not 1m" in error["msg"]
+    sweep = {"symbols": ["GOOG", "EURUSD"], "grid": {"fast": [5]}, "interval": "1h"}
+    response = alice.post("/sweeps", json=sweep)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == ["body", "interval"]
+    hourly = alice.post("/backtests", json={"symbol": "EURUSD", "interval": "1h"})
+    assert hourly.status_code == 202, hourly.text
+    assert hourly.json()["interval"] == "1h"
+    unasked = alice.post("/backtests", json={"symbol": "EURUSD"})
+    assert unasked.json()["interval"] == "1h"  # the bars it runs on, not "1d"
+    assert wait_for(alice, f"/backtests/{unasked.json()['id']}")["status"] == "completed"
+
+
+def test_head_health_answers_without_a_body(server):
+    with server.client() as client:
+        response = client.head("/health")
+    assert response.status_code == 200
+    assert response.content == b""
+
+
+@pytest.mark.skipif(TEST_DB_URL is not None, reason="SQLite files only")
+def test_the_database_files_are_private(server, goog_backtest):
+    files = {p.name: p.stat().st_mode & 0o777 for p in server.home.glob("api.db*")}
+    assert set(files) == {"api.db", "api.db-wal", "api.db-shm"}
+    assert set(files.values()) == {0o600}, {name: oct(mode) for name, mode in files.items()}
 
 
 def test_a_body_over_the_cap_is_413(server, alice):
@@ -406,7 +676,7 @@ def test_sweep_equals_fastbt_sweep(alice, bob):
         commission=0.001,
         progress=False,
     )
-    ranked = fastbt.top(expected, len(expected), "sharpe").reset_index(drop=True)
+    ranked = fastbt.top(expected, len(expected), "sharpe", min_trades=0).reset_index(drop=True)
     # every digit: pandas' to_json kept 10 decimals (1e-11 became 0.0)
     pd.testing.assert_frame_equal(served, ranked, check_dtype=False, check_exact=True)
     page = alice.get(url, params={"sort": "sharpe", "skip": 10, "limit": 5}).json()
@@ -513,15 +783,25 @@ def test_restart_keeps_results_and_fails_interrupted_runs(tmp_path):
             sleepy = {"symbol": "GOOG", "strategy": "test_sleepy", "params": {"seconds": 30}}
             slow = client.post("/backtests", json=sleepy).json()["id"]
             queued = client.post("/backtests", json=sleepy).json()["id"]  # one worker: waits
-            grid = {"seconds": [30], "tag": [0, 1]}
+            grid = {"seconds": [0.2], "tag": {"start": 0, "stop": 200}}  # 40 s, 20 chunks
             body = {"symbols": ["GOOG"], "strategy": "test_sleepy", "grid": grid}
             slow_sweep = client.post("/sweeps", json=body).json()["id"]
-            for path in (f"/backtests/{slow}", f"/sweeps/{slow_sweep}"):
-                while client.get(path).json()["status"] != "running":
-                    time.sleep(0.05)
+            while client.get(f"/backtests/{slow}").json()["status"] != "running":
+                time.sleep(0.05)
+            while client.get(f"/sweeps/{slow_sweep}").json()["n_done"] == 0:
+                time.sleep(0.05)  # running, with part of its table written
             assert client.get(f"/backtests/{queued}").json()["status"] == "pending"
+        renderers = render_processes(server.home)
+        assert len(renderers) == 2 or not Path("/proc").exists()
         server.stop(kill=True)  # as if the machine died mid-run
+        deadline = time.monotonic() + 10
+        while render_processes(server.home):  # orphans would wait for work for ever
+            assert time.monotonic() < deadline, render_processes(server.home)
+            time.sleep(0.1)
+        partial = server.home / "server" / "sweeps" / str(slow_sweep)
+        assert list((partial / "table").glob("*.parquet"))
         server.start()
+        assert not partial.exists()  # an interrupted sweep's partial table is removed
         with server.client(token) as client:
             assert client.get(f"/backtests/{done['id']}").json() == done
             assert client.get(f"/backtests/{done['id']}/results").json() == results
@@ -553,6 +833,9 @@ def test_user_add_prints_a_token_once(server):
         (("serve", "--port", "70000"), "--port must be 0-65535"),
         (("serve", "--host", "no.such.host.invalid"), "cannot listen on no.such.host.invalid"),
         (("serve", "--workers", "0"), "workers must be a positive"),
+        (("serve", "--max-queued-per-user", "0"), "max_queued_per_user must be a positive"),
+        (("serve", "--max-running-per-user", "-1"), "max_running_per_user must be a positive"),
+        (("serve", "--report-cache", "0"), "report_cache must be a positive"),
         (("serve", "--db", "nosuchdb://x"), "--db nosuchdb://x"),
         (("user", "add", " "), "user name must be"),
     ],

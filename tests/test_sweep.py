@@ -358,6 +358,56 @@ def test_resume_reuses_the_stored_chunk_size_and_grid_spelling(tmp_path):
         sweep("GOOG", "ma_cross", GRID, out=out, resume=True, chunk_size=40)
 
 
+RSI_SOME_NEVER_TRADE = {"window": [5, 14, 30], "oversold": [5.0, 10.0, 20.0, 30.0]}
+
+
+def test_rankings_leave_out_sets_without_enough_closed_trades():
+    table = sweep("GOOG", "rsi", RSI_SOME_NEVER_TRADE)
+    never = table[table.n_trades == 0]
+    assert len(never) == 3 and (never.max_drawdown == 0).all()  # window 30, oversold <= 20
+    calm = fastbt.top(table, 3, "max_drawdown")
+    assert (calm.n_trades >= 1).all()
+    assert calm.max_drawdown.iloc[0] == table[table.n_trades >= 1].max_drawdown.min() > 0
+    everything = fastbt.top(table, 3, "max_drawdown", min_trades=0)
+    assert (everything.n_trades == 0).all()  # what ranking by drawdown did before
+    busy = fastbt.top(table, len(table), "sharpe", min_trades=5)
+    assert len(busy) == (table.n_trades >= 5).sum() and busy.sharpe.is_monotonic_decreasing
+    heat = fastbt.pivot(table, "window", "oversold", "max_drawdown")
+    assert heat.shape == (4, 3) and heat[30].isna().tolist() == [True, True, True, False]
+    assert fastbt.pivot(table, "window", "oversold", "max_drawdown", min_trades=0)[30].notna().all()
+    for bad in (-1, 1.5, True, "1"):
+        with pytest.raises(ValueError, match="min_trades must be a whole number of 0 or more"):
+            fastbt.top(table, 3, "sharpe", min_trades=bad)
+
+
+def test_best_leaves_out_a_symbol_without_a_set_that_traded():
+    flat = fastbt.load("GOOG").copy()
+    flat[["open", "high", "low", "close"]] = 100.0  # no RSI crossing: nothing ever trades
+    table = sweep({"GOOG": fastbt.load("GOOG"), "FLAT": flat}, "rsi", RSI_SOME_NEVER_TRADE)
+    assert fastbt.best(table, "max_drawdown").symbol.tolist() == ["GOOG"]
+    assert fastbt.best(table, "max_drawdown", min_trades=0).symbol.tolist() == ["GOOG", "FLAT"]
+
+
+def test_resumed_sweep_counts_only_the_sets_it_computed(tmp_path):
+    out = tmp_path / "run"
+    first = sweep("GOOG", "ma_cross", GRID, out=out, chunk_size=30)
+    for chunk_id in (1, 3):
+        (out / f"part-{chunk_id:06d}.parquet").unlink()
+    resumed = sweep("GOOG", "ma_cross", GRID, out=out, resume=True)
+    info = resumed.attrs["sweep"]
+    assert (info["n_rows"], info["n_computed"]) == (len(first), 60)
+    assert info["n_resumed"] == math.ceil(len(first) / 30) - 2
+    assert info["sets_per_second"] == pytest.approx(60 / info["seconds"])
+    bars = len(fastbt.load("GOOG"))
+    assert info["bar_evaluations_per_second"] == pytest.approx(60 * bars / info["seconds"])
+    again = sweep("GOOG", "ma_cross", GRID, out=out, resume=True)
+    info = again.attrs["sweep"]
+    assert info["n_computed"] == 0
+    assert info["sets_per_second"] is None and info["bar_evaluations_per_second"] is None
+    saved = fastbt.load_sweep(out).attrs["sweep"]
+    assert saved["n_computed"] == 0 and saved["sets_per_second"] is None
+
+
 def test_unusable_out_directories_are_named(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(ValueError, match="is a file, not a directory"):

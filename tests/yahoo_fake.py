@@ -3,7 +3,9 @@
 yfinance (1.x) returns columns as a MultiIndex ('Price', 'Ticker') with price
 fields sorted by name ('Adj Close' only when auto_adjust=False), a DatetimeIndex
 named 'Date' (tz-naive for daily bars), and with multi_level_index=False a flat
-single-ticker layout. On failure it logs an error and returns an empty frame.
+single-ticker layout. When there are no bars (unknown symbol, empty range,
+network failure) it logs the reason as an error and returns an empty frame
+whose columns still name the ticker (:func:`empty_frame`, :func:`log_failure`).
 """
 
 import logging
@@ -49,13 +51,35 @@ def yahoo_frame(symbols, index, *, auto_adjust=True, multi_level_index=True) -> 
     return frame
 
 
+def empty_frame(symbol: str) -> pd.DataFrame:
+    """What ``yfinance.download(symbol, ...)`` returns when it got no bars."""
+    columns = pd.MultiIndex.from_product(
+        [["Adj Close", "Close", "High", "Low", "Open", "Volume"], [symbol]],
+        names=["Price", "Ticker"],
+    )
+    return pd.DataFrame(columns=columns, index=pd.DatetimeIndex([]), dtype=float)
+
+
+def log_failure(symbol: str, reason: str) -> None:
+    """The three error lines yfinance 1.x logs for one failed ticker."""
+    logger = logging.getLogger("yfinance")
+    logger.error("$%s: %s", symbol, reason)
+    logger.error("\n1 Failed download:")
+    logger.error("['%s']: %s", symbol, reason)
+
+
+UNKNOWN_SYMBOL = "possibly delisted; no timezone found"
+
+
 class FakeYahoo:
     """Callable replacing ``yfinance.download``; records every call.
 
     ``behaviour`` maps a symbol to 'ok' (default), 'raise' (always raises),
     'flaky' (raises twice, then works), 'empty' (no rows, no error), 'logged'
     (logs an error and returns an empty frame, as yfinance does on network
-    failure) or 'invalid' (a bar whose high is below its low).
+    failure), 'unknown' (Yahoo does not know the symbol) or 'invalid' (a bar
+    whose high is below its low). A range without bars is logged as yfinance
+    logs it ("no price data found").
     """
 
     def __init__(self, behaviour=None, today=TODAY, flat=False):
@@ -91,8 +115,11 @@ class FakeYahoo:
         if mode == "raise" or (mode == "flaky" and attempts <= 2):
             raise ConnectionError("Connection reset by peer")
         if mode == "logged":
-            logging.getLogger("yfinance").error("%s: Failed to get ticker (timed out)", symbol)
-            return yahoo_frame([], pd.DatetimeIndex([]))
+            log_failure(symbol, "Failed to get ticker (timed out)")
+            return empty_frame(symbol)
+        if mode == "unknown":
+            log_failure(symbol, UNKNOWN_SYMBOL)
+            return empty_frame(symbol)
         first = (
             HISTORY_START if start is None else pd.Timestamp(start).tz_localize(None).normalize()
         )
@@ -100,8 +127,13 @@ class FakeYahoo:
             self.today if end is None else pd.Timestamp(end).tz_localize(None) - pd.Timedelta("1ns")
         )
         index = pd.bdate_range(max(first, HISTORY_START), min(last, self.today))
-        if mode == "empty" or len(index) == 0:
-            return yahoo_frame([], pd.DatetimeIndex([]))
+        if mode == "empty":
+            return empty_frame(symbol)
+        if len(index) == 0:
+            log_failure(
+                symbol, f"possibly delisted; no price data found ({interval} {start} -> {end})"
+            )
+            return empty_frame(symbol)
         frame = yahoo_frame(
             [symbol],
             index,

@@ -2,16 +2,23 @@
 
 Asks only for what the store lacks, retries transient failures with backoff,
 and treats each symbol on its own: one that fails stores nothing and is
-reported, while the others complete.
+reported, while the others complete. Each symbol has one deadline covering all
+its requests and retries (see ``fastbt.data.yahoo_http``).
 """
 
 import logging
+import math
+import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pandas as pd
 
+from fastbt.data import yahoo_http
 from fastbt.data.validate import validate_bars
+from fastbt.data.yahoo_http import SHORTEST_REQUEST, TIMED_OUT, UNREACHABLE, UNRESOLVABLE
 from fastbt.storage import MarketStore, check_interval, check_symbol
 
 _INTRADAY_STEP = {
@@ -49,12 +56,29 @@ class _CapturedErrors(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-_NO_DATA_PHRASES = ("no price data found", "possibly delisted", "no data found")
+@contextmanager
+def _yfinance_errors() -> Iterator[list[str]]:
+    """The errors yfinance logs meanwhile, kept off the console."""
+    logger = logging.getLogger("yfinance")
+    captured = _CapturedErrors()
+    logger.addHandler(captured)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        yield captured.messages
+    finally:
+        logger.removeHandler(captured)
+        logger.propagate = propagate
+
+
+_NO_DATA_PHRASES = ("no price data found", "possibly delisted", "no data found", "doesn't exist")
+_UNKNOWN_SYMBOL = "no timezone found"  # yfinance's sign: every listed symbol has a time zone
+_SUMMARY_LINE = re.compile(r"\s*\d+ Failed downloads?:\s*")  # yfinance's header line
 
 
 def _means_no_data(message: str) -> bool:
     """yfinance logs an empty range (or an unknown symbol) as an error; it is an answer."""
-    return any(phrase in message.lower() for phrase in _NO_DATA_PHRASES)
+    lowered = message.lower()
+    return bool(_SUMMARY_LINE.fullmatch(message)) or any(p in lowered for p in _NO_DATA_PHRASES)
 
 
 def _next_bar_after(last: pd.Timestamp, interval: str) -> pd.Timestamp:
@@ -121,18 +145,48 @@ def normalise_download(raw: pd.DataFrame, symbol: str, adjusted: bool) -> pd.Dat
     return validate_bars(bars, repair=True)
 
 
-def _download(symbol, start, end, interval, adjusted, timeout, retries, backoff):
-    """One yfinance download with retries; returns the raw frame (maybe empty)."""
+@dataclass
+class _Attempt:
+    """One yfinance download: its frame, what yfinance logged or raised, what the network did."""
+
+    raw: pd.DataFrame | None
+    logged: list[str]
+    raised: Exception | None
+    network: yahoo_http.Attempt
+
+    @property
+    def has_bars(self) -> bool:
+        return self.raw is not None and not self.raw.empty
+
+    def problem(self) -> str | None:
+        """Why this is not Yahoo's answer (TIMED_OUT, UNRESOLVABLE, UNREACHABLE or
+        'error'), or None when Yahoo answered, with bars or without."""
+        kinds = {failure.kind for failure in self.network.decisive_failures()}
+        if isinstance(self.raised, OSError):
+            kinds.add(yahoo_http.failure_kind(self.raised))
+        for kind in (TIMED_OUT, UNRESOLVABLE, UNREACHABLE):
+            if kind in kinds:
+                return kind
+        if self.raised is not None or not all(_means_no_data(m) for m in self.logged):
+            return "error"
+        return None
+
+    def detail(self) -> str:
+        """The first failure (later ones follow from it), else what yfinance raised or logged."""
+        failures = self.network.decisive_failures()
+        if failures:
+            return failures[0].detail
+        if self.raised is not None:
+            return yahoo_http.short_detail(self.raised)
+        return "; ".join(m.strip() for m in self.logged)
+
+
+def _attempt_download(symbol, start, end, interval, adjusted, deadline: float) -> _Attempt:
+    """One yfinance download, each of its HTTP requests bounded by ``deadline``."""
     import yfinance
 
-    logger = logging.getLogger("yfinance")
-    last_problem = None
-    for attempt in range(retries + 1):
-        if attempt:
-            time.sleep(backoff * 2 ** (attempt - 1))
-        captured = _CapturedErrors()
-        logger.addHandler(captured)
-        propagate, logger.propagate = logger.propagate, False
+    raw = raised = None
+    with yahoo_http.attempt(deadline) as network, _yfinance_errors() as logged:
         try:
             raw = yfinance.download(
                 symbol,
@@ -143,45 +197,102 @@ def _download(symbol, start, end, interval, adjusted, timeout, retries, backoff)
                 auto_adjust=adjusted,
                 actions=False,
                 progress=False,
-                threads=False,
+                threads=False,  # requests stay in this thread, where the attempt is open
                 multi_level_index=True,
-                timeout=timeout,
+                timeout=max(network.remaining(), SHORTEST_REQUEST),
+                session=yahoo_http.session(),
             )
         except Exception as error:  # network errors surface as many types
-            last_problem = f"{type(error).__name__}: {error}"
-            continue
-        finally:
-            logger.removeHandler(captured)
-            logger.propagate = propagate
-        if raw is not None and not raw.empty:
-            return raw
-        if not captured.messages or all(_means_no_data(m) for m in captured.messages):
-            return raw  # an answer, just no bars (a weekend, a holiday): retrying won't help
-        last_problem = "; ".join(captured.messages)
-    raise ConnectionError(f"download failed after {retries + 1} attempt(s): {last_problem}")
+            raised = error
+    return _Attempt(raw, logged, raised, network)
+
+
+def _download(symbol, start, end, interval, adjusted, deadline, timeout, retries, backoff):
+    """yfinance's frame for one range (empty when Yahoo has no bars) and what it logged.
+
+    Failures other than Yahoo's answer are retried up to ``retries`` times with
+    exponential backoff, as long as time is left before ``deadline``; a host
+    name that does not resolve is not retried.
+    """
+    attempts: list[_Attempt] = []
+    while len(attempts) <= retries:
+        if attempts:
+            pause = backoff * 2 ** (len(attempts) - 1)
+            if pause >= deadline - time.monotonic():
+                break
+            time.sleep(pause)
+        attempt = _attempt_download(symbol, start, end, interval, adjusted, deadline)
+        attempts.append(attempt)
+        problem = attempt.problem()
+        if attempt.has_bars or problem is None:
+            return attempt.raw, attempt.logged
+        if problem == UNRESOLVABLE or deadline - time.monotonic() < SHORTEST_REQUEST:
+            break
+    raise _failure(attempts, timeout)
+
+
+def _failure(attempts: list[_Attempt], timeout: float) -> OSError:
+    """The error for a range that got no answer: timed out, network unreachable, or other."""
+    last = attempts[-1]
+    problem = last.problem()
+    tries = f"{len(attempts)} attempt{'s' if len(attempts) > 1 else ''}"
+    if problem == TIMED_OUT:
+        return TimeoutError(
+            f"timed out: no answer from Yahoo within {timeout:g} s ({tries}); allow longer "
+            f"with --timeout {max(60.0, 2 * timeout):g} (timeout= in Python) "
+            "or check your connection"
+        )
+    if problem in (UNRESOLVABLE, UNREACHABLE):
+        return ConnectionError(
+            f"network unreachable ({tries}): {last.detail()}; "
+            "check your connection and proxy settings"
+        )
+    return ConnectionError(f"download failed ({tries}): {last.detail()}")
+
+
+def _no_bars(symbol: str, start, end, logged: list[str]) -> ValueError:
+    """Yahoo answered with no bars for a symbol not yet stored."""
+    if (start is None and end is None) or any(_UNKNOWN_SYMBOL in m.lower() for m in logged):
+        return ValueError(
+            f"symbol not found: Yahoo has no data for {symbol}; check the symbol as Yahoo "
+            "writes it (e.g. BRK-B, ^GSPC, EURUSD=X)"
+        )
+    return ValueError(
+        f"no bars: Yahoo knows {symbol} but has none from {start or 'its first bar'} "
+        f"to {end or 'now'}; widen --start/--end"
+    )
 
 
 def _fetch_one(store, symbol, start, end, interval, adjusted, timeout, retries, backoff):
+    deadline = time.monotonic() + timeout  # one budget for all of this symbol's ranges
     extent = store.extent(symbol, interval)
     stored = None if extent is None else extent[:2]
     before = 0 if extent is None else extent[2]
     ranges = missing_ranges(stored, start, end, interval)
     if not ranges:
         return FetchResult(symbol, "up to date", 0, before)
-    parts = []
+    parts, logged = [], []
     for range_start, range_end in ranges:
-        raw = _download(
-            symbol, range_start, range_end, interval, adjusted, timeout, retries, backoff
+        raw, said = _download(
+            symbol, range_start, range_end, interval, adjusted, deadline, timeout, retries, backoff
         )
+        logged += said
         if raw is not None and not raw.empty:
             parts.append(normalise_download(raw, symbol, adjusted))
     if not parts:
         if stored is None:
-            raise ValueError("no data returned (unknown or delisted symbol, or an empty range)")
+            raise _no_bars(symbol, start, end, logged)
         return FetchResult(symbol, "up to date", 0, before, tuple(ranges))
     new = pd.concat(parts)
     after = store.write(symbol, new, interval=interval, source="yfinance", adjusted=adjusted)
     return FetchResult(symbol, "stored", after - before, after, tuple(ranges))
+
+
+def _check_seconds(label: str, value, *, zero_allowed: bool) -> None:
+    number = not isinstance(value, bool) and isinstance(value, int | float)
+    if not number or not math.isfinite(value) or value < 0 or (value == 0 and not zero_allowed):
+        least = ">= 0" if zero_allowed else "> 0"
+        raise ValueError(f"{label} must be a number of seconds {least}, got {value!r}")
 
 
 def fetch(
@@ -193,15 +304,17 @@ def fetch(
     store=None,
     *,
     progress: bool = True,
-    timeout: float = 10.0,
+    timeout: float = 30.0,
     retries: int = 3,
     backoff: float = 1.0,
 ) -> list[FetchResult]:
     """Download ``symbols`` with yfinance into the store; only missing ranges are asked for.
 
     ``store`` is a MarketStore or a directory (default ``$FASTBT_HOME``/``~/.fastbt``).
-    ``end`` is exclusive, as in yfinance. Each symbol's outcome is returned; a
-    failed one names the problem and leaves stored data untouched.
+    ``end`` is exclusive, as in yfinance. ``timeout`` is the total time in
+    seconds allowed per symbol, every request and retry included. Each symbol's
+    outcome is returned; a failed one names the problem ("timed out", "network
+    unreachable", "symbol not found", ...) and leaves stored data untouched.
     """
     names = [symbols] if isinstance(symbols, str) else list(symbols)
     names = [check_symbol(s) for s in names]
@@ -213,6 +326,8 @@ def fetch(
                 raise ValueError(f"{label} {value!r} is not a date") from None
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise ValueError(f"retries must be a whole number >= 0, got {retries!r}")
+    _check_seconds("timeout", timeout, zero_allowed=False)
+    _check_seconds("backoff", backoff, zero_allowed=True)
     from tqdm.auto import tqdm
 
     check_interval(interval)

@@ -5,6 +5,7 @@ whose denominator is zero or whose sample is too small is NaN.
 """
 
 import math
+from collections import namedtuple
 
 import numpy as np
 
@@ -31,23 +32,80 @@ METRIC_NAMES = (
     "expectancy",
     "sqn",
     "n_skipped",
+    "n_long_trades",
+    "n_short_trades",
+    "n_stop_exits",
+    "n_expired",
+    "skew",
+    "kurtosis",
 )
 
 N_METRICS = len(METRIC_NAMES)
 # Metrics that are counts (whole numbers), reported as ints.
-COUNT_METRICS = frozenset({"max_drawdown_bars", "n_trades", "n_skipped"})
+COUNT_METRICS = frozenset(
+    {
+        "max_drawdown_bars",
+        "n_trades",
+        "n_skipped",
+        "n_long_trades",
+        "n_short_trades",
+        "n_stop_exits",
+        "n_expired",
+    }
+)
 
-# Running statistics travel as tuples of floats, which stay in registers inside
+# Running statistics travel as named tuples of floats, which stay in registers inside
 # the hot loops (arrays would cost reference counting on every call).
-# Per bar: (bars, prev_equity, sum_r, sum_r2, sum_neg_r2, peak, trough, max_dd, run,
-# max_run, exposed). Per closed trade: (trades, wins, gross_profit, gross_loss,
-# sum_return, best_return, worst_return, pnl_mean, pnl_m2).
+# Per bar: bar returns r with their sums, drawdown, exposure, and the power sums
+# s1..s4 of d = r - shift over the ``moves`` bars whose equity changed (shift: the
+# first such r, so the sums stay near the spread of r rather than its level).
+BarStats = namedtuple(
+    "BarStats",
+    (
+        "bars",
+        "prev_equity",
+        "sum_r",
+        "sum_r2",
+        "sum_neg_r2",
+        "peak",
+        "trough",
+        "max_dd",
+        "run",
+        "max_run",
+        "exposed",
+        "moves",
+        "shift",
+        "s1",
+        "s2",
+        "s3",
+        "s4",
+    ),
+)
+# Per closed trade.
+TradeStats = namedtuple(
+    "TradeStats",
+    (
+        "trades",
+        "wins",
+        "gross_profit",
+        "gross_loss",
+        "sum_return",
+        "best_return",
+        "worst_return",
+        "pnl_mean",
+        "pnl_m2",
+        "longs",
+        "stop_exits",
+    ),
+)
 
 
 @kernel
 def bar_stats_start(cash0):
     """Per-bar statistics before the first bar of a run starting with ``cash0``."""
-    return (0.0, cash0, 0.0, 0.0, 0.0, cash0, cash0, 0.0, 0.0, 0.0, 0.0)
+    return BarStats(
+        0.0, cash0, 0.0, 0.0, 0.0, cash0, cash0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    )
 
 
 @inline_kernel
@@ -60,13 +118,40 @@ def bar_stats_add(stats, equity, exposed):
     that stretch ends: 1 - E/peak is monotone in E, so the deepest bar of a
     stretch gives exactly the bits the per-bar maximum would.
     """
-    bars, prev, sum_r, sum_r2, sum_neg, peak, trough, max_dd, run, max_run, exposed_bars = stats
+    (
+        bars,
+        prev,
+        sum_r,
+        sum_r2,
+        sum_neg,
+        peak,
+        trough,
+        max_dd,
+        run,
+        max_run,
+        exposed_bars,
+        moves,
+        shift,
+        s1,
+        s2,
+        s3,
+        s4,
+    ) = stats
     if equity != prev:
         r = equity / prev - 1.0
         sum_r += r
         sum_r2 += r * r
         if r < 0.0:
             sum_neg += r * r
+        if moves == 0.0:
+            shift = r
+        moves += 1.0
+        d = r - shift
+        d2 = d * d
+        s1 += d
+        s2 += d2
+        s3 += d2 * d
+        s4 += d2 * d2
         if equity > peak:
             max_dd = max(max_dd, 1.0 - trough / peak)
             peak = equity
@@ -81,7 +166,7 @@ def bar_stats_add(stats, equity, exposed):
         run = 0.0
     if exposed:
         exposed_bars += 1.0
-    return (
+    return BarStats(
         bars + 1.0,
         equity,
         sum_r,
@@ -93,19 +178,25 @@ def bar_stats_add(stats, equity, exposed):
         run,
         max_run,
         exposed_bars,
+        moves,
+        shift,
+        s1,
+        s2,
+        s3,
+        s4,
     )
 
 
 @inline_kernel
 def trade_stats_start():
     """Per-trade statistics before the first closed trade."""
-    return (0.0, 0.0, 0.0, 0.0, 0.0, -np.inf, np.inf, 0.0, 0.0)
+    return TradeStats(0.0, 0.0, 0.0, 0.0, 0.0, -np.inf, np.inf, 0.0, 0.0, 0.0, 0.0)
 
 
 @inline_kernel
-def trade_stats_add(stats, pnl, trade_return):
+def trade_stats_add(stats, pnl, trade_return, is_long, stop_exit):
     """Fold one closed trade into the statistics (Welford update for the pnl spread)."""
-    trades, wins, profit, loss, sum_return, best, worst, pnl_mean, pnl_m2 = stats
+    trades, wins, profit, loss, sum_return, best, worst, pnl_mean, pnl_m2, longs, stops = stats
     trades += 1.0
     if pnl > 0.0:
         wins += 1.0
@@ -115,7 +206,7 @@ def trade_stats_add(stats, pnl, trade_return):
     delta = pnl - pnl_mean
     pnl_mean += delta / trades
     pnl_m2 += delta * (pnl - pnl_mean)
-    return (
+    return TradeStats(
         trades,
         wins,
         profit,
@@ -125,6 +216,8 @@ def trade_stats_add(stats, pnl, trade_return):
         min(worst, trade_return),
         pnl_mean,
         pnl_m2,
+        longs + 1.0 if is_long else longs,
+        stops + 1.0 if stop_exit else stops,
     )
 
 
@@ -137,12 +230,40 @@ def _ratio(numerator, denominator):
 
 
 @kernel
+def _skew_kurtosis(stats):
+    """Biased ``m3/m2^1.5`` and ``m4/m2^2`` of the bar returns from the shifted power
+    sums; the bars without a move have r = 0, so d = -shift."""
+    n = stats.bars
+    still = n - stats.moves
+    d0 = -stats.shift
+    mean = (stats.s1 + still * d0) / n
+    p2 = (stats.s2 + still * d0 * d0) / n
+    p3 = (stats.s3 + still * d0 * d0 * d0) / n
+    p4 = (stats.s4 + still * (d0 * d0) * (d0 * d0)) / n
+    m2 = p2 - mean * mean
+    if not m2 > 0.0:
+        return np.nan, np.nan
+    m3 = p3 - 3.0 * mean * p2 + 2.0 * mean * mean * mean
+    m4 = p4 - 4.0 * mean * p3 + 6.0 * mean * mean * p2 - 3.0 * (mean * mean) * (mean * mean)
+    return m3 / m2**1.5, m4 / (m2 * m2)
+
+
+@kernel
 def metrics_finish(
-    bar_stats, trade_stats, cash0, first_close, last_close, periods_per_year, total_fees, n_skipped
+    bar_stats,
+    trade_stats,
+    cash0,
+    first_close,
+    last_close,
+    periods_per_year,
+    total_fees,
+    n_skipped,
+    n_expired,
 ):
     """Final metric values in the order of ``METRIC_NAMES``."""
-    n, final_equity, sum_r, sum_r2, sum_neg, peak, trough, max_dd, _, max_run, exposed = bar_stats
-    max_dd = max(max_dd, 1.0 - trough / peak)
+    n, final_equity = bar_stats.bars, bar_stats.prev_equity
+    sum_r, sum_r2, sum_neg = bar_stats.sum_r, bar_stats.sum_r2, bar_stats.sum_neg_r2
+    max_dd = max(bar_stats.max_dd, 1.0 - bar_stats.trough / bar_stats.peak)
     out = np.full(N_METRICS, np.nan)
     root_p = math.sqrt(periods_per_year)
     growth = final_equity / cash0
@@ -160,25 +281,31 @@ def metrics_finish(
     out[3] = _ratio(mean_r, std_r) * root_p
     out[4] = _ratio(mean_r, downside) * root_p
     out[5] = max_dd
-    out[6] = max_run
+    out[6] = bar_stats.max_run
     out[7] = _ratio(cagr, max_dd)
-    out[8] = exposed / n
+    out[8] = bar_stats.exposed / n
     out[9] = last_close / first_close - 1.0
     out[10] = total_fees
-    trades, wins, profit, loss, sum_return, best, worst, pnl_mean, pnl_m2 = trade_stats
+    t = trade_stats
+    trades = t.trades
     out[11] = trades
     if trades > 0.0:
-        out[12] = wins / trades
-        if loss < 0.0:
-            out[13] = profit / abs(loss)
-        elif profit > 0.0:
+        out[12] = t.wins / trades
+        if t.gross_loss < 0.0:
+            out[13] = t.gross_profit / abs(t.gross_loss)
+        elif t.gross_profit > 0.0:
             out[13] = np.inf
-        out[14] = sum_return / trades
-        out[15] = best
-        out[16] = worst
-        out[17] = pnl_mean
+        out[14] = t.sum_return / trades
+        out[15] = t.best_return
+        out[16] = t.worst_return
+        out[17] = t.pnl_mean
     if trades >= 2.0:
-        pnl_std = math.sqrt(pnl_m2 / (trades - 1.0))
-        out[18] = _ratio(math.sqrt(trades) * pnl_mean, pnl_std)
+        pnl_std = math.sqrt(t.pnl_m2 / (trades - 1.0))
+        out[18] = _ratio(math.sqrt(trades) * t.pnl_mean, pnl_std)
     out[19] = n_skipped
+    out[20] = t.longs
+    out[21] = trades - t.longs
+    out[22] = t.stop_exits
+    out[23] = n_expired
+    out[24], out[25] = _skew_kurtosis(bar_stats)
     return out

@@ -1,16 +1,29 @@
-"""Single-symbol, long-only portfolio simulation with streaming metrics.
+"""Single-symbol simulation with streaming metrics: ``bar_step`` and ``simulate``.
 
-Implements docs/execution.md: per bar, (1) fill an order decided on the previous
-bar at this bar's open (``fill="next_open"``), (2) decide from this bar's signals
-and fill now at the close (``fill="close"``) or queue it for the next open, (3)
-close an open position on the last bar when ``close_at_end``, (4) mark to market.
-Metrics are folded in as the loop goes; per-bar arrays and trade records are
-kept only when ``record`` is true.
+Implements docs/execution.md, "Per bar": (1) fill the market order decided on the
+previous bar at this open, (2) fill a pending limit or stop entry order, (3) check
+the stops, (4) decide from this bar's signals (fill at the close, queue for the next
+open, or place an entry order), (5) close at the end, (6) mark to market and apply
+the ruin rule. ``bar_step`` is the one per-bar implementation; the sweep kernels
+call it too. Metrics are folded in as the loop goes; per-bar arrays and trade rows
+are kept only when ``record`` is true.
 """
+
+import math
+from collections import namedtuple
 
 import numpy as np
 
-from fastbt.kernels.fills import affordable, buy_quantity, execution_price, fill_fee
+from fastbt.kernels.fills import (
+    N_TRADE_FIELDS,
+    TRADE_FIELDS,
+    close_account,
+    close_position,
+    expire_order,
+    open_position,
+    reverse_position,
+    start_book,
+)
 from fastbt.kernels.jit import inline_kernel, kernel
 from fastbt.kernels.metrics import (
     bar_stats_add,
@@ -19,138 +32,212 @@ from fastbt.kernels.metrics import (
     trade_stats_add,
     trade_stats_start,
 )
-
-TRADE_FIELDS = (
-    "entry_bar",
-    "entry_price",
-    "exit_bar",
-    "exit_price",
-    "qty",
-    "entry_fee",
-    "exit_fee",
-    "pnl",
-    "return",
+from fastbt.kernels.rules import (
+    BOTH,
+    EXIT_END,
+    EXIT_RUIN,
+    EXIT_SIGNAL,
+    EXIT_SL,
+    EXIT_TP,
+    LIMIT,
+    MARKET,
+    STOP,
 )
-N_TRADE_FIELDS = len(TRADE_FIELDS)
+from fastbt.kernels.stops import (
+    NEVER,
+    NO_HIT,
+    arm_stops,
+    check_stops,
+    fill_bar_take_profit,
+    no_stops,
+    trail_stops,
+)
 
-NO_ORDER = 0
-BUY = 1
-SELL = 2
-NO_TRADE = (-1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+__all__ = ["N_TRADE_FIELDS", "TRADE_FIELDS", "bar_step", "simulate"]
+
+# The pending order: kind NO_ORDER, MARKET (side: the position it leads to, 1, -1 or 0
+# for flat) or LIMIT/STOP (an entry order of side 1 or -1 at ``level``, live until
+# ``last_bar``). signal_close: the close of the bar that decided it.
+Order = namedtuple("Order", ("kind", "side", "level", "last_bar", "signal_close"))
+NO_ORDER = -1
+# A closed-trade row meaning "no trade".
+NO_TRADE = (-1.0,) + (0.0,) * (N_TRADE_FIELDS - 1)
 
 
 @inline_kernel
-def start_book(cash0):
-    """(cash, qty, entry_bar, entry_price, entry_fee, total_fees, n_skipped) at the start."""
-    return (cash0, 0.0, -1, 0.0, 0.0, 0.0, 0)
+def no_order():
+    """Nothing pending."""
+    return Order(NO_ORDER, 0, 0.0, NEVER, 0.0)
 
 
 @inline_kernel
-def decide(qty, entry, exit_):
-    """Order implied by one bar's signals against the position as it is now."""
-    if qty == 0.0 and entry and not exit_:
-        return BUY
-    if qty > 0.0 and exit_ and not entry:
-        return SELL
-    return NO_ORDER
+def entry_order(side, bar, close, rules):
+    """Limit or stop entry order of ``side`` placed on ``bar``, its level offset from ``close``.
 
-
-@kernel
-def execute(order, bar, price, book, rules, trade_stats):
-    """Fill ``order`` at reference ``price``; return the book, closed trade and trade stats.
-
-    ``book`` = (cash, qty, entry_bar, entry_price, entry_fee, total_fees, n_skipped);
-    ``rules`` = (commission, fixed_fee, slippage, size, size_in_units, fractional,
-    fill_at_close, close_at_end). The closed trade follows ``TRADE_FIELDS``; its
-    ``entry_bar`` is -1 when no position was closed.
+    A long limit and a short stop sit below the close, the other two above it.
     """
-    cash, qty, entry_bar, entry_price, entry_fee, total_fees, n_skipped = book
-    commission, fixed_fee, slippage, size, size_in_units, fractional = rules[:6]
-    closed = NO_TRADE
-    if order == BUY:
-        fill = execution_price(price, slippage, True)
-        buy_qty = buy_quantity(cash, fill, commission, fixed_fee, size, size_in_units, fractional)
-        fee = fill_fee(fill, buy_qty, commission, fixed_fee)
-        cost = buy_qty * fill + fee
-        if affordable(buy_qty, cost, cash):
-            cash = max(cash - cost, 0.0)
-            qty = buy_qty
-            entry_bar = bar
-            entry_price = fill
-            entry_fee = fee
-            total_fees += fee
+    below = (side > 0) == (rules.entry_order == LIMIT)
+    offset = -rules.entry_offset if below else rules.entry_offset
+    last_bar = bar + rules.entry_expiry if rules.entry_expiry >= 0 else NEVER
+    return Order(rules.entry_order, side, close * (1.0 + offset), last_bar, close)
+
+
+@inline_kernel
+def count_trade(trade, closed, stats):
+    """Fold ``trade`` (entry_bar -1: none) into the statistics and into the bar's closed
+    trades ``(count, first, second)``."""
+    if trade[0] < 0.0:
+        return closed, stats
+    count, first, second = closed
+    closed = (1, trade, second) if count == 0 else (2, first, trade)
+    stop_exit = trade[10] == EXIT_SL or trade[10] == EXIT_TP
+    return closed, trade_stats_add(stats, trade[7], trade[8], trade[9] > 0.0, stop_exit)
+
+
+@inline_kernel
+def _side(qty):
+    """1 long, -1 short, 0 flat."""
+    return 1 if qty > 0.0 else (-1 if qty < 0.0 else 0)
+
+
+@inline_kernel
+def _anchor(book, signal_close, rules):
+    """Reference price of a new position's levels: its fill, or the signal bar's close."""
+    return signal_close if rules.anchor_signal_close else book.entry_price
+
+
+@inline_kernel
+def fill_market(target, bar, price, signal_close, live_from, book, rules):
+    """Fill a market order that takes the position to side ``target`` at ``price``: close,
+    open, or reverse. Returns ``(book, stops, closed trade)``; a new position gets fresh
+    stops live from ``live_from``."""
+    trade = NO_TRADE
+    if book.qty != 0.0:
+        if target == 0:
+            book, trade = close_position(book, bar, price, rules.slippage, EXIT_SIGNAL, rules)
         else:
-            n_skipped += 1
-    elif order == SELL:
-        fill = execution_price(price, slippage, False)
-        fee = fill_fee(fill, qty, commission, fixed_fee)
-        cash = cash + qty * fill - fee
-        total_fees += fee
-        pnl = qty * (fill - entry_price) - (entry_fee + fee)
-        trade_return = pnl / (qty * entry_price + entry_fee)
-        trade_stats = trade_stats_add(trade_stats, pnl, trade_return)
-        closed = (
-            float(entry_bar),
-            entry_price,
-            float(bar),
-            fill,
-            qty,
-            entry_fee,
-            fee,
-            pnl,
-            trade_return,
-        )
-        qty = 0.0
-    book = (cash, qty, entry_bar, entry_price, entry_fee, total_fees, n_skipped)
-    return book, closed, trade_stats
+            book, trade = reverse_position(book, bar, price, rules)
+    else:
+        book = open_position(book, target, bar, price, rules.slippage, rules)
+    if book.qty == 0.0:
+        return book, no_stops(), trade
+    return book, arm_stops(target, _anchor(book, signal_close, rules), live_from, rules), trade
 
 
 @inline_kernel
-def bar_step(i, last, open_i, close_i, entry, exit_, book, pending, rules, trade_stats):
-    """Steps 1-3 of one bar; return ``(book, pending, closed, trade_stats)``.
+def fill_entry_order(order, bar, open_, high, low, book, rules):
+    """Step 2: fill a live limit or stop entry order touched by this bar, or expire it.
 
-    (1) fill the order queued on the previous bar at this open, (2) decide from
-    this bar's signals and fill at the close or queue for the next open, (3) on
-    the last bar with ``close_at_end``, sell at the close. At most one trade can
-    close within a bar, so one ``closed`` row (entry_bar -1 if none) suffices.
-    The caller marks to market (step 4).
+    Returns ``(book, stops, order, closed trade)``. Stops are live from the next bar,
+    except that a stop entry takes its profit on the fill bar when the bar reaches the
+    take-profit and never the stop-loss (the closed trade).
     """
-    fill_at_close, close_at_end = rules[6], rules[7]
-    closed = NO_TRADE
-    if pending != NO_ORDER:
-        book, closed, trade_stats = execute(pending, i, open_i, book, rules, trade_stats)
-        pending = NO_ORDER
-    order = decide(book[1], entry, exit_)
-    if order != NO_ORDER and fill_at_close:
-        book, at_close, trade_stats = execute(order, i, close_i, book, rules, trade_stats)
-        if at_close[0] >= 0.0:
-            closed = at_close
-    elif order != NO_ORDER and i < last:
-        pending = order
-    if close_at_end and i == last and book[1] > 0.0:
-        book, closed, trade_stats = execute(SELL, i, close_i, book, rules, trade_stats)
-    return book, pending, closed, trade_stats
+    stops = no_stops()
+    if bar > order.last_bar:
+        return expire_order(book), stops, no_order(), NO_TRADE
+    below = (order.side > 0) == (order.kind == LIMIT)
+    if below and low <= order.level:
+        price = min(open_, order.level)
+    elif not below and high >= order.level:
+        price = max(open_, order.level)
+    else:
+        return book, stops, order, NO_TRADE
+    slippage = rules.slippage if order.kind == STOP else 0.0
+    book = open_position(book, order.side, bar, price, slippage, rules)
+    if book.qty == 0.0:
+        return book, stops, no_order(), NO_TRADE
+    stops = arm_stops(order.side, _anchor(book, order.signal_close, rules), bar + 1, rules)
+    if order.kind == STOP:
+        take = fill_bar_take_profit(stops, order.side > 0, open_, high, low)
+        if not math.isnan(take):
+            slippage = rules.slippage if rules.slip_tp else 0.0
+            book, trade = close_position(book, bar, take, slippage, EXIT_TP, rules)
+            return book, no_stops(), no_order(), trade
+    return book, stops, no_order(), NO_TRADE
+
+
+@inline_kernel
+def bar_step(i, last, open_, high, low, close, entry, exit_, book, stops, order, rules, stats):
+    """Steps 1-6 of bar ``i``; returns ``(book, stops, order, trade_stats, equity, closed)``.
+
+    ``book``, ``stops`` and ``order`` are the state carried from bar to bar. Closed
+    trades are folded into ``trade_stats``; ``closed`` is ``(count, first, second)``,
+    this bar's closed trades as rows of ``TRADE_FIELDS``. A bar closes at most two: one
+    that starts in a position opens at most one more (at the open or at the close), and
+    one that starts flat at most two (an entry order, then a reversal at the close).
+    """
+    closed = (0, NO_TRADE, NO_TRADE)
+    if book.ruined:
+        return book, stops, order, stats, 0.0, closed
+    stop_filled = False
+    # 1-2. Pending orders (a market order and an entry order are never both pending).
+    if order.kind == MARKET:
+        live_from = i if rules.stop_on_fill_bar else i + 1
+        book, stops, trade = fill_market(
+            order.side, i, open_, order.signal_close, live_from, book, rules
+        )
+        closed, stats = count_trade(trade, closed, stats)
+        order = no_order()
+    elif order.kind != NO_ORDER:
+        book, stops, order, trade = fill_entry_order(order, i, open_, high, low, book, rules)
+        closed, stats = count_trade(trade, closed, stats)
+        stop_filled = trade[0] >= 0.0
+    # 3. Stops.
+    if i >= stops.live_from:
+        long = book.qty > 0.0
+        reason, price = check_stops(stops, long, open_, high, low, rules.sl_first)
+        if reason != NO_HIT:
+            slips = rules.slip_sl if reason == EXIT_SL else rules.slip_tp
+            slippage = rules.slippage if slips else 0.0
+            book, trade = close_position(book, i, price, slippage, reason, rules)
+            closed, stats = count_trade(trade, closed, stats)
+            stops = no_stops()
+            stop_filled = True
+        elif rules.trail:
+            stops = trail_stops(stops, long, high, low, close, rules)
+    # 4. Signals: both or neither means no decision.
+    if entry != exit_ and not (stop_filled and rules.drop_stop_bar_signals):
+        if rules.direction == BOTH:
+            target = 1 if entry else -1
+        else:
+            target = rules.direction if entry else 0
+        held = _side(book.qty)
+        if held == 0 and rules.entry_order != MARKET:
+            # From flat, entry orders: place (replacing any pending one) or cancel.
+            order = entry_order(target, i, close, rules) if target != 0 else no_order()
+        elif target != held:
+            if rules.fill_at_close:
+                book, stops, trade = fill_market(target, i, close, close, i + 1, book, rules)
+                closed, stats = count_trade(trade, closed, stats)
+            elif i < last:
+                order = Order(MARKET, target, 0.0, NEVER, close)
+    # 5. Close at the end.
+    if rules.close_at_end and i == last and book.qty != 0.0:
+        book, trade = close_position(book, i, close, rules.slippage, EXIT_END, rules)
+        closed, stats = count_trade(trade, closed, stats)
+        stops = no_stops()
+    # 6. Mark to market; ruin closes the account.
+    equity = book.cash + book.qty * close
+    if equity <= 0.0 and not rules.ruin_continue:
+        if book.qty != 0.0:
+            book, trade = close_position(book, i, close, rules.slippage, EXIT_RUIN, rules)
+            closed, stats = count_trade(trade, closed, stats)
+        return close_account(book), no_stops(), no_order(), stats, 0.0, closed
+    return book, stops, order, stats, equity, closed
+
+
+@inline_kernel
+def _store_row(trades, row, trade):
+    """Write ``trade`` as row ``row``; return the next row."""
+    for k in range(N_TRADE_FIELDS):
+        trades[row, k] = trade[k]
+    return row + 1
 
 
 @kernel
-def simulate(
-    open_,
-    close,
-    entry,
-    exit_,
-    cash0,
-    commission,
-    fixed_fee,
-    slippage,
-    fill_at_close,
-    size,
-    size_in_units,
-    fractional,
-    close_at_end,
-    periods_per_year,
-    record,
-):
-    """Run one backtest; return ``(metrics, equity, cash, position, trades)``.
+def simulate(open_, high, low, close, entry, exit_, cash0, rules, periods_per_year, record):
+    """Run one backtest under ``rules`` (a ``Rules``); return
+    ``(metrics, equity, cash, position, trades)``.
 
     ``metrics`` follows ``METRIC_NAMES``. With ``record`` false the per-bar arrays
     have length 0 and ``trades`` has 0 rows; the metrics are the same either way.
@@ -162,60 +249,64 @@ def simulate(
     equity_out = np.empty(keep)
     cash_out = np.empty(keep)
     position_out = np.empty(keep)
-    # Entry bars strictly increase and each trade exits after it enters (except on
-    # the last bar), so n // 2 + 1 rows always suffice.
-    trades = np.empty((n // 2 + 2 if record else 0, N_TRADE_FIELDS))
-    n_recorded = 0
+    # Each row is a position opened. A bar opens at most one, except when an entry
+    # order fills and the position reverses at the close; that bar ends in a position,
+    # and before the next such bar one must end flat without opening any. So n + 1
+    # rows always suffice.
+    trades = np.empty((n + 1 if record else 0, N_TRADE_FIELDS))
 
-    rules = (
-        commission,
-        fixed_fee,
-        slippage,
-        size,
-        size_in_units,
-        fractional,
-        fill_at_close,
-        close_at_end,
-    )
     book = start_book(cash0)
+    stops = no_stops()
+    order = no_order()
     bar_stats = bar_stats_start(cash0)
-    trade_stats = trade_stats_start()
-    pending = NO_ORDER
-
+    stats = trade_stats_start()
+    n_recorded = 0
     for i in range(n):
-        book, pending, closed, trade_stats = bar_step(
-            i, n - 1, open_[i], close[i], entry[i], exit_[i], book, pending, rules, trade_stats
+        book, stops, order, stats, equity, closed = bar_step(
+            i,
+            n - 1,
+            open_[i],
+            high[i],
+            low[i],
+            close[i],
+            entry[i],
+            exit_[i],
+            book,
+            stops,
+            order,
+            rules,
+            stats,
         )
-        if record and closed[0] >= 0.0:
-            for k in range(N_TRADE_FIELDS):
-                trades[n_recorded, k] = closed[k]
-            n_recorded += 1
-        cash, qty = book[0], book[1]
-        equity = cash + qty * close[i]
-        bar_stats = bar_stats_add(bar_stats, equity, qty > 0.0)
+        bar_stats = bar_stats_add(bar_stats, equity, book.qty != 0.0)
         if record:
+            count, first, second = closed
+            if count > 0:
+                n_recorded = _store_row(trades, n_recorded, first)
+            if count > 1:
+                n_recorded = _store_row(trades, n_recorded, second)
             equity_out[i] = equity
-            cash_out[i] = cash
-            position_out[i] = qty
+            cash_out[i] = book.cash
+            position_out[i] = book.qty
 
-    cash, qty, entry_bar, entry_price, entry_fee, total_fees, n_skipped = book
-    if record and qty > 0.0:
+    if record and book.qty != 0.0:
         trades[n_recorded, :] = np.nan
-        trades[n_recorded, 0] = entry_bar
-        trades[n_recorded, 1] = entry_price
+        trades[n_recorded, 0] = book.entry_bar
+        trades[n_recorded, 1] = book.entry_price
         trades[n_recorded, 2] = -1.0
-        trades[n_recorded, 4] = qty
-        trades[n_recorded, 5] = entry_fee
+        trades[n_recorded, 4] = abs(book.qty)
+        trades[n_recorded, 5] = book.entry_fee
+        trades[n_recorded, 9] = 1.0 if book.qty > 0.0 else -1.0
         n_recorded += 1
 
     metrics = metrics_finish(
         bar_stats,
-        trade_stats,
+        stats,
         cash0,
         close[0],
         close[n - 1],
         periods_per_year,
-        total_fees,
-        n_skipped,
+        book.total_fees,
+        book.n_skipped,
+        book.n_expired,
     )
     return metrics, equity_out, cash_out, position_out, trades[:n_recorded].copy()

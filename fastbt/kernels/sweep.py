@@ -4,7 +4,8 @@ A set's entry and exit are crossings of two series, each a row of a table
 (moving averages, RSI values, or a one-column table of constant levels). The
 indicator tables are computed once and only read here; each set then runs the
 simulation of ``simulate.bar_step`` with the streaming metrics, keeping no
-per-bar arrays. Sets run in parallel on Numba threads.
+per-bar arrays. A set may also have its own ``sl``, ``tp`` and ``entry_offset``
+(the other rules are shared). Sets run in parallel on Numba threads.
 """
 
 import numpy as np
@@ -20,8 +21,9 @@ from fastbt.kernels.metrics import (
     metrics_finish,
     trade_stats_start,
 )
+from fastbt.kernels.rules import Rules
 from fastbt.kernels.signals import crosses
-from fastbt.kernels.simulate import NO_ORDER, bar_step, start_book
+from fastbt.kernels.simulate import bar_step, no_order, no_stops, start_book
 
 parallel_kernel = njit(cache=CACHE_ENABLED, nogil=True, error_model="numpy", parallel=True)
 
@@ -51,9 +53,42 @@ def _value(row, i):
     return row[0] if row.shape[0] == 1 else row[i]
 
 
+@inline_kernel
+def with_levels(rules, sl, tp, entry_offset):
+    """``rules`` with a set's own ``sl``, ``tp`` and ``entry_offset``."""
+    return Rules(
+        rules.commission,
+        rules.fixed_fee,
+        rules.slippage,
+        rules.size,
+        rules.size_in_units,
+        rules.fractional,
+        rules.fill_at_close,
+        rules.close_at_end,
+        rules.direction,
+        sl,
+        tp,
+        rules.trail,
+        rules.trail_on_close,
+        rules.anchor_signal_close,
+        rules.sl_first,
+        rules.slip_sl,
+        rules.slip_tp,
+        rules.drop_stop_bar_signals,
+        rules.stop_on_fill_bar,
+        rules.entry_order,
+        entry_offset,
+        rules.entry_expiry,
+        rules.reversal_per_order,
+        rules.ruin_continue,
+    )
+
+
 @kernel
 def run_crossings(
     open_,
+    high,
+    low,
     close,
     entry_a,
     entry_b,
@@ -69,9 +104,10 @@ def run_crossings(
     whose exit is ``exit_a`` crossing ``exit_b``; returns the metrics row."""
     n = close.shape[0]
     book = start_book(cash0)
+    stops = no_stops()
+    order = no_order()
     bar_stats = bar_stats_start(cash0)
-    trade_stats = trade_stats_start()
-    pending = NO_ORDER
+    stats = trade_stats_start()
     # Each series' previous value is carried over from the last bar (NaN before bar 0,
     # which never crosses).
     ea_prev = eb_prev = xa_prev = xb_prev = np.nan
@@ -81,19 +117,40 @@ def run_crossings(
         entry = crosses(ea_prev, ea, eb_prev, eb, entry_above)
         exit_ = crosses(xa_prev, xa, xb_prev, xb, exit_above)
         ea_prev, eb_prev, xa_prev, xb_prev = ea, eb, xa, xb
-        book, pending, _, trade_stats = bar_step(
-            i, n - 1, open_[i], close[i], entry, exit_, book, pending, rules, trade_stats
+        book, stops, order, stats, equity, _ = bar_step(
+            i,
+            n - 1,
+            open_[i],
+            high[i],
+            low[i],
+            close[i],
+            entry,
+            exit_,
+            book,
+            stops,
+            order,
+            rules,
+            stats,
         )
-        qty = book[1]
-        bar_stats = bar_stats_add(bar_stats, book[0] + qty * close[i], qty > 0.0)
+        bar_stats = bar_stats_add(bar_stats, equity, book.qty != 0.0)
     return metrics_finish(
-        bar_stats, trade_stats, cash0, close[0], close[n - 1], periods_per_year, book[5], book[6]
+        bar_stats,
+        stats,
+        cash0,
+        close[0],
+        close[n - 1],
+        periods_per_year,
+        book.total_fees,
+        book.n_skipped,
+        book.n_expired,
     )
 
 
 @parallel_kernel
 def sweep_crossings(
     open_,
+    high,
+    low,
     close,
     entry_a,
     entry_a_rows,
@@ -105,17 +162,23 @@ def sweep_crossings(
     exit_b,
     exit_b_rows,
     exit_above,
+    sl,
+    tp,
+    entry_offset,
     rules,
     cash0,
     periods_per_year,
 ):
     """Metrics (sets x ``N_METRICS``) for every set k, whose series are row
-    ``*_rows[k]`` of the matching table."""
+    ``*_rows[k]`` of the matching table and whose levels are ``sl[k]``, ``tp[k]`` (NaN:
+    off) and ``entry_offset[k]``."""
     n_sets = entry_a_rows.shape[0]
     out = np.empty((n_sets, N_METRICS))
     for k in prange(n_sets):
         out[k] = run_crossings(
             open_,
+            high,
+            low,
             close,
             entry_a[entry_a_rows[k]],
             entry_b[entry_b_rows[k]],
@@ -123,7 +186,7 @@ def sweep_crossings(
             exit_a[exit_a_rows[k]],
             exit_b[exit_b_rows[k]],
             exit_above,
-            rules,
+            with_levels(rules, sl[k], tp[k], entry_offset[k]),
             cash0,
             periods_per_year,
         )

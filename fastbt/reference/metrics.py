@@ -26,7 +26,9 @@ def equity_metrics(
 ) -> dict:
     """Return, risk and drawdown metrics of an equity curve."""
     n = len(equity)
-    returns = equity / equity.shift(1, fill_value=cash0) - 1.0
+    previous = equity.shift(1, fill_value=cash0)
+    # A bar on which equity did not change returns 0, also when it stays at 0 after ruin.
+    returns = (equity / previous - 1.0).where(equity != previous, 0.0)
     mean = returns.mean()
     std = returns.std(ddof=1)
     downside = math.sqrt((returns.clip(upper=0.0) ** 2).mean())
@@ -46,7 +48,17 @@ def equity_metrics(
         "max_drawdown_bars": longest_run(equity < peak),
         "calmar": _ratio(cagr, max_drawdown),
         "exposure": float(exposed.mean()),
-    }
+    } | return_moments(returns)
+
+
+def return_moments(returns: pd.Series) -> dict:
+    """Skew ``m3/m2^1.5`` and raw kurtosis ``m4/m2^2`` from the biased central moments
+    of the bar returns; NaN when ``m2`` is 0."""
+    deviation = returns - returns.mean()
+    m2 = (deviation**2).mean()
+    m3 = (deviation**3).mean()
+    m4 = (deviation**4).mean()
+    return {"skew": _ratio(m3, m2**1.5), "kurtosis": _ratio(m4, m2**2)}
 
 
 def trade_metrics(closed_pnl: pd.Series, closed_returns: pd.Series) -> dict:

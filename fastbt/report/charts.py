@@ -35,23 +35,65 @@ def _draw_line(ax, series: pd.Series, **style):
     return ax.plot(series.index[keep], values[keep], **style)[0]
 
 
-def _trade_markers(ax, times: pd.Series, prices: np.ndarray, kind: str, total: int) -> None:
-    """Entry (^) or exit (v) markers, at most ``MAX_MARKERS`` of them."""
-    if len(times) == 0:
+# How the price chart marks trades: entries by direction, exits by why they closed.
+ENTRY_STYLES = {  # direction -> (legend label, marker, colour)
+    "long": ("entry (long)", "^", PALETTE["entry"]),
+    "short": ("entry (short)", "v", "#7b3294"),
+}
+EXIT_STYLES = {  # exit_label -> (marker, colour)
+    "signal": ("o", PALETTE["exit"]),
+    "reverse": ("D", "#2c7bb6"),
+    "stop-loss": ("s", "#b2182b"),
+    "trailing stop": ("s", PALETTE["accent"]),
+    "take-profit": ("*", "#1b7837"),
+    "end": ("d", PALETTE["benchmark"]),
+    "ruin": ("X", "black"),
+}
+_REASON_LABELS = {"sl": "stop-loss", "tp": "take-profit"}
+
+
+def exit_label(reason, trail: bool) -> str:
+    """Why a trade closed, for people: the stop-loss of a trailing run is a trailing
+    stop; blank while the trade is open."""
+    if pd.isna(reason):
+        return ""
+    if reason == "sl" and trail:
+        return "trailing stop"
+    return _REASON_LABELS.get(reason, reason)
+
+
+def _trade_markers(ax, times, prices: np.ndarray, label: str, marker: str, color: str) -> None:
+    """One kind of trade marker, at most ``MAX_MARKERS`` of them (the legend says so)."""
+    total = len(times)
+    if total == 0:
         return
-    keep = marker_points(np.arange(len(times)))
-    label = f"{kind} ({len(keep):,} of {total:,} shown)" if len(keep) < total else kind
+    keep = marker_points(np.arange(total))
+    if len(keep) < total:
+        label = f"{label} ({len(keep):,} of {total:,} shown)"
     ax.scatter(
         pd.DatetimeIndex(times)[keep],
-        prices[keep],
-        marker="^" if kind == "entry" else "v",
-        color=PALETTE[kind],
-        s=36,
+        np.asarray(prices)[keep],
+        marker=marker,
+        color=color,
+        s=60 if marker == "*" else 36,
         zorder=3,
         label=label,
         edgecolors="white",
         linewidths=0.5,
     )
+
+
+def _price_markers(ax, result) -> None:
+    """Entries at their fill prices by direction, exits by reason (``exit_label``)."""
+    trades = result.trades
+    for direction, (label, marker, color) in ENTRY_STYLES.items():
+        side = trades[trades["direction"] == direction]
+        _trade_markers(ax, side["entry_time"], side["entry_price"], label, marker, color)
+    closed = trades[trades["status"] == "closed"]
+    labels = np.array([exit_label(r, result.options.trail) for r in closed["exit_reason"]])
+    for label, (marker, color) in EXIT_STYLES.items():
+        kind = closed[labels == label]
+        _trade_markers(ax, kind["exit_time"], kind["exit_price"], f"exit: {label}", marker, color)
 
 
 def _need_bars(result, chart: str) -> pd.DataFrame:
@@ -73,7 +115,12 @@ def equity_chart(result) -> Figure:
     trades = result.trades
     values = equity.to_numpy()
     _trade_markers(
-        ax, trades["entry_time"], values[trades["entry_bar"].to_numpy()], "entry", len(trades)
+        ax,
+        trades["entry_time"],
+        values[trades["entry_bar"].to_numpy()],
+        "entry",
+        "^",
+        PALETTE["entry"],
     )
     closed = trades[trades["status"] == "closed"]
     _trade_markers(
@@ -81,7 +128,8 @@ def equity_chart(result) -> Figure:
         closed["exit_time"],
         values[closed["exit_bar"].to_numpy(dtype="int64")],
         "exit",
-        len(closed),
+        "v",
+        PALETTE["exit"],
     )
     ax.set_title(f"Equity: {describe(result)}")
     ax.set_ylabel("equity")
@@ -217,7 +265,7 @@ def _registered(name: str):
 @themed
 def price_chart(result) -> Figure:
     """Close with the strategy's indicators (over the price or in a panel below) and
-    trades at their fill prices."""
+    trades at their fill prices: entries by direction, exits by reason (``EXIT_STYLES``)."""
     bars = _need_bars(result, "price")
     indicators = []
     spec = result.spec if result.spec is not None else _registered(result.strategy)
@@ -239,12 +287,7 @@ def price_chart(result) -> Figure:
             target.axhline(level, color=PALETTE["benchmark"], lw=0.8, ls=":")
         if not indicator.overlay:
             target.set_ylabel(indicator.name)
-    trades = result.trades
-    closed = trades[trades["status"] == "closed"]
-    _trade_markers(
-        price, trades["entry_time"], trades["entry_price"].to_numpy(), "entry", len(trades)
-    )
-    _trade_markers(price, closed["exit_time"], closed["exit_price"].to_numpy(), "exit", len(closed))
+    _price_markers(price, result)
     price.set_title(f"Price and trades: {describe(result)}")
     price.set_ylabel("close")
     price.legend(loc="upper left", fontsize=8, ncols=2)

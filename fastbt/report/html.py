@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from fastbt.formatting import METRIC_DESCRIPTIONS, format_duration, format_metric
-from fastbt.report.charts import CHARTS, describe
+from fastbt.report.charts import CHARTS, describe, exit_label
 from fastbt.report.figures import to_base64
 from fastbt.report.sweep_charts import metric_distribution, sweep_heatmap
-from fastbt.sweep.analysis import best, top
+from fastbt.sweep.analysis import MIN_TRADES, best, closed_trades, top, traded
 
 TRADES_SHOWN = 50  # first and last N trades when there are more than 2N
 HEADLINE = ("total_return", "cagr", "sharpe", "max_drawdown", "n_trades", "win_rate")
@@ -106,12 +106,12 @@ def metric_rows(metrics: dict) -> list[dict]:
 
 
 def trade_list(
-    trades: pd.DataFrame, clock: bool, shown: int = TRADES_SHOWN
+    trades: pd.DataFrame, clock: bool, shown: int = TRADES_SHOWN, trail: bool = False
 ) -> tuple[list[dict], list[dict], int]:
     """(first rows, last rows, number left out) of the report's trade table: all
     trades when there are at most ``2 * shown``, else the first and last ``shown``.
     Prices get one number of decimals for the whole table; times show the time of
-    day only when ``clock`` (intraday bars)."""
+    day only when ``clock`` (intraday bars); ``trail``: stop-loss exits were trailing."""
     price = f"{{:,.{price_decimals(trades['entry_price'])}f}}"
 
     def rows(frame: pd.DataFrame, start: int) -> list[dict]:
@@ -127,6 +127,8 @@ def trade_list(
                 "pnl": _number(t["pnl"], "{:,.2f}"),
                 "return": _number(100 * t["return"], "{:.2f}%"),
                 "bars_held": "" if pd.isna(t["bars_held"]) else f"{int(t['bars_held']):,}",
+                "direction": t["direction"],
+                "exit_reason": exit_label(t["exit_reason"], trail),
                 "status": t["status"],
                 "won": bool(t["pnl"] > 0),
             }
@@ -143,7 +145,7 @@ def result_context(result, charts=tuple(CHART_TITLES), title: str | None = None)
     """Everything the result template shows, as plain strings and lists."""
     index = result.equity.index
     clock = has_clock(index)
-    first, last, hidden = trade_list(result.trades, clock)
+    first, last, hidden = trade_list(result.trades, clock, trail=result.options.trail)
     available = [k for k in charts if k != "price" or result.bars is not None]
     return {
         "title": title or f"Backtest: {describe(result)}",
@@ -224,9 +226,14 @@ def heatmap_params(table: pd.DataFrame, params: list[str]) -> list[str]:
 
 
 def sweep_context(
-    table: pd.DataFrame, metric: str = "sharpe", top_n: int = 20, title: str | None = None
+    table: pd.DataFrame,
+    metric: str = "sharpe",
+    top_n: int = 20,
+    title: str | None = None,
+    min_trades: int = MIN_TRADES,
 ) -> dict:
-    """Everything the sweep template shows; ``table`` is what ``fastbt.sweep`` returns."""
+    """Everything the sweep template shows; ``table`` is what ``fastbt.sweep`` returns.
+    Rankings count only the sets with at least ``min_trades`` closed trades."""
     from fastbt.kernels.metrics import METRIC_NAMES
 
     info = table.attrs.get("sweep", {})
@@ -238,13 +245,15 @@ def sweep_context(
     not_params = {*METRIC_NAMES, "symbol", "periods_per_year"}
     params = [c for c in table.columns if c not in not_params]
     symbols = [str(s) for s in pd.unique(table["symbol"])]
-    columns, leaders = _rows_view(top(table, top_n, metric), params, metric)
-    _, winners = _rows_view(best(table, metric), params, metric)
+    ranked = traded(table, min_trades)
+    columns, leaders = _rows_view(top(ranked, top_n, metric, 0), params, metric)
+    winning = best(ranked, metric, 0)
+    _, winners = _rows_view(winning, params, metric)
     axes = heatmap_params(table, params)
     heatmaps = []
     if len(axes) == 2:
         heatmaps = [
-            to_base64(sweep_heatmap(table, *axes, metric, symbol=s))
+            to_base64(sweep_heatmap(table, *axes, metric, symbol=s, min_trades=min_trades))
             for s in symbols[:HEATMAP_SYMBOLS]
         ]
     distributions = [
@@ -253,7 +262,15 @@ def sweep_context(
 
     def number(key: str, pattern: str) -> str:
         value = info.get(key)
-        return "n/a" if value is None else pattern.format(value)
+        if value is None:
+            return "none computed" if info.get("n_computed") == 0 else "n/a"
+        return pattern.format(value)
+
+    resumed = (
+        [("backtests read back (resumed)", f"{len(table) - info['n_computed']:,}")]
+        if info.get("n_computed") is not None and info.get("n_resumed")
+        else []
+    )
 
     summary = [
         ("strategy", strategy or "n/a"),
@@ -263,6 +280,11 @@ def sweep_context(
         ("combinations in the grid", number("n_total", "{:,}")),
         ("random sample", "yes" if info.get("sampled") else "no"),
         ("backtests (rows)", f"{len(table):,}"),
+        ("closed trades a backtest needs to be ranked", f"{min_trades:,}"),
+        ("backtests ranked", f"{len(ranked):,}"),
+        ("backtests not ranked (fewer closed trades)", f"{len(table) - len(ranked):,}"),
+        ("backtests computed by this run", number("n_computed", "{:,}")),
+        *resumed,
         ("time", number("seconds", "{:.2f} s")),
         ("backtests per second", number("sets_per_second", "{:,.0f}")),
         ("bar evaluations per second", number("bar_evaluations_per_second", "{:.3g}")),
@@ -273,10 +295,18 @@ def sweep_context(
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "version": _version(),
         "metric": metric,
+        "ranking": (
+            f"among the {len(ranked):,} of {len(table):,} backtests with at least "
+            f"{closed_trades(min_trades)}"
+            if min_trades > 0
+            else f"over all {len(table):,} backtests"
+        ),
+        "min_trades_text": closed_trades(min_trades),
+        "unranked_symbols": [s for s in symbols if s not in set(winning["symbol"])],
         "summary": summary,
         "options": _options(info.get("options", {})),
         "grid": _grid_summary(table, params),
-        "top_n": min(top_n, len(table)),
+        "top_n": min(top_n, len(ranked)),
         "columns": columns,
         "leaders": leaders,
         "winners": winners,
@@ -292,10 +322,15 @@ def sweep_context(
 
 
 def render_sweep_html(
-    table: pd.DataFrame, metric: str = "sharpe", top_n: int = 20, title: str | None = None
+    table: pd.DataFrame,
+    metric: str = "sharpe",
+    top_n: int = 20,
+    title: str | None = None,
+    min_trades: int = MIN_TRADES,
 ) -> str:
-    """One self-contained HTML page reporting a sweep table."""
-    context = sweep_context(table, metric, top_n, title)
+    """One self-contained HTML page reporting a sweep table; rankings count only the
+    sets with at least ``min_trades`` closed trades (0: every set)."""
+    context = sweep_context(table, metric, top_n, title, min_trades)
     return _environment().get_template("sweep.html.j2").render(**context)
 
 

@@ -9,7 +9,13 @@ import importlib
 import socket
 import sys
 
-from fastbt.server.settings import DEFAULT_MAX_BODY, DEFAULT_MAX_GRID, Settings
+from fastbt.server.settings import (
+    DEFAULT_MAX_BODY,
+    DEFAULT_MAX_GRID,
+    DEFAULT_MAX_QUEUED,
+    DEFAULT_REPORT_CACHE,
+    Settings,
+)
 from fastbt.storage.location import fastbt_home
 
 EXTRA_HINT = "the server needs the optional server extra: pip install 'fastbt[server]'"
@@ -33,6 +39,29 @@ def add_commands(commands) -> None:
         default=DEFAULT_MAX_BODY,
         metavar="BYTES",
         help=f"largest request body (default {DEFAULT_MAX_BODY:,})",
+    )
+    serve.add_argument(
+        "--max-queued-per-user",
+        type=int,
+        default=DEFAULT_MAX_QUEUED,
+        metavar="N",
+        help=f"waiting backtests (and, apart, sweeps) one user may have; more get 429 "
+        f"(default {DEFAULT_MAX_QUEUED})",
+    )
+    serve.add_argument(
+        "--max-running-per-user",
+        type=int,
+        default=None,
+        metavar="N",
+        help="backtests of one user that run at once (default: half of --workers, at least 1)",
+    )
+    serve.add_argument(
+        "--report-cache",
+        type=int,
+        default=DEFAULT_REPORT_CACHE,
+        metavar="N",
+        help=f"rendered charts and reports kept per run, least recently used go first "
+        f"(default {DEFAULT_REPORT_CACHE})",
     )
     serve.add_argument(
         "--import",
@@ -110,10 +139,19 @@ def _listen(host: str, port: int) -> socket.socket:
 
 def command_serve(args: argparse.Namespace) -> int:
     """Run the API in this process until interrupted."""
-    _require("fastapi", "uvicorn", "sqlalchemy")
+    _require("fastapi", "uvicorn", "sqlalchemy", "swagger_ui_bundle")
     if not 0 <= args.port <= 65535:
         raise ValueError(f"--port must be 0-65535, got {args.port}")
-    settings = _settings(args, workers=args.workers, max_grid=args.max_grid, max_body=args.max_body)
+    settings = _settings(
+        args,
+        workers=args.workers,
+        max_grid=args.max_grid,
+        max_body=args.max_body,
+        max_queued_per_user=args.max_queued_per_user,
+        max_running_per_user=args.max_running_per_user,
+        report_cache=args.report_cache,
+        imports=tuple(args.imports),
+    )
     for module in args.imports:
         try:
             importlib.import_module(module)

@@ -6,6 +6,8 @@ live as Parquet files (``fastbt.server.storage``). Any SQLAlchemy URL works
 so request threads and worker threads can write at the same time.
 """
 
+import contextlib
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
@@ -22,6 +24,9 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    inspect,
+    select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine, make_url
@@ -90,6 +95,7 @@ class Backtest(_Run, Base):
     end: Mapped[str | None] = mapped_column(String(40), nullable=True)
     n_bars: Mapped[int | None] = mapped_column(Integer, nullable=True)
     metrics: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    warnings: Mapped[list | None] = mapped_column(JSON, nullable=True)  # DataWarning texts
 
     @property
     def data(self) -> str:
@@ -126,13 +132,23 @@ def _sqlite_pragmas(connection, _record) -> None:
     cursor.close()
 
 
+def _private_file(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (0600), so the token hashes
+    and runs are not world-readable; SQLite gives its -wal and -shm files the
+    database file's mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    with contextlib.suppress(PermissionError):  # a file another account owns stays as it is
+        os.chmod(path, 0o600)  # a file created before, with the process's umask
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite files get their folder created and WAL mode."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        _private_file(Path(parsed.database).expanduser())
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -147,7 +163,8 @@ class Database:
         self.session = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_tables(self) -> None:
-        """Create missing tables (no migrations: new columns need a new database)."""
+        """Create missing tables, and add the nullable columns newer versions added
+        (``Backtest.warnings``) to tables an older version created."""
         # Another process may create them at the same moment: SQLite then says the
         # database is locked or the table exists, PostgreSQL that the table or its row
         # type exists. Each such failure means one more table exists, so try once more
@@ -156,27 +173,41 @@ class Database:
         for attempt in range(tries):
             try:
                 Base.metadata.create_all(self.engine)
+                self._add_new_columns()
                 return
             except (OperationalError, IntegrityError, ProgrammingError):
                 if attempt == tries - 1:
                     raise
 
-    def fail_interrupted(self) -> int:
-        """Mark runs left pending or running by a stopped server as failed; return how many.
+    def _add_new_columns(self) -> None:
+        inspector = inspect(self.engine)
+        with self.engine.begin() as connection:
+            for table in Base.metadata.sorted_tables:
+                present = {column["name"] for column in inspector.get_columns(table.name)}
+                for column in table.columns:
+                    if column.name not in present and column.nullable:
+                        kind = column.type.compile(dialect=self.engine.dialect)
+                        connection.execute(
+                            text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}")
+                        )
+
+    def fail_interrupted(self) -> list[int]:
+        """Mark runs left pending or running by a stopped server as failed; return the
+        ids of the sweeps among them (their partial tables are to be removed).
 
         Called once at start-up, before any worker runs (docs/service.md says why
         runs are failed rather than re-queued).
         """
-        count = 0
+        unfinished = (PENDING, RUNNING)
         with self.session() as session, session.begin():
+            sweeps = list(session.scalars(select(Sweep.id).where(Sweep.status.in_(unfinished))))
             for model in (Backtest, Sweep):
-                result = session.execute(
+                session.execute(
                     update(model)
-                    .where(model.status.in_((PENDING, RUNNING)))
+                    .where(model.status.in_(unfinished))
                     .values(status=FAILED, error=INTERRUPTED, finished_at=utcnow())
                 )
-                count += result.rowcount
-        return count
+        return sweeps
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from fastbt.server.auth import TokenChecker
 from fastbt.server.db import Database
+from fastbt.server.render import Renderers
 from fastbt.server.settings import Settings
 from fastbt.server.storage import RunFiles
 from fastbt.server.worker import Workers
@@ -24,6 +25,7 @@ class Services:
     db: Database
     files: RunFiles
     workers: Workers
+    renderers: Renderers
     tokens: TokenChecker
 
 

@@ -14,12 +14,14 @@ from pathlib import Path
 import pandas as pd
 
 import fastbt
-from fastbt.data.samples import SAMPLES, read_sample
+from fastbt.data.samples import SAMPLE_INTERVALS, SAMPLES, check_sample_interval, read_sample
+from fastbt.server import data_warnings
 from fastbt.server.schemas import BacktestCreate, GridRange, SweepCreate
 from fastbt.storage import MarketStore, check_interval, check_symbol
 from fastbt.sweep.grid import expand_grid
 
 _OPTION_NAMES = tuple(f.name for f in fields(fastbt.RunOptions))
+DEFAULT_INTERVAL = "1d"  # of stored symbols, when a request names none
 _NAMED = re.compile(r"(?:parameter|grid) '(\w+)'")
 
 
@@ -39,6 +41,8 @@ class BacktestInput:
     params: dict
     options: fastbt.RunOptions
     bars: pd.DataFrame
+    interval: str
+    warnings: list[str]  # what the loader said about the bars (its DataWarnings)
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,9 @@ class SweepInput:
 
 
 def run_options(options: dict) -> fastbt.RunOptions:
-    """``fastbt.RunOptions(**options)``, errors located at the option they name."""
+    """``fastbt.RunOptions.resolve(**options)`` (so ``like`` applies its preset and the
+    options given override it, as in ``fastbt.run``), errors located at the option
+    they name."""
     unknown = sorted(set(options) - set(_OPTION_NAMES))
     if unknown:
         raise InvalidInput(
@@ -61,7 +67,7 @@ def run_options(options: dict) -> fastbt.RunOptions:
             f"unknown run option(s): {', '.join(unknown)} (known: {', '.join(_OPTION_NAMES)})",
         )
     try:
-        return fastbt.RunOptions(**options)
+        return fastbt.RunOptions.resolve(**options)
     except ValueError as error:
         name = str(error).split(" ", 1)[0]
         raise InvalidInput(("body", "options", name), str(error)) from None
@@ -75,28 +81,47 @@ def strategy(name: str) -> fastbt.Strategy:
         raise InvalidInput(("body", "strategy"), str(error)) from None
 
 
-def _interval(interval: str) -> str:
+def _located(error: ValueError, loc: tuple) -> InvalidInput:
+    """``error`` at ``loc``, unless it already names its own field."""
+    return error if isinstance(error, InvalidInput) else InvalidInput(loc, str(error))
+
+
+def _interval(interval: str | None) -> str | None:
+    if interval is None:
+        return None
     try:
         return check_interval(interval)
     except ValueError as error:
         raise InvalidInput(("body", "interval"), str(error)) from None
 
 
-def symbol_bars(symbol: str, interval: str, home: Path) -> pd.DataFrame:
-    """Validated bars of a stored symbol, else of a bundled sample (never a file path)."""
+def symbol_bars(symbol: str, interval: str | None, home: Path) -> pd.DataFrame:
+    """Validated bars of a stored symbol, else of a bundled sample (never a file path).
+
+    ``interval`` None means "not asked": 1d bars in the store, or the sample's own.
+    A sample asked for at another interval is an error, not its bars at the wrong
+    interval. ``attrs["interval"]`` is the interval of the bars returned.
+    """
     name = check_symbol(symbol)
     market = MarketStore(home)
-    if market.exists(name, interval):
-        frame = market.read(name, interval=interval)
+    stored = interval or DEFAULT_INTERVAL
+    if market.exists(name, stored):
+        frame, interval = market.read(name, interval=stored), stored
     elif name in SAMPLES:
-        frame = read_sample(name)
+        try:
+            check_sample_interval(name, interval)
+        except ValueError as error:
+            raise InvalidInput(("body", "interval"), str(error)) from None
+        own = SAMPLE_INTERVALS[name]
+        frame, interval = read_sample(name), own
     else:
         raise ValueError(
-            f"unknown symbol {symbol!r}: no {interval} bars in the store and not a bundled "
+            f"unknown symbol {symbol!r}: no {stored} bars in the store and not a bundled "
             f"sample ({', '.join(SAMPLES)}); see GET /symbols"
         )
     bars = fastbt.load(frame)
     bars.attrs["symbol"] = name
+    bars.attrs["interval"] = interval
     return bars
 
 
@@ -162,19 +187,21 @@ def backtest(body: BacktestCreate, home: Path) -> BacktestInput:
     interval = _interval(body.interval)
     if (body.symbol is None) == (body.bars is None):
         raise InvalidInput(("body", "symbol"), "give either a symbol or uploaded bars")
-    if body.bars is not None:
-        bars = _uploaded_frame(body)
-    else:
-        try:
-            bars = symbol_bars(body.symbol, interval, home)
-        except ValueError as error:
-            raise InvalidInput(("body", "symbol"), str(error)) from None
+    with data_warnings.collected() as said:
+        if body.bars is not None:
+            bars = _uploaded_frame(body)
+        else:
+            try:
+                bars = symbol_bars(body.symbol, interval, home)
+            except ValueError as error:
+                raise _located(error, ("body", "symbol")) from None
     bars = sliced(bars, body.start, body.end)
     try:
         params = spec.resolve(body.params, len(bars))
     except ValueError as error:
         raise _params_error(error, ("body", "params")) from None
-    return BacktestInput(spec.name, params, options, bars)
+    interval = bars.attrs.get("interval", interval or DEFAULT_INTERVAL)
+    return BacktestInput(spec.name, params, options, bars, interval, said)
 
 
 def _axis(name: str, values) -> list:
@@ -218,7 +245,7 @@ def sweep(body: SweepCreate, home: Path, max_grid: int) -> SweepInput:
         try:
             bars = symbol_bars(symbol, interval, home)
         except ValueError as error:
-            raise InvalidInput(("body", "symbols", position), str(error)) from None
+            raise _located(error, ("body", "symbols", position)) from None
         if bars.attrs["symbol"] in names:
             raise InvalidInput(
                 ("body", "symbols", position), f"symbol {bars.attrs['symbol']} is listed twice"

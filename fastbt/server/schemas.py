@@ -2,6 +2,7 @@
 (``RunOptions``, ``Strategy.resolve``, ``fastbt.load``) are applied in
 ``fastbt.server.inputs``, so the service accepts exactly what ``fastbt.run`` does."""
 
+import math
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -16,26 +17,79 @@ from pydantic import (
 )
 
 Number = int | float
-StrictNumber = StrictInt | StrictFloat  # no true/false or "5" where a number belongs
 Status = Literal["pending", "running", "completed", "failed"]
 ChartType = Literal["equity", "drawdown", "returns", "monthly", "price"]
 
 _OPTIONS_DOC = (
     "Run options of fastbt.run: cash, commission, fixed_fee, slippage, fill "
     "(next_open|close), size, size_type (percent|units), fractional, close_at_end, "
-    "periods_per_year. Missing ones take their defaults."
+    "periods_per_year; shorts, stops and entry orders: direction (long|short|both), "
+    "sl, tp (fractions, null = off), trail, trail_on (high|close), stop_anchor "
+    "(fill|signal_close), stop_priority (open_first|sl_first), stop_slippage "
+    "(sl_only|none|both), stop_bar_signals (honor|drop), stop_on_fill_bar, entry_order "
+    "(market|limit|stop), entry_offset, entry_expiry (bars, null = until filled), "
+    "reversal_fee (per_leg|per_order), on_ruin (liquidate|continue); like "
+    "(backtesting.py|vectorbt) applies a peer's preset, options given override it. "
+    "Missing ones take their defaults (docs/execution.md, docs/peers.md)."
+)
+_INTERVAL_DOC = (
+    "Bar interval (1d, 1h, ...). Left out: 1d bars of a stored symbol, else a bundled "
+    "sample's own (GOOG 1d, EURUSD 1h, BTCUSD 1mo)."
 )
 _DATE_DOC = "First/last bar to use (inclusive), e.g. 2010-01-01; empty: all bars."
 
 
-def _no_nul(text: str) -> str:
-    """PostgreSQL cannot store NUL characters in text, so no database gets them."""
+def _plain_text(text: str) -> str:
+    """Text a database can store and an answer can encode: no NUL characters
+    (PostgreSQL cannot store them) and no lone UTF-16 surrogates (not UTF-8)."""
     if "\x00" in text:
         raise ValueError("must not contain NUL characters (\\u0000)")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        bad = text[error.start].encode("unicode_escape").decode()
+        raise ValueError(
+            f"must be valid Unicode text: lone surrogate {bad} at position {error.start}"
+        ) from None
     return text
 
 
-Text = Annotated[str, AfterValidator(_no_nul)]  # free text that is stored as given
+def _plain_number(number: int | float) -> int | float:
+    """A number the library can compute with: finite, and a whole number small
+    enough to become a float (a 400-digit integer cannot)."""
+    try:
+        as_float = float(number)
+    except OverflowError:
+        raise ValueError(
+            f"number too large ({len(str(abs(number)))} digits); numbers must fit a 64-bit "
+            "float (at most about 1.8e308)"
+        ) from None
+    if not math.isfinite(as_float):
+        raise ValueError(f"must be a finite number, got {number}")
+    return number
+
+
+def _plain_value(value: Any) -> Any:
+    """One option or parameter value: plain text, a plain number, true/false or null.
+    (A list or object is no value of either; refused here, its nesting is never walked.)"""
+    if isinstance(value, str):
+        return _plain_text(value)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        return _plain_number(value)
+    raise ValueError(f"must be a number, text, true/false or null, not a JSON {_kind(value)}")
+
+
+def _kind(value: Any) -> str:
+    return "array" if isinstance(value, list) else "object"
+
+
+Text = Annotated[str, AfterValidator(_plain_text)]  # every string of a request
+Value = Annotated[Any, AfterValidator(_plain_value)]
+Values = dict[Text, Value]  # options and params: names to values, checked by the library
+# no true/false or "5" where a number belongs, and nothing a float cannot hold
+StrictNumber = Annotated[StrictInt | StrictFloat, AfterValidator(_plain_number)]
 
 
 class _Body(BaseModel):
@@ -45,7 +99,7 @@ class _Body(BaseModel):
 class Bars(_Body):
     """Uploaded OHLCV bars, column by column (validated like ``fastbt.load``)."""
 
-    timestamp: list[str] = Field(min_length=1)
+    timestamp: list[Text] = Field(min_length=1)
     open: list[float]
     high: list[float]
     low: list[float]
@@ -73,14 +127,14 @@ class BacktestCreate(_Body):
 
     name: Text = Field("", max_length=200)
     description: Text = Field("", max_length=5000)
-    strategy: str = Field("ma_cross", max_length=100, description="see GET /strategies")
-    symbol: str | None = Field(
+    strategy: Text = Field("ma_cross", max_length=100, description="see GET /strategies")
+    symbol: Text | None = Field(
         None, max_length=100, description="a symbol of GET /symbols (store or bundled sample)"
     )
     bars: Bars | None = Field(None, description="uploaded bars instead of a symbol")
-    interval: str = Field("1d", max_length=8, description="bar interval of a stored symbol")
-    params: dict[str, Any] = Field(default_factory=dict, description="strategy parameters")
-    options: dict[str, Any] = Field(default_factory=dict, description=_OPTIONS_DOC)
+    interval: Text | None = Field(None, max_length=8, description=_INTERVAL_DOC)
+    params: Values = Field(default_factory=dict, description="strategy parameters")
+    options: Values = Field(default_factory=dict, description=_OPTIONS_DOC)
     start: Text | None = Field(None, max_length=40, description=_DATE_DOC)
     end: Text | None = Field(None, max_length=40, description=_DATE_DOC)
 
@@ -112,13 +166,16 @@ class SweepCreate(_Body):
 
     name: Text = Field("", max_length=200)
     description: Text = Field("", max_length=5000)
-    strategy: str = Field("ma_cross", max_length=100)
-    symbols: list[str] = Field(min_length=1, max_length=100)
-    interval: str = Field("1d", max_length=8)
-    grid: dict[str, list[StrictNumber] | GridRange] = Field(
-        description="parameter -> values; the sets are their product"
+    strategy: Text = Field("ma_cross", max_length=100)
+    symbols: list[Text] = Field(min_length=1, max_length=100)
+    interval: Text | None = Field(None, max_length=8, description=_INTERVAL_DOC)
+    grid: dict[Text, list[StrictNumber | None] | GridRange] = Field(
+        description=(
+            "parameter -> values; the sets are their product. The run options sl, tp and "
+            "entry_offset may be axes too (null: no stop-loss / take-profit)"
+        )
     )
-    options: dict[str, Any] = Field(default_factory=dict, description=_OPTIONS_DOC)
+    options: Values = Field(default_factory=dict, description=_OPTIONS_DOC)
     sample: StrictInt | None = Field(
         None, ge=1, le=10**9, description="run this many random valid sets"
     )
@@ -158,6 +215,15 @@ class BacktestOut(_RunOut):
     end: str | None
     n_bars: int | None
     metrics: dict[str, Number | None] | None
+    warnings: list[str] = Field(
+        description="what the loader said about the bars, e.g. the repairs it made "
+        "(timestamps sorted, duplicates dropped); empty when it had nothing to say"
+    )
+
+    @field_validator("warnings", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: list[str] | None) -> list[str]:
+        return value or []
 
 
 class SweepOut(_RunOut):
@@ -243,6 +309,18 @@ class Error(BaseModel):
     """Any refusal but 422: what went wrong, in words."""
 
     detail: str
+
+
+class FieldError(BaseModel):
+    type: str
+    loc: list[str | int] = Field(description="where: body, then the field's path")
+    msg: str
+
+
+class Invalid(BaseModel):
+    """422: the request's fields at fault (FastAPI's validation error shape)."""
+
+    detail: list[FieldError]
 
 
 class Health(BaseModel):

@@ -6,7 +6,7 @@
     backtests/<id>/result/            Result.to_parquet: result.json, series, trades, bars
     backtests/<id>/results.json       the answer of GET /backtests/<id>/results, encoded once
     backtests/<id>/cache/             rendered charts and the HTML report
-    sweeps/<id>/cache/                the sweep's HTML report
+    sweeps/<id>/cache/                the sweep's HTML reports (one per metric and top_n)
     sweeps/<id>/table/                fastbt.sweep(out=...): the table's parts as they finish,
                                       then sweep.json; read with fastbt.load_sweep
 
@@ -14,9 +14,11 @@ Every file is written atomically (``fastbt.storage.files.replace_atomically``),
 so a reader never sees half a file; deleting a run removes its folder.
 """
 
+import contextlib
 import json
+import os
 import shutil
-import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,12 +30,20 @@ from fastbt.sweep.export import SUMMARY_FILE
 from fastbt.sweep.results import part_ids
 
 
+def _mark_used(path: Path) -> None:
+    """Stamp the file's modification time with the clock's full precision (the file
+    system's own stamps are coarse, so files written within milliseconds would tie)."""
+    now = time.time_ns()
+    with contextlib.suppress(FileNotFoundError):  # evicted meanwhile by another request
+        os.utime(path, ns=(now, now))
+
+
 class RunFiles:
     """Paths and reads/writes of the run files below ``root``."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, cache_size: int):
         self.root = Path(root)
-        self._render_lock = threading.Lock()
+        self.cache_size = cache_size
 
     def backtest_dir(self, run_id: int) -> Path:
         return self.root / "backtests" / str(run_id)
@@ -75,21 +85,41 @@ class RunFiles:
         return part_ids(self.table_dir(run_id))
 
     def cached(self, path: Path, render: Callable[[], bytes]) -> bytes:
-        """A rendered chart or report of a completed run, rendered once then read.
+        """A rendered chart or report of a completed run: rendered once, then read.
 
-        Rendering is serialised: matplotlib is not safe to drive from many threads.
+        A run's cache folder keeps the ``cache_size`` files used last; older ones are
+        removed as new ones are written (report variants, metric x top_n, are many).
+        Two requests for the same missing file may both render it; the file is
+        replaced atomically, so either copy is whole.
         """
         try:
-            return path.read_bytes()
+            data = path.read_bytes()
         except FileNotFoundError:
             pass
-        with self._render_lock:
+        else:
+            _mark_used(path)
+            return data
+        data = render()
+        replace_atomically(path, lambda sink: sink.write(data))
+        _mark_used(path)
+        self._evict(path.parent)
+        return data
+
+    def _evict(self, folder: Path) -> None:
+        """Remove all but the ``cache_size`` most recently used files of ``folder``."""
+
+        def used(path: Path) -> float:
             try:
-                return path.read_bytes()
+                return path.stat().st_mtime
             except FileNotFoundError:
-                data = render()
-                replace_atomically(path, lambda sink: sink.write(data))
-                return data
+                return 0.0
+
+        # names starting with "." are files being written (replace_atomically)
+        files = sorted(
+            (p for p in folder.iterdir() if not p.name.startswith(".")), key=used, reverse=True
+        )
+        for stale in files[self.cache_size :]:
+            stale.unlink(missing_ok=True)
 
     def delete_backtest(self, run_id: int) -> None:
         shutil.rmtree(self.backtest_dir(run_id), ignore_errors=True)

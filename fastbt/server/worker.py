@@ -1,17 +1,18 @@
 """Runs backtests and sweeps off the request threads.
 
-Backtests run on a pool of ``workers`` threads (the kernels release the GIL).
-Sweeps run one at a time on their own thread: each already keeps every core
-busy on Numba threads, and Numba's default threading layer must not be entered
-from two threads at once. Each job opens its own database sessions. A job that
-raises ends ``failed`` with its message; a run deleted while it ran has its
-files removed when it finishes.
+Backtests run on ``workers`` threads (the kernels release the GIL). Sweeps run
+one at a time on their own thread: each already keeps every core busy on Numba
+threads, and Numba's default threading layer must not be entered from two
+threads at once. Both take their runs from a ``FairQueue`` (round-robin between
+users). Each job opens its own database sessions. A job that raises ends
+``failed`` with its message; a backtest deleted while it ran has its files
+removed when it finishes, a sweep deleted while it runs stops after its current
+chunk and removes its files.
 """
 
 import logging
 import math
-import shutil
-from concurrent.futures import ThreadPoolExecutor
+import threading
 
 import pandas as pd
 from sqlalchemy import update
@@ -20,6 +21,7 @@ import fastbt
 from fastbt.formatting import json_safe
 from fastbt.server import inputs
 from fastbt.server.db import COMPLETED, FAILED, PENDING, RUNNING, Backtest, Database, Sweep, utcnow
+from fastbt.server.fair import FairQueue
 from fastbt.server.settings import Settings
 from fastbt.server.storage import RunFiles
 from fastbt.sweep.chunks import plan_chunks
@@ -51,32 +53,69 @@ def _error_text(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
+class SweepCancelled(Exception):
+    """Raised between a sweep's chunks once the sweep was deleted."""
+
+
 class Workers:
-    """The thread pools and the two jobs they run."""
+    """The worker threads, their fair queues, and the two jobs they run."""
 
     def __init__(self, db: Database, files: RunFiles, settings: Settings):
         self.db = db
         self.files = files
         self.home = settings.home
-        self._backtests = ThreadPoolExecutor(settings.workers, thread_name_prefix="fastbt-bt")
-        self._sweeps = ThreadPoolExecutor(1, thread_name_prefix="fastbt-sweep")
+        per_user = settings.max_queued_per_user
+        self.backtests = FairQueue(per_user, settings.running_per_user)
+        self.sweeps = FairQueue(per_user, 1)
+        self._running_sweep: int | None = None
+        self._cancelled: set[int] = set()  # ids of running sweeps their owners deleted
+        self._threads = [
+            threading.Thread(
+                target=self._serve, args=(self.backtests, self._run_backtest), name=f"fastbt-bt-{k}"
+            )
+            for k in range(settings.workers)
+        ]
+        self._threads.append(
+            threading.Thread(
+                target=self._serve, args=(self.sweeps, self._run_sweep), name="fastbt-sweep"
+            )
+        )
 
-    def submit_backtest(self, run_id: int) -> None:
-        self._backtests.submit(self._guarded, self._run_backtest, run_id)
+    def start(self) -> None:
+        """Start the worker threads (at server start-up, after recovery)."""
+        for thread in self._threads:
+            thread.start()
 
-    def submit_sweep(self, run_id: int) -> None:
-        self._sweeps.submit(self._guarded, self._run_sweep, run_id)
+    def submit_backtest(self, user: int, run_id: int) -> None:
+        self.backtests.put(user, run_id)
+
+    def submit_sweep(self, user: int, run_id: int) -> None:
+        self.sweeps.put(user, run_id)
+
+    def cancel_backtest(self, run_id: int) -> None:
+        """A deleted backtest leaves its line; a running one finishes, then its files go."""
+        self.backtests.discard(run_id)
+
+    def cancel_sweep(self, run_id: int) -> None:
+        """A deleted sweep leaves its line, or stops after its current chunk."""
+        if not self.sweeps.discard(run_id) and run_id == self._running_sweep:
+            self._cancelled.add(run_id)
 
     def shutdown(self) -> None:
-        """Stop taking jobs; queued ones stay pending (failed as interrupted at next start)."""
-        for pool in (self._backtests, self._sweeps):
-            pool.shutdown(wait=False, cancel_futures=True)
+        """Stop taking jobs; running ones finish, waiting ones stay pending (failed as
+        interrupted at the next start)."""
+        for queue in (self.backtests, self.sweeps):
+            queue.close()
 
-    def _guarded(self, job, run_id: int) -> None:
-        try:
-            job(run_id)
-        except Exception:  # a bug here must not kill the pool thread silently
-            log.exception("job for run %s failed outside the run itself", run_id)
+    def _serve(self, queue: FairQueue, job) -> None:
+        while (taken := queue.take()) is not None:
+            user, run_id = taken
+            try:
+                job(run_id)
+            except Exception:  # a bug here must not kill the worker thread silently
+                log.exception("job for run %s failed outside the run itself", run_id)
+            finally:
+                queue.done(user)
 
     # Each is a single UPDATE: with a read and then a write, a run deleted between the
     # two made the write fail (PostgreSQL lets the delete in; so may SQLite).
@@ -127,26 +166,42 @@ class Workers:
             self.files.delete_backtest(run_id)
 
     def _run_sweep(self, run_id: int) -> None:
+        self._running_sweep = run_id
+        try:
+            self._sweep(run_id)
+        finally:
+            self._running_sweep = None
+            self._cancelled.discard(run_id)
+
+    def _sweep(self, run_id: int) -> None:
         row = self._start(Sweep, run_id)
         if row is None:
             return
-        table_dir = self.files.table_dir(run_id)
+
+        def stop_if_deleted(_done: int, _total: int) -> None:
+            if run_id in self._cancelled:
+                raise SweepCancelled(f"sweep {run_id} was deleted")
+
         try:
-            frames = {s: inputs.symbol_bars(s, row.interval, self.home) for s in row.symbols}
+            frames = {
+                s: inputs.symbol_bars(s, row.interval or None, self.home) for s in row.symbols
+            }
             table = fastbt.sweep(
                 frames,
                 row.strategy,
                 inputs.grid_values(row.grid),
-                out=table_dir,
+                out=self.files.table_dir(run_id),
                 chunk_size=row.chunk_size,
                 sample=row.sample,
                 seed=row.seed,
                 progress=False,
+                on_chunk=stop_if_deleted,
                 **row.options,
             )
         except Exception as error:
+            # a failed sweep keeps no partial table; a deleted one keeps nothing at all
             self._finish(Sweep, run_id, FAILED, error=_error_text(error))
-            shutil.rmtree(table_dir, ignore_errors=True)
+            self.files.delete_sweep(run_id)
             return
         recorded = self._finish(
             Sweep,

@@ -1,12 +1,15 @@
 """What a strategy is: parameters with defaults and ranges, a fast and a reference form."""
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from fastbt.options import finite_number
 from fastbt.reference.strategies import ReferenceStrategy
+
+# Whole-number parameters reach the kernels as int64.
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -22,14 +25,16 @@ class Param:
 
     def coerce(self, value) -> int | float:
         """``value`` as this parameter's type, or a ValueError naming the parameter."""
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"parameter '{self.name}' must be a number, got {value!r}")
-        if not math.isfinite(value):
-            raise ValueError(f"parameter '{self.name}' must be finite, got {value!r}")
+        finite_number(f"parameter '{self.name}'", value)
         if self.kind is int:
             if value != int(value):
                 raise ValueError(f"parameter '{self.name}' must be a whole number, got {value!r}")
             value = int(value)
+            if not _INT64_MIN <= value <= _INT64_MAX:
+                raise ValueError(
+                    f"parameter '{self.name}' is too large for a whole number "
+                    f"(limit 2**63 - 1), got about {float(value):.3g}"
+                )
         else:
             value = float(value)
         if self.minimum is not None and value < self.minimum:
@@ -46,9 +51,18 @@ class Param:
         """
         values = np.asarray(values)
         if values.dtype.kind not in "iuf":
-            raise ValueError(f"parameter '{self.name}' values must be numbers, got {values.dtype}")
-        if self.kind is int and not np.all(np.mod(values[np.isfinite(values)], 1) == 0):
+            raise ValueError(
+                f"parameter '{self.name}' values must be numbers that fit 64 bits "
+                f"(no integers above 2**63), got {values.dtype} values"
+            )
+        finite = values[np.isfinite(values)]
+        if self.kind is int and not np.all(np.mod(finite, 1) == 0):
             raise ValueError(f"parameter '{self.name}' values must be whole numbers")
+        if self.kind is int and not np.all((finite >= _INT64_MIN) & (finite < 2**63)):
+            raise ValueError(
+                f"parameter '{self.name}' values must be whole numbers below 2**63 "
+                f"in size, got {finite[np.argmax(np.abs(finite))]:.3g}"
+            )
         mask = np.isfinite(values)
         if self.minimum is not None:
             mask &= values >= self.minimum

@@ -2,7 +2,8 @@
 
 Each function turns one symbol's closes and a batch of parameter sets into
 ``CrossingInputs``: the indicator tables (every distinct indicator computed once)
-and, per set, which rows cross which for entry and exit.
+and, per set, which rows cross which for entry and exit. ``set_levels`` gives each
+set's ``sl``, ``tp`` and ``entry_offset``.
 """
 
 from dataclasses import dataclass
@@ -52,4 +53,15 @@ def rsi_sweep_inputs(close: np.ndarray, params: dict) -> CrossingInputs:
     level_table = np.ascontiguousarray(levels.astype(np.float64).reshape(-1, 1))
     return CrossingInputs(
         table, window, level_table, low, False, table, window, level_table, high, True
+    )
+
+
+def set_levels(params: dict, rules, n_sets: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-set ``sl``, ``tp`` (NaN: off) and ``entry_offset``: the grid's column where the
+    sweep varies them, else the value in ``rules`` for every set."""
+    return tuple(
+        np.ascontiguousarray(params[name], dtype=np.float64)
+        if name in params
+        else np.full(n_sets, getattr(rules, name), dtype=np.float64)
+        for name in ("sl", "tp", "entry_offset")
     )

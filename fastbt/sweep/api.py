@@ -16,7 +16,7 @@ from fastbt.strategies import get_strategy
 from fastbt.sweep.chunks import plan_chunks, run_chunk
 from fastbt.sweep.execute import check_backend, prefer_in_process, run_tasks
 from fastbt.sweep.export import write_summary
-from fastbt.sweep.grid import expand_grid
+from fastbt.sweep.grid import LEVEL_OPTIONS, expand_grid
 from fastbt.sweep.results import ResultsDir, stored_chunk_size
 
 DEFAULT_CHUNK_SIZE = 50_000
@@ -70,6 +70,30 @@ def _rows(chunk, metrics: np.ndarray, params: dict, periods: float) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
+def _check_level_dimensions(grid: dict, run_options: dict) -> None:
+    """A level swept in ``grid`` must not also be given as a run option: which would apply?"""
+    defaults = RunOptions()
+    both = [
+        name
+        for name in LEVEL_OPTIONS
+        if name in grid
+        and run_options.get(name, getattr(defaults, name)) != getattr(defaults, name)
+    ]
+    if both:
+        raise ValueError(
+            f"{', '.join(both)} given both in grid and as a run option; "
+            "give each either as a grid dimension or as one value for every set"
+        )
+
+
+def _rate(count: float, seconds: float) -> float | None:
+    """``count`` per second of this call; None when nothing was computed (a fully
+    resumed sweep), so no rate is made up from rows read back from disk."""
+    if count == 0:
+        return None
+    return count / seconds if seconds > 0 else float("inf")
+
+
 def sweep(
     data,
     strategy,
@@ -87,6 +111,7 @@ def sweep(
     interval: str | None = None,
     store=None,
     load_options: dict | None = None,
+    on_chunk=None,
     **run_options,
 ) -> pd.DataFrame:
     """Backtest every parameter set of ``grid`` on every symbol; one row per pair.
@@ -97,21 +122,25 @@ def sweep(
     ``sample``/``seed`` pick a random subset. Symbols are read from the market-data
     ``store`` (bars of ``interval``, default 1d) or the bundled samples; ``load_options``
     are keyword arguments of ``fastbt.load`` (dayfirst=, symbol=, ...). ``run_options`` are those of
-    ``fastbt.run`` and apply to every set. ``out`` streams finished chunks to a
+    ``fastbt.run`` and apply to every set; ``sl``, ``tp`` and ``entry_offset`` may
+    instead be grid dimensions (None: off). ``out`` streams finished chunks to a
     Parquet directory; ``resume=True`` continues an interrupted sweep there.
-    The table's ``attrs["sweep"]`` records counts and throughput.
+    The table's ``attrs["sweep"]`` records counts and the throughput of this call:
+    ``n_computed`` rows were computed here (``n_resumed`` chunks were read back), and
+    ``sets_per_second``/``bar_evaluations_per_second`` count only those (None when 0).
+    ``on_chunk(done, total)``, if given, is called in this thread after each finished
+    chunk with the sets done and to do in this call; an exception it raises stops the
+    sweep (a service uses it to cancel one).
     """
     started = time.perf_counter()
     check_backend(backend, scheduler)
-    try:
-        options = RunOptions(**run_options)
-    except TypeError as error:
-        raise ValueError(f"unknown run option: {error}") from None
+    options = RunOptions.resolve(**run_options)
     spec = get_strategy(strategy)
     frames = _symbols(data, interval, store, load_options)
     symbols = list(frames)
     n_bars = min(len(f) for f in frames.values())
-    sets = expand_grid(spec, grid, n_bars, sample=sample, seed=seed)
+    _check_level_dimensions(grid, run_options)
+    sets = expand_grid(spec, grid, n_bars, sample=sample, seed=seed, options=options)
     if len(sets) == 0:
         raise ValueError(
             f"no valid parameter sets: all {sets.n_total} combinations break a rule of "
@@ -155,8 +184,9 @@ def sweep(
     kept, failures = {}, []
     from tqdm.auto import tqdm
 
+    done, total = 0, sum(c.stop - c.start for c in todo)
     bar = tqdm(
-        total=sum(c.stop - c.start for c in todo),
+        total=total,
         unit="set",
         unit_scale=True,
         desc="sweep",
@@ -181,6 +211,9 @@ def sweep(
             else:
                 kept[chunk.chunk_id] = rows
             bar.update(chunk.stop - chunk.start)
+            if on_chunk is not None:
+                done += chunk.stop - chunk.start
+                on_chunk(done, total)
     except Exception as error:
         if isinstance(error, ValueError | SweepError):
             raise
@@ -199,6 +232,7 @@ def sweep(
     parts = [kept[c.chunk_id] if c.chunk_id in kept else store.read(c.chunk_id) for c in chunks]
     table = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     seconds = time.perf_counter() - started
+    computed = total
     table.attrs["sweep"] = {
         "strategy": spec.name,
         "symbols": symbols,
@@ -209,13 +243,10 @@ def sweep(
         "sampled": sets.sampled,
         "n_rows": len(table),
         "n_resumed": len(chunks) - len(todo),
+        "n_computed": computed,
         "seconds": seconds,
-        "sets_per_second": len(table) / seconds if seconds > 0 else float("inf"),
-        "bar_evaluations_per_second": (
-            len(sets) * sum(len(f) for f in frames.values()) / seconds
-            if seconds > 0
-            else float("inf")
-        ),
+        "sets_per_second": _rate(computed, seconds),
+        "bar_evaluations_per_second": _rate(work, seconds),
     }
     if store is not None:
         write_summary(table, out)

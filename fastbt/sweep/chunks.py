@@ -1,6 +1,7 @@
 """Running one chunk of a sweep: one symbol, a slice of the parameter sets."""
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -9,6 +10,8 @@ from fastbt.kernels.metrics import N_METRICS
 from fastbt.kernels.sweep import sweep_crossings
 from fastbt.options import RunOptions
 from fastbt.strategies import Strategy
+from fastbt.strategies.sweep_inputs import set_levels
+from fastbt.sweep.grid import LEVEL_OPTIONS
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,14 @@ def plan_chunks(symbols: list[str], n_sets: int, chunk_size: int) -> list[Chunk]
     return chunks
 
 
+def _set_options(options: RunOptions, params: dict, k: int) -> RunOptions:
+    """``options`` with set k's ``sl``, ``tp`` and ``entry_offset`` where the grid varies them."""
+    levels = {name: params[name][k].item() for name in LEVEL_OPTIONS if name in params}
+    if not levels:
+        return options
+    return replace(options, **{n: None if math.isnan(v) else v for n, v in levels.items()})
+
+
 def run_sets(
     bars: dict, strategy: Strategy, params: dict, options: RunOptions, periods_per_year: float
 ) -> np.ndarray:
@@ -41,13 +52,20 @@ def run_sets(
 
     Strategies with ``sweep_inputs`` run fused on shared indicator tables; any
     other strategy runs its signal function then the simulation, set by set.
+    ``params`` may hold ``sl``, ``tp`` and ``entry_offset`` columns besides the
+    strategy's parameters.
     """
-    open_, close = bars["open"], bars["close"]
+    names = [p.name for p in strategy.params]
+    n_sets = len(next(iter(params.values()))) if params else 1
     if strategy.sweep_inputs is not None:
-        x = strategy.sweep_inputs(close, params)
+        x = strategy.sweep_inputs(bars["close"], params)
+        rules = options.rules()
+        sl, tp, entry_offset = set_levels(params, rules, n_sets)
         return sweep_crossings(
-            open_,
-            close,
+            bars["open"],
+            bars["high"],
+            bars["low"],
+            bars["close"],
             x.entry_a,
             x.entry_a_rows,
             x.entry_b,
@@ -58,16 +76,18 @@ def run_sets(
             x.exit_b,
             x.exit_b_rows,
             x.exit_above,
-            options.rules(),
+            sl,
+            tp,
+            entry_offset,
+            rules,
             options.cash,
             periods_per_year,
         )
-    names = [p.name for p in strategy.params]
-    n_sets = len(params[names[0]]) if names else 1
     out = np.empty((n_sets, N_METRICS))
     for k in range(n_sets):
         values = [params[name][k].item() for name in names]
-        out[k] = simulate_strategy(bars, strategy, values, options, periods_per_year, False)[0]
+        set_options = _set_options(options, params, k)
+        out[k] = simulate_strategy(bars, strategy, values, set_options, periods_per_year, False)[0]
     return out
 
 

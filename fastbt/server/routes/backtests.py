@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 import fastbt
-from fastbt.server import inputs
+from fastbt.server import inputs, render
 from fastbt.server.db import Backtest
 from fastbt.server.deps import Db, Svc, UserId
 from fastbt.server.routes.common import (
@@ -18,6 +18,8 @@ from fastbt.server.routes.common import (
     files_gone,
     owned_or_404,
     refusals,
+    rendered,
+    room_or_429,
 )
 from fastbt.server.schemas import BacktestCreate, BacktestOut, BacktestResults, Chart, ChartType
 
@@ -39,11 +41,12 @@ def list_backtests(
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=refusals(400, 401, 413),
+    responses=refusals(400, 401, 413, 422, 429),
     response_model=BacktestOut,
 )
 def create_backtest(body: BacktestCreate, user: UserId, db: Db, svc: Svc, response: Response):
     """Check the request with the library's rules, queue it, and answer at once (pending)."""
+    room_or_429(svc.workers.backtests, user, "backtests")
     checked = inputs.backtest(body, svc.settings.home)
     row = Backtest(
         owner_id=user,
@@ -53,18 +56,19 @@ def create_backtest(body: BacktestCreate, user: UserId, db: Db, svc: Svc, respon
         params=checked.params,
         symbol=None if body.bars is not None else checked.bars.attrs["symbol"],
         data_ref="upload" if body.bars is not None else None,
-        interval=body.interval,
+        interval=checked.interval,
         options=checked.options.as_dict(),
         start=body.start,
         end=body.end,
         n_bars=len(checked.bars),
+        warnings=checked.warnings,
     )
     db.add(row)
     db.flush()
     if body.bars is not None:
         svc.files.write_frame(checked.bars, svc.files.upload_path(row.id), index=True)
     db.commit()
-    svc.workers.submit_backtest(row.id)
+    svc.workers.submit_backtest(user, row.id)
     response.headers["Location"] = f"/backtests/{row.id}"
     return row
 
@@ -80,7 +84,9 @@ def get_backtest(backtest_id: RunId, user: UserId, db: Db):
 )
 def delete_backtest(backtest_id: RunId, user: UserId, db: Db, svc: Svc) -> Response:
     """Delete the backtest and its files (a running one finishes, then its files go too)."""
-    return delete_owned(db, Backtest, backtest_id, user, svc.files.delete_backtest)
+    return delete_owned(
+        db, Backtest, backtest_id, user, svc.workers.cancel_backtest, svc.files.delete_backtest
+    )
 
 
 def _result(svc: Svc, row: Backtest) -> fastbt.Result:
@@ -128,7 +134,7 @@ def backtest_chart(
     row = owned_or_404(db, Backtest, backtest_id, user)
     completed_or_409(row)
     path = svc.files.backtest_dir(row.id) / "cache" / f"{chart_type}.png"
-    png = svc.files.cached(path, lambda: _render_chart(svc, row, chart_type))
+    png = rendered(svc, row, path, render.backtest_chart, svc.files.result_dir(row.id), chart_type)
     if format == "png":
         return Response(png, media_type="image/png")
     chart = Chart(id=row.id, chart_type=chart_type, data=_base64(png))
@@ -141,21 +147,9 @@ def backtest_report(backtest_id: RunId, user: UserId, db: Db, svc: Svc) -> HTMLR
     row = owned_or_404(db, Backtest, backtest_id, user)
     completed_or_409(row)
     path = svc.files.backtest_dir(row.id) / "cache" / "report.html"
-    html = svc.files.cached(path, lambda: _render_report(svc, row))
-    return HTMLResponse(html)
-
-
-def _render_chart(svc: Svc, row: Backtest, chart_type: str) -> bytes:
-    from fastbt.report import chart_png
-
-    return chart_png(_result(svc, row), chart_type)
-
-
-def _render_report(svc: Svc, row: Backtest) -> bytes:
-    from fastbt.report import render_html
-
     title = row.name or f"backtest {row.id}"
-    return render_html(_result(svc, row), title=title).encode()
+    html = rendered(svc, row, path, render.backtest_report, svc.files.result_dir(row.id), title)
+    return HTMLResponse(html)
 
 
 def _base64(png: bytes) -> str:

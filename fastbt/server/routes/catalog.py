@@ -13,8 +13,9 @@ router = APIRouter()
 
 
 @router.get("/health", response_model=Health, tags=["service"])
+@router.head("/health", response_model=Health, tags=["service"], operation_id="health_head")
 def health() -> Health:
-    """Liveness; needs no token."""
+    """Liveness; needs no token. HEAD answers the same status without a body."""
     return Health(version=fastbt.__version__)
 
 

@@ -2,6 +2,7 @@
 completed, and the refusals each route documents in the OpenAPI schema."""
 
 import logging
+from pathlib import Path as FilePath
 from typing import Annotated
 
 from fastapi import HTTPException, Path, Response, status
@@ -9,10 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fastbt.server.db import COMPLETED
-from fastbt.server.schemas import Error
+from fastbt.server.fair import FairQueue, QueueFull
+from fastbt.server.schemas import Error, Invalid
 
 log = logging.getLogger("fastbt.server")
 
+RETRY_AFTER = 10  # seconds a client refused with 429 is told to wait
 HTML = {200: {"description": "a self-contained HTML page", "content": {"text/html": {}}}}
 RunId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the run's id")]
 
@@ -20,14 +23,20 @@ RunId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the run's id")]
 def refusals(*codes: int) -> dict:
     """OpenAPI ``responses`` for the given error status codes."""
     why = {
-        400: "the body is not JSON",
+        400: "the body cannot be parsed: not UTF-8 text, or JSON nested too deeply",
         401: "missing or invalid bearer token",
         404: "no such run among yours",
         409: "the run is not completed (yet), so it has no results",
         410: "the run's files were removed outside the server",
         413: "request body over the server's cap",
+        422: "a field breaks a rule (loc names it), or the body is not a JSON object "
+        "sent as application/json",
+        429: "you have the most waiting runs the server queues per user; see Retry-After",
     }
-    return {code: {"model": Error, "description": why[code]} for code in codes}
+    return {
+        code: {"model": Invalid if code == 422 else Error, "description": why[code]}
+        for code in codes
+    }
 
 
 def owned_or_404(db: Session, model, run_id: int, user_id: int):
@@ -40,12 +49,28 @@ def owned_or_404(db: Session, model, run_id: int, user_id: int):
     return row
 
 
-def delete_owned(db: Session, model, run_id: int, user_id: int, remove_files) -> Response:
-    """Delete the caller's run (404 for others'), then its files; 204."""
+def delete_owned(db: Session, model, run_id: int, user_id: int, *then) -> Response:
+    """Delete the caller's run (404 for others'), then call each of ``then`` with its
+    id (take it off the queue, remove its files); 204."""
     db.delete(owned_or_404(db, model, run_id, user_id))
     db.commit()
-    remove_files(run_id)
+    for step in then:
+        step(run_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def room_or_429(queue: FairQueue, user_id: int, kind: str) -> None:
+    """429 with Retry-After if the caller already has the most waiting runs allowed."""
+    try:
+        queue.check_room(user_id)
+    except QueueFull:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"you have {queue.max_waiting} {kind} waiting, the most this server queues per "
+            f"user (fastbt serve --max-queued-per-user); retry when some have started, "
+            f"or delete some",
+            headers={"Retry-After": str(RETRY_AFTER)},
+        ) from None
 
 
 def completed_or_409(row) -> None:
@@ -56,6 +81,15 @@ def completed_or_409(row) -> None:
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"{kind} {row.id} is {row.status}, no results{why}"
         )
+
+
+def rendered(svc, row, path: FilePath, function, *args) -> bytes:
+    """The cached chart or report at ``path``, else ``function(*args)`` run in the render
+    processes (``fastbt.server.render``) and cached; 410 if the run's files are unreadable."""
+    try:
+        return svc.files.cached(path, lambda: svc.renderers.render(function, *args))
+    except ValueError as error:
+        raise files_gone(row, error) from None
 
 
 def files_gone(row, error: Exception) -> HTTPException:

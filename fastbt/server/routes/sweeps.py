@@ -11,7 +11,7 @@ from sqlalchemy import select
 import fastbt
 from fastbt.formatting import json_safe
 from fastbt.kernels.metrics import METRIC_NAMES
-from fastbt.server import inputs
+from fastbt.server import inputs, render
 from fastbt.server.db import Sweep
 from fastbt.server.deps import Db, Svc, UserId
 from fastbt.server.routes.common import (
@@ -22,6 +22,8 @@ from fastbt.server.routes.common import (
     files_gone,
     owned_or_404,
     refusals,
+    rendered,
+    room_or_429,
 )
 from fastbt.server.schemas import SweepCreate, SweepOut, SweepResults
 from fastbt.server.worker import sweep_chunk_size, sweep_progress
@@ -53,11 +55,12 @@ def list_sweeps(
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=refusals(400, 401, 413),
+    responses=refusals(400, 401, 413, 422, 429),
     response_model=SweepOut,
 )
 def create_sweep(body: SweepCreate, user: UserId, db: Db, svc: Svc, response: Response):
     """Check the grid with the library's rules and the size limit, queue it, answer at once."""
+    room_or_429(svc.workers.sweeps, user, "sweeps")
     checked = inputs.sweep(body, svc.settings.home, svc.settings.max_grid)
     row = Sweep(
         owner_id=user,
@@ -66,7 +69,7 @@ def create_sweep(body: SweepCreate, user: UserId, db: Db, svc: Svc, response: Re
         strategy=checked.strategy,
         grid=body.model_dump()["grid"],
         symbols=checked.symbols,
-        interval=body.interval,
+        interval=body.interval or "",  # "": each symbol's own
         options=checked.options.as_dict(),
         sample=body.sample,
         seed=body.seed,
@@ -76,7 +79,7 @@ def create_sweep(body: SweepCreate, user: UserId, db: Db, svc: Svc, response: Re
     )
     db.add(row)
     db.commit()
-    svc.workers.submit_sweep(row.id)
+    svc.workers.submit_sweep(user, row.id)
     response.headers["Location"] = f"/sweeps/{row.id}"
     return _out(svc, row)
 
@@ -89,8 +92,8 @@ def get_sweep(sweep_id: RunId, user: UserId, db: Db, svc: Svc):
 
 @router.delete("/{sweep_id}", status_code=status.HTTP_204_NO_CONTENT, responses=refusals(401, 404))
 def delete_sweep(sweep_id: RunId, user: UserId, db: Db, svc: Svc) -> Response:
-    """Delete the sweep and its table."""
-    return delete_owned(db, Sweep, sweep_id, user, svc.files.delete_sweep)
+    """Delete the sweep and its files; a running sweep stops after its current chunk."""
+    return delete_owned(db, Sweep, sweep_id, user, svc.workers.cancel_sweep, svc.files.delete_sweep)
 
 
 def _table(svc: Svc, row: Sweep) -> pd.DataFrame:
@@ -116,7 +119,7 @@ def sweep_results(
     """Rows ranked by ``sort`` (best first, NaN last), ``limit`` of them from ``skip``."""
     row = owned_or_404(db, Sweep, sweep_id, user)
     table = _table(svc, row)
-    ranked = fastbt.top(table, skip + limit, sort).iloc[skip:]
+    ranked = fastbt.top(table, skip + limit, sort, min_trades=0).iloc[skip:]
     payload = {
         "id": row.id,
         "sort": sort,
@@ -141,11 +144,8 @@ def sweep_report(
     row = owned_or_404(db, Sweep, sweep_id, user)
     completed_or_409(row)
     path = svc.files.sweep_dir(row.id) / "cache" / f"report-{metric}-{top_n}.html"
-
-    def render() -> bytes:
-        from fastbt.report import render_sweep_html
-
-        title = row.name or f"sweep {row.id}"
-        return render_sweep_html(_table(svc, row), metric, top_n, title=title).encode()
-
-    return HTMLResponse(svc.files.cached(path, render))
+    title = row.name or f"sweep {row.id}"
+    table_dir = svc.files.table_dir(row.id)
+    return HTMLResponse(
+        rendered(svc, row, path, render.sweep_report, table_dir, metric, top_n, title)
+    )

@@ -1,0 +1,80 @@
+"""Charts and HTML reports, rendered in a small pool of worker processes.
+
+matplotlib's settings are process-wide (each chart applies the report theme with
+``rc_context``), so two threads must not draw at once; one lock for the whole
+server made every report wait for any other. Each worker process has its own
+matplotlib, so up to ``RENDER_PROCESSES`` charts or reports of different runs
+render at the same time, and request threads only wait for their own. The
+processes import the server's ``--import`` modules, so they know the same
+strategies (a price chart draws its strategy's indicators).
+"""
+
+import importlib
+import multiprocessing
+import multiprocessing.connection
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+RENDER_PROCESSES = 2
+
+
+def _exit_with_parent() -> None:
+    """End this process when the server's process ends, even if it was killed: the
+    pool's queues would keep an orphaned worker waiting for ever."""
+    multiprocessing.connection.wait([multiprocessing.parent_process().sentinel])
+    os._exit(0)
+
+
+def _prepare(modules: tuple[str, ...]) -> None:
+    """A new render process imports the report code and the server's modules once."""
+    threading.Thread(target=_exit_with_parent, daemon=True).start()
+    for module in ("fastbt.report", *modules):
+        importlib.import_module(module)
+
+
+def backtest_chart(result_dir: Path, chart_type: str) -> bytes:
+    import fastbt
+    from fastbt.report import chart_png
+
+    return chart_png(fastbt.Result.from_parquet(result_dir), chart_type)
+
+
+def backtest_report(result_dir: Path, title: str) -> bytes:
+    import fastbt
+    from fastbt.report import render_html
+
+    return render_html(fastbt.Result.from_parquet(result_dir), title=title).encode()
+
+
+def sweep_report(table_dir: Path, metric: str, top_n: int, title: str) -> bytes:
+    import fastbt
+    from fastbt.report import render_sweep_html
+
+    table = fastbt.load_sweep(table_dir)
+    return render_sweep_html(table, metric, top_n, title=title).encode()
+
+
+class Renderers:
+    """The process pool; ``render(function, *args)`` runs one of the functions above
+    in it and returns its bytes (or raises its exception)."""
+
+    def __init__(self, imports: tuple[str, ...] = ()):
+        self._pool = ProcessPoolExecutor(
+            RENDER_PROCESSES,
+            mp_context=multiprocessing.get_context("spawn"),  # no fork of a threaded server
+            initializer=_prepare,
+            initargs=(tuple(imports),),
+        )
+
+    def start(self) -> None:
+        """Start every process now (one task each), so no request waits for one to start."""
+        for _ in range(RENDER_PROCESSES):
+            self._pool.submit(int)
+
+    def render(self, function, *args) -> bytes:
+        return self._pool.submit(function, *args).result()
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
