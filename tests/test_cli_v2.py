@@ -1,11 +1,12 @@
 """The v2 flags of run, verify and sweep: shorts, stops, entry orders and --like."""
 
 import json
+import subprocess
 
 import pytest
 
 import fastbt
-from fastbt.cli import _execution_options, build_parser
+from fastbt.cli import _execution_options, build_parser, main
 from tests.test_cli import assert_one_line_error, cli
 
 COMMANDS = (("run", "GOOG"), ("verify", "GOOG"), ("sweep", "GOOG", "-g", "fast=5", "-g", "slow=20"))
@@ -109,10 +110,27 @@ BAD_FLAGS = [
 ]
 
 
+def cli_in_process(capsys, *args) -> subprocess.CompletedProcess:
+    """``fastbt ARGS`` through ``cli.main`` in this process (no interpreter start-up per
+    case); the subprocess test below checks the same path end to end."""
+    try:
+        code = main(list(args))
+    except SystemExit as exit_:  # argparse's own refusals
+        code = exit_.code
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(args, code, out, err)
+
+
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
 @pytest.mark.parametrize(("flags", "fragments"), BAD_FLAGS, ids=lambda x: " ".join(x))
-def test_an_invalid_v2_value_is_one_line_exit_2(command, flags, fragments):
-    assert_one_line_error(cli(*command, *flags), *fragments)
+def test_an_invalid_v2_value_is_one_line_exit_2(capsys, command, flags, fragments):
+    assert_one_line_error(cli_in_process(capsys, *command, *flags), *fragments)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
+def test_an_invalid_v2_value_is_one_line_exit_2_from_the_console_script(command):
+    for flags, fragments in (BAD_FLAGS[1], BAD_FLAGS[-1]):  # the library's and argparse's
+        assert_one_line_error(cli(*command, *flags), *fragments)
 
 
 def test_none_is_a_grid_value_of_sl_and_tp_only():
