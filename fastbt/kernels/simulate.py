@@ -234,6 +234,22 @@ def _store_row(trades, row, trade):
     return row + 1
 
 
+@inline_kernel
+def run_metrics(bar_stats, stats, book, cash0, close, periods_per_year):
+    """The metrics row of a finished run (single runs and sweep sets alike)."""
+    return metrics_finish(
+        bar_stats,
+        stats,
+        cash0,
+        close[0],
+        close[close.shape[0] - 1],
+        periods_per_year,
+        book.total_fees,
+        book.n_skipped,
+        book.n_expired,
+    )
+
+
 @kernel
 def simulate(open_, high, low, close, entry, exit_, cash0, rules, periods_per_year, record):
     """Run one backtest under ``rules`` (a ``Rules``); return
@@ -298,15 +314,5 @@ def simulate(open_, high, low, close, entry, exit_, cash0, rules, periods_per_ye
         trades[n_recorded, 9] = 1.0 if book.qty > 0.0 else -1.0
         n_recorded += 1
 
-    metrics = metrics_finish(
-        bar_stats,
-        stats,
-        cash0,
-        close[0],
-        close[n - 1],
-        periods_per_year,
-        book.total_fees,
-        book.n_skipped,
-        book.n_expired,
-    )
+    metrics = run_metrics(bar_stats, stats, book, cash0, close, periods_per_year)
     return metrics, equity_out, cash_out, position_out, trades[:n_recorded].copy()

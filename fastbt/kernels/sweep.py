@@ -18,12 +18,11 @@ from fastbt.kernels.metrics import (
     N_METRICS,
     bar_stats_add,
     bar_stats_start,
-    metrics_finish,
     trade_stats_start,
 )
 from fastbt.kernels.rules import Rules
 from fastbt.kernels.signals import crosses
-from fastbt.kernels.simulate import bar_step, no_order, no_stops, start_book
+from fastbt.kernels.simulate import bar_step, no_order, no_stops, run_metrics, start_book
 
 parallel_kernel = njit(cache=CACHE_ENABLED, nogil=True, error_model="numpy", parallel=True)
 
@@ -133,17 +132,7 @@ def run_crossings(
             stats,
         )
         bar_stats = bar_stats_add(bar_stats, equity, book.qty != 0.0)
-    return metrics_finish(
-        bar_stats,
-        stats,
-        cash0,
-        close[0],
-        close[n - 1],
-        periods_per_year,
-        book.total_fees,
-        book.n_skipped,
-        book.n_expired,
-    )
+    return run_metrics(bar_stats, stats, book, cash0, close, periods_per_year)
 
 
 @parallel_kernel
