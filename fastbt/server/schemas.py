@@ -2,7 +2,6 @@
 (``RunOptions``, ``Strategy.resolve``, ``fastbt.load``) are applied in
 ``fastbt.server.inputs``, so the service accepts exactly what ``fastbt.run`` does."""
 
-import math
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -15,6 +14,8 @@ from pydantic import (
     StrictInt,
     field_validator,
 )
+
+from fastbt.options import finite_number
 
 Number = int | float
 Status = Literal["pending", "running", "completed", "failed"]
@@ -55,17 +56,9 @@ def _plain_text(text: str) -> str:
 
 
 def _plain_number(number: int | float) -> int | float:
-    """A number the library can compute with: finite, and a whole number small
-    enough to become a float (a 400-digit integer cannot)."""
-    try:
-        as_float = float(number)
-    except OverflowError:
-        raise ValueError(
-            f"number too large ({len(str(abs(number)))} digits); numbers must fit a 64-bit "
-            "float (at most about 1.8e308)"
-        ) from None
-    if not math.isfinite(as_float):
-        raise ValueError(f"must be a finite number, got {number}")
+    """A number the library can compute with (the library's own rule: finite, and a whole
+    number small enough to become a float; a 400-digit integer cannot). Ints stay ints."""
+    finite_number("the number", number)
     return number
 
 
