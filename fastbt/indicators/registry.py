@@ -1,0 +1,58 @@
+"""What an indicator kind is, and the registry the rule language looks kinds up in.
+
+An ``IndicatorKind`` has two forms that perform the same float64 operations in
+the same order (identical bits, docs/indicators.md):
+
+- ``compute(*inputs, *params) -> tuple of arrays``: a Numba kernel over whole
+  float64 input arrays, one output array per name in ``outputs``, NaN where the
+  value is not defined yet (warm-up);
+- ``reference(*params)``: a plain-Python object whose ``update(*input values)`` is
+  called once per bar, in order, and returns the tuple of this bar's output values
+  (``None`` where not defined). It sees only the values it was given.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastbt.strategies.spec import Param
+
+
+@dataclass(frozen=True)
+class IndicatorKind:
+    """One indicator kind: its series inputs, parameters, outputs and both forms."""
+
+    name: str
+    description: str
+    inputs: tuple[str, ...]
+    params: tuple[Param, ...]
+    outputs: tuple[str, ...]
+    compute: Callable
+    reference: type
+    overlay: bool = True
+
+    def output_index(self, output: str) -> int:
+        """Position of ``output`` among the outputs, or a ValueError naming the choices."""
+        if output not in self.outputs:
+            raise ValueError(
+                f"indicator '{self.name}' has no output '{output}' "
+                f"(outputs: {', '.join(self.outputs)})"
+            )
+        return self.outputs.index(output)
+
+
+INDICATORS: dict[str, IndicatorKind] = {}
+
+
+def register(kind: IndicatorKind) -> IndicatorKind:
+    """Add ``kind`` to the registry (names are unique)."""
+    if kind.name in INDICATORS:
+        raise ValueError(f"an indicator named '{kind.name}' is already registered")
+    INDICATORS[kind.name] = kind
+    return kind
+
+
+def indicator_kind(name: str) -> IndicatorKind:
+    """The registered kind called ``name``, or a ValueError listing the known ones."""
+    if name not in INDICATORS:
+        raise ValueError(f"unknown indicator '{name}' (known: {', '.join(sorted(INDICATORS))})")
+    return INDICATORS[name]
