@@ -36,6 +36,15 @@ TRADE_COLUMNS = (
 )
 
 
+def _labels(codes: np.ndarray, names: dict) -> pd.arrays.ArrowStringArray:
+    """String column naming each code (NaN: missing), without a Python loop over trades."""
+    keys = np.array(sorted(names), dtype=np.float64)
+    table = np.array([names[k] for k in sorted(names)] + [None], dtype=object)
+    at = np.searchsorted(keys, codes)
+    known = (at < len(keys)) & (keys[np.minimum(at, len(keys) - 1)] == codes)
+    return pd.array(table[np.where(known, at, len(keys))], dtype="str")
+
+
 def trades_frame(rows: np.ndarray, index: pd.DatetimeIndex) -> pd.DataFrame:
     """Trade table from raw rows laid out as ``RAW_TRADE_FIELDS`` (exit_bar -1 = still open)."""
     rows = np.asarray(rows, dtype="float64")
@@ -60,14 +69,8 @@ def trades_frame(rows: np.ndarray, index: pd.DatetimeIndex) -> pd.DataFrame:
             "pnl": raw["pnl"],
             "return": raw["return"],
             "bars_held": (exit_bar - entry_bar),
-            "direction": pd.array([DIRECTIONS[int(d)] for d in raw["direction"]], dtype="str"),
-            "exit_reason": pd.array(
-                [
-                    None if np.isnan(code) else EXIT_REASONS[int(code)]
-                    for code in raw["exit_reason"]
-                ],
-                dtype="str",
-            ),
+            "direction": _labels(raw["direction"].to_numpy(), DIRECTIONS),
+            "exit_reason": _labels(raw["exit_reason"].to_numpy(), dict(enumerate(EXIT_REASONS))),
             "status": np.where(is_open, "open", "closed"),
         }
     )

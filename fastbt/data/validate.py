@@ -205,9 +205,12 @@ def _warn_split_like_moves(frame: pd.DataFrame) -> None:
     hits = []
     for label, values in (("open", frame["open"].to_numpy()), ("close", close)):
         ratio = values[1:] / close[:-1]
-        split = _nearest_split(ratio)
-        split[np.maximum(ratio, 1.0 / ratio) <= _SPLIT_MOVE] = 0
-        hits += [(int(i) + 1, label, ratio[i], split[i]) for i in np.flatnonzero(split)]
+        # Only the large moves can be splits: test those few against every split ratio.
+        large = np.flatnonzero(np.maximum(ratio, 1.0 / ratio) > _SPLIT_MOVE)
+        split = _nearest_split(ratio[large])
+        hits += [
+            (int(i) + 1, label, ratio[i], k) for i, k in zip(large, split, strict=True) if k != 0
+        ]
     if not hits:
         return
     row, label, ratio, split = min(hits, key=lambda hit: hit[0])  # the open's gap first
