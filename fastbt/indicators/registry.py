@@ -9,6 +9,10 @@ the same order (identical bits, docs/indicators.md):
 - ``reference(*params)``: a plain-Python object whose ``update(*input values)`` is
   called once per bar, in order, and returns the tuple of this bar's output values
   (``None`` where not defined). It sees only the values it was given.
+
+Both forms compute each run of bars whose inputs are all defined separately: an
+undefined input (NaN, or None for the reference) makes the outputs undefined on
+that bar and starts the warm-up again (docs/indicators.md, "Conventions").
 """
 
 from collections.abc import Callable
