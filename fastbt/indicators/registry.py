@@ -9,12 +9,16 @@ the same order (identical bits, docs/indicators.md):
 - ``reference(*params)``: a plain-Python object whose ``update(*input values)`` is
   called once per bar, in order, and returns the tuple of this bar's output values
   (``None`` where not defined). It sees only the values it was given.
+
+Both forms compute each run of bars whose inputs are all defined separately: an
+undefined input (NaN, or None for the reference) makes the outputs undefined on
+that bar and starts the warm-up again (docs/indicators.md, "Conventions").
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fastbt.strategies.spec import Param
+from fastbt.strategies.spec import Constraint, Param
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,7 @@ class IndicatorKind:
     compute: Callable
     reference: type
     overlay: bool = True
+    constraints: tuple[Constraint, ...] = ()
 
     def output_index(self, output: str) -> int:
         """Position of ``output`` among the outputs, or a ValueError naming the choices."""
@@ -38,6 +43,26 @@ class IndicatorKind:
                 f"(outputs: {', '.join(self.outputs)})"
             )
         return self.outputs.index(output)
+
+    def resolve(self, given: dict) -> tuple:
+        """Parameter values in ``params`` order: defaults filled in, types coerced, ranges
+        and ``constraints`` checked, or a ValueError naming the parameter.
+
+        A constraint's ``holds(values, n_bars)`` gets the values by this kind's parameter
+        names (``n_bars`` is None here) and works on arrays too, for sweep grids.
+        """
+        known = [p.name for p in self.params]
+        unknown = sorted(set(given) - set(known))
+        if unknown:
+            raise ValueError(
+                f"indicator '{self.name}' has no parameter(s) {', '.join(unknown)} "
+                f"(parameters: {', '.join(known) or 'none'})"
+            )
+        values = {p.name: p.coerce(given.get(p.name, p.default)) for p in self.params}
+        for rule in self.constraints:
+            if not rule.holds(values, None):
+                raise ValueError(rule.message.format(**values))
+        return tuple(values.values())
 
 
 INDICATORS: dict[str, IndicatorKind] = {}
