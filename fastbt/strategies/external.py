@@ -115,10 +115,14 @@ def _check_index(given: pd.Index, index: pd.DatetimeIndex, side: str) -> None:
             f"give it the bars' index, or pass {side}.to_numpy() if its rows are the bars in order"
         )
     if given.tz != index.tz:
+        fix = (
+            f"{side}.tz_localize(None)"
+            if index.tz is None
+            else f"{side}.tz_{'localize' if given.tz is None else 'convert'}('UTC')"
+        )
         raise ValueError(
             f"the index of {side} has time zone {given.tz}, the data's {index.tz} (loaded "
-            f"data is in UTC when it has a time zone); convert it, e.g. "
-            f"{side}.tz_convert('UTC') or .tz_localize(None)"
+            f"data with a time zone is in UTC); make them match, e.g. {fix}"
         )
     if given.equals(index):
         return
