@@ -2,6 +2,7 @@
 signals are the same arrays, bit for bit; ``fastbt.sweep(data, signals=...)`` rows equal
 single runs; every bad input is a ValueError naming the problem; verify refuses."""
 
+import json
 import math
 
 import numpy as np
@@ -297,3 +298,59 @@ def test_sweep_of_signals_takes_one_symbol():
     entry, exit_ = signal_frames()
     with pytest.raises(ValueError, match="one data source's bars, got 2"):
         sweep({"A": BARS, "B": BARS}, signals=(entry, exit_))
+
+
+# --- the CLI: fastbt run SOURCE --signals FILE.csv -----------------------------------
+
+
+def cli(capsys, *args) -> tuple[int, str, str]:
+    from fastbt.cli import main
+
+    try:
+        code = main(list(args))
+    except SystemExit as exit_:
+        code = exit_.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write_signals(path, index, entry, exit_) -> str:
+    pd.DataFrame({"date": index.strftime("%Y-%m-%d"), "entry": entry, "exit": exit_}).to_csv(
+        path, index=False
+    )
+    return str(path)
+
+
+def test_cli_run_with_a_signals_file_equals_the_library(tmp_path, capsys):
+    entry, exit_ = ma_signals(10, 30)
+    path = write_signals(tmp_path / "s.csv", INDEX, entry.astype(int), exit_)  # 1/0 and True/False
+    code, out, err = cli(capsys, "run", "GOOG", "--signals", path, "--direction", "both", "--json")
+    assert code == 0, err
+    expected = fastbt.run(BARS, signals=(entry, exit_), direction="both")
+    assert out.strip() == json.dumps(
+        expected.to_dict(series=False) | {"n_trades": expected.metrics["n_trades"]},
+        allow_nan=False,
+    )
+
+
+def test_cli_signal_errors_are_one_line_exit_2(tmp_path, capsys):
+    entry, exit_ = ma_signals(10, 30)
+    good = write_signals(tmp_path / "good.csv", INDEX, entry, exit_)
+    late = write_signals(tmp_path / "late.csv", INDEX[1:], entry[1:], exit_[1:])
+    words = np.where(exit_, "yes", "no")
+    bad = write_signals(tmp_path / "bad.csv", INDEX, entry, words)
+    no_exit = tmp_path / "no_exit.csv"
+    pd.DataFrame({"date": INDEX, "entry": entry}).to_csv(no_exit, index=False)
+    cases = [
+        (("run", "GOOG", "--signals", str(no_exit)), "no column(s) exit"),
+        (("run", "GOOG", "--signals", late), f"at position 0: {INDEX[1]} in entry"),
+        (("run", "GOOG", "--signals", bad), "column 'exit' at row 0 (2004-08-19 00:00:00) is 'no'"),
+        (("run", "GOOG", "--signals", str(tmp_path / "none.csv")), "does not exist"),
+        (("run", "GOOG", "--signals", good, "-s", "rsi"), "either a strategy or signals"),
+        (("run", "GOOG", "--signals", good, "-p", "fast=3"), "no strategy parameters"),
+        (("verify", "GOOG", "--signals", good), "cannot be verified"),
+    ]
+    for args, fragment in cases:
+        code, out, err = cli(capsys, *args)
+        assert code == 2 and out == "", args
+        assert err.count("\n") == 1 and fragment in err, err
