@@ -8,11 +8,20 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import fastbt
 from fastbt.kernels.metrics import METRIC_NAMES
 from fastbt.kernels.strategies import ma_cross_signals
 from tests.helpers import make_bars, scripted
+from tests.test_crosscheck_v2 import assert_engines_agree, signal_flags, stress_bars, v2_options
+
+# Drawn bars and options often skip every order or look like splits; both are expected.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::fastbt.RunWarning"),
+    pytest.mark.filterwarnings("ignore::fastbt.errors.DataWarning"),
+]
 
 BARS = fastbt.load("GOOG")
 COLUMNS = [BARS[c].to_numpy() for c in ("open", "high", "low", "close", "volume")]
@@ -73,6 +82,38 @@ def test_run_equals_the_reference_engine_on_the_same_flags():
         result = fastbt.run(bars, signals=(entry, exit_), direction=direction, sl=0.03)
         assert same_metrics(result.metrics, expected.metrics)
         pd.testing.assert_frame_equal(result.trades, expected.trades, check_exact=True)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None, max_examples=40)
+@given(data=st.data())
+def test_signal_runs_equal_both_engines_on_tie_heavy_bars(data):
+    """Any flags, any run option: the signal run is the scripted strategy's fast run bit
+    for bit, and that run agrees with the reference engine."""
+    bars = data.draw(stress_bars())
+    entry, exit_ = (np.asarray(f, dtype=bool) for f in data.draw(signal_flags(len(bars))))
+    options = data.draw(v2_options())
+    result = fastbt.run(bars, signals=(entry, exit_), **options)
+    strategy = scripted(entry, exit_)
+    assert_same_run(result, fastbt.run(bars, strategy, **options))
+    assert_engines_agree(result, fastbt.run(bars, strategy, engine="reference", **options))
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None, max_examples=15)
+@given(data=st.data())
+def test_sweep_rows_equal_signal_runs_on_tie_heavy_bars(data):
+    bars = data.draw(stress_bars(min_bars=5))
+    variants = [data.draw(signal_flags(len(bars))) for _ in range(data.draw(st.integers(1, 4)))]
+    entry = np.column_stack([np.asarray(e, dtype=bool) for e, _ in variants])
+    exit_ = np.column_stack([np.asarray(x, dtype=bool) for _, x in variants])
+    options = data.draw(v2_options())
+    levels = {name: options.pop(name) for name in ("sl", "tp") if options.get(name) is not None}
+    grid = {name: [None, value] for name, value in levels.items()}
+    table = sweep(bars, signals=(entry, exit_), grid=grid, chunk_size=3, **options)
+    for _, row in table.iterrows():
+        set_levels = {k: None if math.isnan(row[k]) else row[k] for k in grid}
+        k = row.signals
+        result = fastbt.run(bars, signals=(entry[:, k], exit_[:, k]), **set_levels, **options)
+        assert same_metrics({m: row[m] for m in METRIC_NAMES}, result.metrics)
 
 
 def test_hand_computed_short_round_trip():
