@@ -52,8 +52,9 @@ def run_sets(
 ) -> np.ndarray:
     """Metrics (sets x ``METRIC_NAMES``) for parameter sets on one symbol's arrays.
 
-    Strategies with ``sweep_inputs`` run fused on shared indicator tables, signals
-    given as arrays fused on their own table; any other strategy runs its signal function then the simulation, set by set.
+    Strategies with ``sweep_inputs`` run fused on shared indicator tables, and
+    signals given as arrays fused on their own table; any other strategy runs its
+    signal function then the simulation, set by set.
     ``params`` may hold ``sl``, ``tp`` and ``entry_offset`` columns besides the
     strategy's parameters.
     """
