@@ -47,14 +47,13 @@ class SignalTable:
     def __len__(self) -> int:
         return len(self.labels)
 
-    def rows(self, side: np.ndarray, variants: np.ndarray) -> np.ndarray:
-        """Row of ``side`` holding each of ``variants`` (row 0 for a shared side)."""
-        return variants if side.shape[0] > 1 else np.zeros_like(variants)
-
     def __call__(self, open_, high, low, close, volume, variant: int = 0):
-        return self.entry[0 if self.entry.shape[0] == 1 else variant], self.exit[
-            0 if self.exit.shape[0] == 1 else variant
-        ]
+        return _row(self.entry, variant), _row(self.exit, variant)
+
+
+def _row(side: np.ndarray, variant: int) -> np.ndarray:
+    """Variant ``variant``'s row of one side (row 0 when the side is shared)."""
+    return side[0 if side.shape[0] == 1 else variant]
 
 
 def check_source(strategy, signals, params: dict, engine: str = "fast") -> None:
