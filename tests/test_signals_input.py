@@ -395,3 +395,15 @@ def test_cli_signal_errors_are_one_line_exit_2(tmp_path, capsys):
         code, out, err = cli(capsys, *args)
         assert code == 2 and out == "", args
         assert err.count("\n") == 1 and fragment in err, err
+
+
+def test_sweep_report_labels_variants_by_column_name():
+    """The sweep report's heatmap of signals x sl has the column names as ticks."""
+    from fastbt.report import render_sweep_html, sweep_heatmap
+
+    entry, exit_ = signal_frames()
+    table = sweep(BARS, signals=(entry, exit_), grid={"sl": [0.02, 0.05]})
+    figure = sweep_heatmap(table, "signals", "sl", "sharpe")
+    ticks = [t.get_text() for t in figure.axes[0].get_xticklabels()]
+    assert sorted(ticks) == sorted(entry.columns)
+    assert "ma10-30" in render_sweep_html(table, "sharpe", 3)
