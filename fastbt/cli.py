@@ -48,8 +48,12 @@ def _param(text: str) -> tuple[str, int | float]:
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", help="sample symbol (GOOG, EURUSD, BTCUSD) or CSV/Parquet file")
+    parser.add_argument("-s", "--strategy", default=None, help="strategy name (default ma_cross)")
     parser.add_argument(
-        "-s", "--strategy", default="ma_cross", help="strategy name (default ma_cross)"
+        "--signals",
+        default=None,
+        metavar="FILE.csv",
+        help="entry/exit signals from a CSV (timestamp, entry, exit) instead of a strategy",
     )
     parser.add_argument(
         "-p",
@@ -97,11 +101,14 @@ def _add_load_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _date_options(args: argparse.Namespace) -> dict:
+    """How to read dates in text (--date-format, --dayfirst)."""
+    return dict(date_format=args.date_format, dayfirst=args.dayfirst)
+
+
 def _load_options(args: argparse.Namespace) -> dict:
     """Keyword arguments of fastbt.load from the options of _add_load_options."""
-    return dict(
-        date_format=args.date_format, dayfirst=args.dayfirst, symbol=args.ticker, adjust=args.adjust
-    )
+    return _date_options(args) | dict(symbol=args.ticker, adjust=args.adjust)
 
 
 def _add_report_options(parser: argparse.ArgumentParser) -> None:
@@ -501,12 +508,19 @@ def _command_run(args) -> None:
         **_load_options(args),
     )
     kwargs = _execution_options(args) | dict(args.param)
+    strategy = args.strategy
+    if args.signals is not None:
+        from fastbt.data.signals_file import read_signals
+
+        kwargs["signals"] = read_signals(args.signals, **_date_options(args))
+    elif strategy is None:
+        strategy = "ma_cross"
     if args.command == "verify":
-        result = fastbt.verify(bars, args.strategy, **kwargs)
+        result = fastbt.verify(bars, strategy, **kwargs)
         if not args.json:
             print("fast and reference engines agree")
     else:
-        result = fastbt.run(bars, args.strategy, engine=args.engine, **kwargs)
+        result = fastbt.run(bars, strategy, engine=args.engine, **kwargs)
     _report(result, args.json)
     if args.save is not None:
         _say_written(args, "saved", result.to_parquet(args.save))

@@ -19,6 +19,7 @@ from fastbt.periods import infer_periods_per_year
 from fastbt.reference.engine import run_reference
 from fastbt.result import Result, trades_frame
 from fastbt.strategies import Strategy, get_strategy
+from fastbt.strategies.external import NOT_VERIFIABLE, check_source, signals_strategy
 from fastbt.strategies.signal_output import checked_signals
 
 ENGINES = ("fast", "reference")
@@ -117,8 +118,9 @@ def skipped_buys_message(n_skipped: int, options: RunOptions) -> str:
 
 def run(
     data,
-    strategy: str | Strategy,
+    strategy: str | Strategy | None = None,
     *,
+    signals=None,
     cash: float = 10_000.0,
     commission: float = 0.0,
     fixed_fee: float = 0.0,
@@ -191,8 +193,11 @@ def run(
         reversal_fee=reversal_fee,
         on_ruin=on_ruin,
     )
-    spec = get_strategy(strategy)
+    check_source(strategy, signals, params, engine)
+    spec = get_strategy(strategy) if signals is None else None
     bars = load(data, **(load_options or {}))
+    if signals is not None:
+        spec = signals_strategy(signals, bars.index, many=False)
     values = spec.resolve(params, len(bars))
     periods = options.periods_per_year or infer_periods_per_year(bars.index)
     runner = _run_fast if engine == "fast" else _run_reference
@@ -219,12 +224,17 @@ def run(
     )
 
 
-def verify(data, strategy: str | Strategy, *, load_options: dict | None = None, **kwargs) -> Result:
+def verify(
+    data, strategy: str | Strategy | None = None, *, load_options: dict | None = None, **kwargs
+) -> Result:
     """Run both engines with the same arguments; return the fast Result if they agree.
 
     Raises ``VerificationError`` listing every metric, per-bar value and trade field
-    that differs beyond the tolerance in docs/verification.md.
+    that differs beyond the tolerance in docs/verification.md. ``signals=`` is refused:
+    arrays have no bar-by-bar form to check against.
     """
+    if kwargs.get("signals") is not None:
+        raise ValueError(NOT_VERIFIABLE)
     if "engine" in kwargs:
         raise ValueError("verify runs both engines; do not pass engine=")
     bars = load(data, **(load_options or {}))

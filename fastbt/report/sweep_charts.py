@@ -31,8 +31,10 @@ NO_VALUE = {"facecolor": "#dcdcdc", "hatch": None, "edgecolor": "none"}
 def tick_labels(values) -> list[str]:
     """Short labels for axis values: whole numbers as such, floats with the fewest
     significant digits that give back the value (2.9, not 2.8999999999999995) and
-    keep neighbouring values apart."""
+    keep neighbouring values apart; text (a signal sweep's column names) as it is."""
     values = list(values)
+    if any(isinstance(v, str) for v in values):
+        return [str(v) for v in values]
     if all(float(v).is_integer() for v in values):
         return [str(int(v)) for v in values]
 

@@ -13,11 +13,13 @@ from fastbt.kernels.metrics import COUNT_METRICS, METRIC_NAMES
 from fastbt.options import RunOptions
 from fastbt.periods import infer_periods_per_year
 from fastbt.strategies import get_strategy
+from fastbt.strategies.external import VARIANT, check_source, signals_strategy
 from fastbt.sweep.chunks import plan_chunks, run_chunk
 from fastbt.sweep.execute import check_backend, prefer_in_process, run_tasks
 from fastbt.sweep.export import write_summary
 from fastbt.sweep.grid import LEVEL_OPTIONS, expand_grid
 from fastbt.sweep.results import ResultsDir, stored_chunk_size
+from fastbt.sweep.signal_sets import check_signal_grid, labelled_columns, signals_digest
 
 DEFAULT_CHUNK_SIZE = 50_000
 
@@ -94,11 +96,24 @@ def _rate(count: float, seconds: float) -> float | None:
     return count / seconds if seconds > 0 else float("inf")
 
 
+def _signals_spec(signals, frames: dict, grid: dict):
+    """The strategy of a signal sweep and its grid: every variant, times the levels."""
+    check_signal_grid(grid)
+    if len(frames) != 1:
+        raise ValueError(
+            f"signals= belong to one data source's bars, got {len(frames)} "
+            f"({', '.join(list(frames)[:5])}); sweep one symbol at a time"
+        )
+    spec = signals_strategy(signals, next(iter(frames.values())).index, many=True)
+    return spec, {VARIANT: range(len(spec.signals))} | grid
+
+
 def sweep(
     data,
-    strategy,
-    grid: dict,
+    strategy=None,
+    grid: dict | None = None,
     *,
+    signals=None,
     n_jobs: int = -1,
     backend: str = "loky",
     scheduler=None,
@@ -119,7 +134,11 @@ def sweep(
     ``data``: a DataFrame, a dict of symbol -> DataFrame, or symbol names/paths
     (see ``fastbt.load``). ``grid``: parameter -> values (list, range, array),
     expanded as a product; sets the strategy rejects are dropped and counted.
-    ``sample``/``seed`` pick a random subset. Symbols are read from the market-data
+    ``sample``/``seed`` pick a random subset. Instead of a strategy and its grid,
+    ``signals=(entry, exit)`` sweeps signal variants given as arrays: 2-D boolean
+    arrays (bars x variants) or DataFrames (one column per variant), or one side 1-D
+    and shared, on one symbol; ``grid`` may then vary only ``sl``, ``tp`` and
+    ``entry_offset``, and the table's ``signals`` column names each row's variant. Symbols are read from the market-data
     ``store`` (bars of ``interval``, default 1d) or the bundled samples; ``load_options``
     are keyword arguments of ``fastbt.load`` (dayfirst=, symbol=, ...). ``run_options`` are those of
     ``fastbt.run`` and apply to every set; ``sl``, ``tp`` and ``entry_offset`` may
@@ -135,8 +154,12 @@ def sweep(
     started = time.perf_counter()
     check_backend(backend, scheduler)
     options = RunOptions.resolve(**run_options)
-    spec = get_strategy(strategy)
+    check_source(strategy, signals, {})
+    grid = {} if grid is None else grid
+    spec = get_strategy(strategy) if signals is None else None
     frames = _symbols(data, interval, store, load_options)
+    if signals is not None:
+        spec, grid = _signals_spec(signals, frames, grid)
     symbols = list(frames)
     n_bars = min(len(f) for f in frames.values())
     _check_level_dimensions(grid, run_options)
@@ -152,6 +175,7 @@ def sweep(
     if size <= 0:
         raise ValueError(f"chunk_size must be positive, got {size}")
     chunks = plan_chunks(symbols, len(sets), size)
+    shown = sets.columns if signals is None else labelled_columns(spec.signals, sets.columns)
     arrays = {s: bar_arrays(f) for s, f in frames.items()}
     periods = {
         s: options.periods_per_year or infer_periods_per_year(f.index) for s, f in frames.items()
@@ -167,6 +191,8 @@ def sweep(
                 for s, f in frames.items()
             },
         }
+        if signals is not None:
+            fingerprint["signals"] = signals_digest(spec.signals)
         store = ResultsDir(out, fingerprint, size, len(chunks), resume)
     todo = [c for c in chunks if store is None or not store.done(c.chunk_id)]
     tasks = [
@@ -192,7 +218,7 @@ def sweep(
         desc="sweep",
         disable=not progress,
     )
-    in_process = prefer_in_process(spec.sweep_inputs is not None, work)
+    in_process = prefer_in_process(spec.sweep_inputs is not None or signals is not None, work)
     try:
         for chunk, outcome in run_tasks(
             run_chunk,
@@ -205,7 +231,7 @@ def sweep(
             if isinstance(outcome, str):
                 failures.append(f"{chunk.describe()} failed: {outcome}")
                 continue
-            rows = _rows(chunk, outcome, sets.columns, periods[chunk.symbol])
+            rows = _rows(chunk, outcome, shown, periods[chunk.symbol])
             if store is not None:
                 store.write(chunk.chunk_id, rows)
             else:

@@ -10,8 +10,10 @@ from fastbt.kernels.metrics import N_METRICS
 from fastbt.kernels.sweep import sweep_crossings
 from fastbt.options import RunOptions
 from fastbt.strategies import Strategy
+from fastbt.strategies.external import SignalTable
 from fastbt.strategies.sweep_inputs import set_levels
 from fastbt.sweep.grid import LEVEL_OPTIONS
+from fastbt.sweep.signal_sets import run_signal_sets
 
 
 @dataclass(frozen=True)
@@ -50,11 +52,14 @@ def run_sets(
 ) -> np.ndarray:
     """Metrics (sets x ``METRIC_NAMES``) for parameter sets on one symbol's arrays.
 
-    Strategies with ``sweep_inputs`` run fused on shared indicator tables; any
-    other strategy runs its signal function then the simulation, set by set.
+    Strategies with ``sweep_inputs`` run fused on shared indicator tables, and
+    signals given as arrays fused on their own table; any other strategy runs its
+    signal function then the simulation, set by set.
     ``params`` may hold ``sl``, ``tp`` and ``entry_offset`` columns besides the
     strategy's parameters.
     """
+    if isinstance(strategy.signals, SignalTable):
+        return run_signal_sets(bars, strategy.signals, params, options, periods_per_year)
     names = [p.name for p in strategy.params]
     n_sets = len(next(iter(params.values()))) if params else 1
     if strategy.sweep_inputs is not None:

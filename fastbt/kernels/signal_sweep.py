@@ -1,0 +1,55 @@
+"""Fused sweep over signal variants given as arrays (``fastbt.sweep(signals=...)``).
+
+Each set is one variant's entry and exit row of two read-only (variants x bars)
+tables, with its own ``sl``, ``tp`` and ``entry_offset``. A set runs ``simulate``
+without recording (its ``bar_step`` per bar, metrics streamed, no per-bar arrays),
+so a row equals ``fastbt.run(data, signals=...)`` of that variant by construction.
+Sets run in parallel on Numba threads.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from fastbt._numba_cache import CACHE_ENABLED
+from fastbt.kernels.metrics import N_METRICS
+from fastbt.kernels.simulate import simulate
+from fastbt.kernels.sweep import with_levels
+
+parallel_kernel = njit(cache=CACHE_ENABLED, nogil=True, error_model="numpy", parallel=True)
+
+
+@parallel_kernel
+def sweep_signals(
+    open_,
+    high,
+    low,
+    close,
+    entry,
+    entry_rows,
+    exit_,
+    exit_rows,
+    sl,
+    tp,
+    entry_offset,
+    rules,
+    cash0,
+    periods_per_year,
+):
+    """Metrics (sets x ``N_METRICS``) for every set k: entry row ``entry_rows[k]``, exit
+    row ``exit_rows[k]``, levels ``sl[k]``, ``tp[k]`` (NaN: off) and ``entry_offset[k]``."""
+    n_sets = entry_rows.shape[0]
+    out = np.empty((n_sets, N_METRICS))
+    for k in prange(n_sets):
+        out[k] = simulate(
+            open_,
+            high,
+            low,
+            close,
+            entry[entry_rows[k]],
+            exit_[exit_rows[k]],
+            cash0,
+            with_levels(rules, sl[k], tp[k], entry_offset[k]),
+            periods_per_year,
+            False,
+        )[0]
+    return out
