@@ -1,0 +1,225 @@
+"""``fastbt.walk_forward``: choose a set in sample, trade it out of sample, window after
+window (docs/overfitting.md, "Walk-forward")."""
+
+import math
+import warnings
+
+import pandas as pd
+
+from fastbt.data.load import load
+from fastbt.data.validate import bar_arrays
+from fastbt.engine import run
+from fastbt.options import RunOptions
+from fastbt.periods import infer_periods_per_year
+from fastbt.strategies import Strategy, get_strategy
+from fastbt.sweep import sweep
+from fastbt.sweep.grid import LEVEL_OPTIONS
+from fastbt.walkforward.result import WalkForward, summarize
+from fastbt.walkforward.schedule import Window, schedule
+from fastbt.walkforward.select import check_min_trades, check_objective, choose, rank
+from fastbt.walkforward.stitch import cut_piece, reset_piece, stitch, window_metrics
+from fastbt.walkforward.warmup import on_segment
+
+STITCH_MODES = ("reset", "continuous")
+# Options of fastbt.sweep that pass through to every window's sweeps.
+SWEEP_OPTIONS = ("n_jobs", "backend", "scheduler", "chunk_size")
+OVERLAP_NOTE = (
+    "not stitched: the out-of-sample windows overlap (step {step} < oos_bars {oos_bars}), "
+    "so no single account could trade them one after another; each window is in the table "
+    "(run from the initial cash). Use step >= oos_bars for a stitched result."
+)
+
+
+def _check_grid(grid) -> dict:
+    if not isinstance(grid, dict) or not grid:
+        raise ValueError(
+            "grid is empty: walk-forward chooses among parameter sets; give at least one "
+            "parameter with its values, e.g. grid={'fast': range(5, 50)}"
+        )
+    return grid
+
+
+def _chosen_params(table: pd.DataFrame, position: int, names: list[str]) -> dict:
+    """Set ``position``'s values as Python numbers; a level that is NaN (off) as None."""
+    values = {}
+    for name in names:
+        value = table[name].iloc[position].item()
+        values[name] = None if name in LEVEL_OPTIONS and math.isnan(value) else value
+    return values
+
+
+def _segment_sweep(bars, spec, history, start, stop, grid, sweep_options, run_options):
+    """Every set of ``grid`` on bars ``start:stop``, warmed up on the bars before."""
+    return sweep(
+        bars.iloc[start:stop],
+        on_segment(spec, history, start, stop),
+        grid,
+        progress=False,
+        **sweep_options,
+        **run_options,
+    )
+
+
+def _window_bounds(bars: pd.DataFrame, window: Window) -> dict:
+    """Bar positions (half-open) and the timestamps of each part's first and last bar."""
+    index = bars.index
+    return {
+        "window": window.number,
+        "is_start": window.is_start,
+        "is_end": window.is_end,
+        "oos_start": window.oos_start,
+        "oos_end": window.oos_end,
+        "is_bars": window.is_bars,
+        "oos_bars": window.oos_bars,
+        "is_first": index[window.is_start],
+        "is_last": index[window.is_end - 1],
+        "oos_first": index[window.oos_start],
+        "oos_last": index[window.oos_end - 1],
+    }
+
+
+def walk_forward(
+    data,
+    strategy: str | Strategy,
+    grid: dict,
+    *,
+    is_bars: int,
+    oos_bars: int,
+    step: int | None = None,
+    gap: int = 0,
+    anchored: bool = False,
+    keep_partial: bool = False,
+    objective: str = "sharpe",
+    min_trades: int = 0,
+    stitch: str = "reset",
+    progress: bool = True,
+    load_options: dict | None = None,
+    **options,
+) -> WalkForward:
+    """Walk-forward analysis of ``strategy`` over ``grid`` on one symbol.
+
+    Window by window (``is_bars``, ``oos_bars``, ``step``, ``gap``, ``anchored``,
+    ``keep_partial``: docs/overfitting.md), a fused sweep of every set on the in-sample
+    bars chooses the set with the best ``objective`` (a metric; first set on ties, NaN
+    worst; only sets with at least ``min_trades`` closed trades), which then trades the
+    out-of-sample bars: ``stitch="reset"`` runs it afresh there (flat at the start,
+    with the previous window's final equity, indicators warmed up on earlier bars,
+    closed at the window's last bar); ``"continuous"`` cuts the window from its
+    full-history run. ``options`` are those of ``fastbt.run`` (every run and sweep),
+    plus ``n_jobs``, ``backend``, ``scheduler``, ``chunk_size`` of ``fastbt.sweep``.
+    """
+    check_objective(objective)
+    min_trades = check_min_trades(min_trades)
+    if stitch not in STITCH_MODES:
+        raise ValueError(f"stitch must be one of {', '.join(STITCH_MODES)}, got {stitch!r}")
+    grid = _check_grid(grid)
+    sweep_options = {k: options.pop(k) for k in SWEEP_OPTIONS if k in options}
+    if isinstance(data, list | tuple | dict):
+        raise ValueError("walk_forward runs on one symbol; give one DataFrame, path or name")
+    bars = load(data, **(load_options or {}))
+    windows = schedule(
+        len(bars), is_bars=is_bars, oos_bars=oos_bars, step=step, gap=gap,
+        anchored=anchored, keep_partial=keep_partial,
+    )  # fmt: skip
+    step = oos_bars if step is None else int(step)
+    overlapping = step < oos_bars
+    run_options = dict(options)
+    base = RunOptions.resolve(**run_options)  # bad options fail before any work
+    periods = base.periods_per_year or infer_periods_per_year(bars.index)
+    run_options["periods_per_year"] = periods
+    spec = get_strategy(strategy)
+    history = bar_arrays(bars)
+    names = [p.name for p in spec.params] + [n for n in LEVEL_OPTIONS if n in grid]
+    fresh_options = run_options | {"close_at_end": True}
+    full_runs: dict[int, object] = {}
+    rows, pieces = [], []
+    equity = base.cash
+    from tqdm.auto import tqdm
+
+    for window in tqdm(windows, desc="walk-forward", unit="window", disable=not progress):
+        is_table = _segment_sweep(
+            bars, spec, history, window.is_start, window.is_end, grid, sweep_options,
+            run_options,
+        )  # fmt: skip
+        chosen = choose(is_table[objective], is_table["n_trades"], objective, min_trades)
+        if chosen is None:
+            raise ValueError(
+                f"min_trades={min_trades}: no parameter set makes {min_trades} closed trades "
+                f"in the in-sample bars {window.is_start}-{window.is_end - 1} of window "
+                f"{window.number}; lower min_trades or lengthen is_bars"
+            )
+        params = _chosen_params(is_table, chosen, names)
+        start_equity = base.cash if overlapping else equity
+        oos_table = _segment_sweep(
+            bars, spec, history, window.oos_start, window.oos_end, grid, sweep_options,
+            fresh_options | {"cash": start_equity},
+        )  # fmt: skip
+        if stitch == "reset":
+            with warnings.catch_warnings():  # a window without a fill is normal here
+                warnings.simplefilter("ignore")
+                fresh = run(
+                    bars.iloc[window.oos_start : window.oos_end],
+                    on_segment(spec, history, window.oos_start, window.oos_end),
+                    **(fresh_options | {"cash": start_equity}),
+                    **params,
+                )
+            piece = reset_piece(fresh)
+        else:
+            if chosen not in full_runs:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    full_runs[chosen] = run(bars, spec, **run_options, **params)
+            piece = cut_piece(full_runs[chosen], window.oos_start, window.oos_end, start_equity)
+        oos = window_metrics(piece, start_equity, periods)
+        chosen_row = is_table.iloc[chosen]
+        rows.append(
+            _window_bounds(bars, window)
+            | {"set": chosen}
+            | params
+            | {
+                "is_objective": chosen_row[objective],
+                "is_return": chosen_row["total_return"],
+                "is_sharpe": chosen_row["sharpe"],
+                "is_max_drawdown": chosen_row["max_drawdown"],
+                "is_n_trades": int(chosen_row["n_trades"]),
+                "oos_return": oos["total_return"],
+                "oos_sharpe": oos["sharpe"],
+                "oos_max_drawdown": oos["max_drawdown"],
+                "oos_n_trades": oos["n_trades"],
+                "oos_profit": start_equity * oos["total_return"],
+                "oos_rank": rank(oos_table[objective], chosen, objective),
+                "n_sets": len(oos_table),
+            }
+        )
+        pieces.append(piece)
+        equity = piece.equity.iloc[-1]
+    table = pd.DataFrame(rows)
+    settings = {
+        "strategy": spec.name,
+        "symbol": bars.attrs.get("symbol"),
+        "params": names,
+        "is_bars": int(is_bars),
+        "oos_bars": int(oos_bars),
+        "step": step,
+        "gap": int(gap),
+        "anchored": bool(anchored),
+        "keep_partial": bool(keep_partial),
+        "objective": objective,
+        "min_trades": min_trades,
+        "stitch": stitch,
+        "periods_per_year": periods,
+    }
+    result = None
+    note = OVERLAP_NOTE.format(step=step, oos_bars=oos_bars) if overlapping else ""
+    if not overlapping:
+        result = stitch_result(pieces, spec, base, periods, bars, settings)
+    return WalkForward(table, result, summarize(table, periods), settings, note)
+
+
+def stitch_result(pieces, spec, options, periods, bars, settings):
+    """The stitched out-of-sample ``Result``; ``extra["walk_forward"]`` holds the settings."""
+    return stitch(
+        pieces, strategy=spec, options=options, cash0=options.cash,
+        periods_per_year=periods, symbol=bars.attrs.get("symbol"),
+        extra={"walk_forward": settings},
+    )  # fmt: skip
