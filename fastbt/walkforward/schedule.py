@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+MIN_BARS = 2  # a backtest's shortest data
+
 
 @dataclass(frozen=True)
 class Window:
@@ -48,16 +50,17 @@ def schedule(
     """Windows k = 0, 1, ...: ``is_end = k*step + is_bars``, ``is_start = 0`` if
     ``anchored`` else ``k*step``, ``oos_start = is_end + gap``, ``oos_end = oos_start +
     oos_bars``; stop when ``oos_start >= n_bars``. A window running past the data is
-    dropped, or cut at the last bar with ``keep_partial``."""
-    is_bars = _whole("is_bars", is_bars, 1, "give the in-sample length in bars")
-    oos_bars = _whole("oos_bars", oos_bars, 1, "give the out-of-sample length in bars")
+    dropped, or cut at the last bar with ``keep_partial`` (if at least ``MIN_BARS`` are
+    left: a backtest needs two bars)."""
+    is_bars = _whole("is_bars", is_bars, MIN_BARS, "a backtest needs at least 2 bars")
+    oos_bars = _whole("oos_bars", oos_bars, MIN_BARS, "a backtest needs at least 2 bars")
     step = oos_bars if step is None else _whole("step", step, 1, "omit it to step by oos_bars")
     gap = _whole("gap", gap, 0, "use 0 for no gap between in-sample and out-of-sample bars")
     windows = []
     k = 0
     while (oos_start := k * step + is_bars + gap) < n_bars:
         oos_end = oos_start + oos_bars
-        if oos_end > n_bars and not keep_partial:
+        if oos_end > n_bars and (not keep_partial or n_bars - oos_start < MIN_BARS):
             break  # every later window ends later still
         windows.append(
             Window(
@@ -70,12 +73,11 @@ def schedule(
         )
         k += 1
     if not windows:
-        need = is_bars + gap + (1 if keep_partial else oos_bars)
+        oos_need = MIN_BARS if keep_partial else oos_bars
         raise ValueError(
-            f"too few bars for one walk-forward window: is_bars + gap + oos_bars = "
-            f"{is_bars} + {gap} + {oos_bars} needs {need} bars"
-            + (" (keep_partial: 1 out-of-sample bar)" if keep_partial else "")
-            + f", the data has {n_bars}; shorten is_bars or oos_bars"
+            f"too few bars for one walk-forward window: is_bars {is_bars} + gap {gap} + "
+            f"{oos_need} out-of-sample bars need {is_bars + gap + oos_need}, the data has "
+            f"{n_bars}; shorten is_bars, gap or oos_bars"
             + ("" if keep_partial else ", or pass keep_partial=True")
         )
     return windows
