@@ -193,6 +193,12 @@ def walk_forward(
         )
         pieces.append(piece)
         equity = piece.equity.iloc[-1]
+        if equity <= 0 and not overlapping:
+            raise ValueError(
+                f"the stitched account has no equity left after window {window.number} "
+                f"({equity:,.2f}), so no later window can trade; lower size (or use "
+                "shorter windows) to keep the account alive"
+            )
     table = pd.DataFrame(rows)
     settings = {
         "strategy": spec.name,

@@ -14,10 +14,10 @@ def summarize(windows: pd.DataFrame, periods_per_year: float) -> dict:
     largest window's share of the total profit and how often the chosen set changed,
     from the per-window table (docs/overfitting.md, "Reading the summary")."""
     p = periods_per_year
-    oos_rate = (windows["oos_return"] * p / windows["oos_bars"]).mean()
-    is_rate = (windows["is_return"] * p / windows["is_bars"]).mean()
+    oos_rate = float((windows["oos_return"] * p / windows["oos_bars"]).mean())
+    is_rate = float((windows["is_return"] * p / windows["is_bars"]).mean())
     profit = windows["oos_profit"]
-    total = profit.sum()
+    total = float(profit.sum())
     sets = windows["set"].to_numpy()
     changes = int(np.sum(sets[1:] != sets[:-1]))
     n = len(windows)
@@ -27,7 +27,7 @@ def summarize(windows: pd.DataFrame, periods_per_year: float) -> dict:
         "oos_annual_return": oos_rate,
         "is_annual_return": is_rate,
         "profitable_windows": float((windows["oos_return"] > 0).mean()),
-        "largest_window_profit_share": profit.max() / total if total > 0 else math.nan,
+        "largest_window_profit_share": float(profit.max()) / total if total > 0 else math.nan,
         "n_set_changes": changes,
         "set_change_rate": changes / (n - 1) if n > 1 else math.nan,
     }
