@@ -13,6 +13,9 @@ from fastbt.report.figures import PALETTE, new_figure, themed, to_base64
 from fastbt.report.html import _environment, _options, _version, has_clock, metric_rows
 from fastbt.walkforward.text import SHOWN, summary_rows
 
+# Short headings of the window table's metric columns (``SHOWN`` order).
+HEADERS = ("IS Sharpe", "IS return", "OOS return", "OOS Sharpe", "OOS drawdown", "OOS trades")
+
 
 @themed
 def chosen_params_chart(wf) -> Figure:
@@ -47,7 +50,7 @@ def walkforward_context(wf, title: str | None = None) -> dict:
     table = wf.windows
     clock = has_clock(pd.DatetimeIndex(table["oos_first"]))
     when = (lambda t: str(t)) if clock else (lambda t: t.date().isoformat())
-    columns = ["window", "in-sample", "out-of-sample", *wf.params, *SHOWN, "oos_rank"]
+    columns = ["#", "in-sample", "out-of-sample", *wf.params, *HEADERS, "OOS rank"]
     rows = [
         [
             str(r["window"]),
@@ -55,7 +58,7 @@ def walkforward_context(wf, title: str | None = None) -> dict:
             f"{when(r['oos_first'])} .. {when(r['oos_last'])}",
             *[_cell(r[name]) for name in wf.params],
             *[_cell(r[column], metric) for column, metric in SHOWN.items()],
-            f"{r['oos_rank']:g} of {r['n_sets']}",
+            f"{r['oos_rank']:g}/{r['n_sets']}",
         ]
         for r in table.to_dict("records")
     ]
