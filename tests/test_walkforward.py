@@ -9,6 +9,8 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fastbt
 from fastbt.report.walkforward import render_walkforward_html
@@ -76,6 +78,41 @@ def test_schedule_matches_hand_computed_windows(kwargs, expected):
     windows = schedule(20, is_bars=8, oos_bars=4, **kwargs)
     assert bounds(windows) == expected
     assert [w.number for w in windows] == list(range(len(expected)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    n_bars=st.integers(2, 60),
+    is_bars=st.integers(2, 20),
+    oos_bars=st.integers(2, 20),
+    step=st.one_of(st.none(), st.integers(1, 25)),
+    gap=st.integers(0, 5),
+    anchored=st.booleans(),
+    keep_partial=st.booleans(),
+)
+def test_schedule_properties(n_bars, is_bars, oos_bars, step, gap, anchored, keep_partial):
+    """Every window follows the formulas, fits the data with at least 2 bars per part,
+    and the schedule stops exactly where the next window would not fit."""
+    options = dict(step=step, gap=gap, anchored=anchored, keep_partial=keep_partial)
+    try:
+        windows = schedule(n_bars, is_bars=is_bars, oos_bars=oos_bars, **options)
+    except ValueError as error:
+        assert "too few bars for one walk-forward window" in str(error)
+        assert n_bars - (is_bars + gap) < (2 if keep_partial else oos_bars)
+        return
+    step = oos_bars if step is None else step
+
+    def fits(k):
+        oos_start = k * step + is_bars + gap
+        full = oos_start + oos_bars <= n_bars
+        return full or (keep_partial and n_bars - oos_start >= 2)
+
+    for k, w in enumerate(windows):
+        assert (w.number, w.is_end, w.oos_start) == (k, k * step + is_bars, w.is_end + gap)
+        assert w.is_start == (0 if anchored else k * step)
+        assert w.oos_end == min(w.oos_start + oos_bars, n_bars)
+        assert w.oos_bars >= 2 and w.is_bars >= 2 and fits(k)
+    assert not fits(len(windows))
 
 
 def test_the_window_table_carries_the_schedule_and_its_timestamps(bars):

@@ -106,7 +106,10 @@ def walk_forward(
     with the previous window's final equity, indicators warmed up on earlier bars,
     closed at the window's last bar); ``"continuous"`` cuts the window from its
     full-history run. ``options`` are those of ``fastbt.run`` (every run and sweep),
-    plus ``n_jobs``, ``backend``, ``scheduler``, ``chunk_size`` of ``fastbt.sweep``.
+    plus ``n_jobs``, ``backend``, ``scheduler``, ``chunk_size`` of ``fastbt.sweep``;
+    ``load_options`` those of ``fastbt.load``; ``progress`` shows a bar over windows.
+    Returns a ``WalkForward``: ``.windows``, ``.result`` (None for overlapping windows,
+    ``step < oos_bars``), ``.summary``.
     """
     check_objective(objective)
     min_trades = check_min_trades(min_trades)
