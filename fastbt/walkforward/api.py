@@ -3,21 +3,24 @@ window (docs/overfitting.md, "Walk-forward")."""
 
 import math
 import warnings
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from fastbt.data.load import load
 from fastbt.data.validate import bar_arrays
 from fastbt.engine import run
+from fastbt.errors import RunWarning
 from fastbt.options import RunOptions
 from fastbt.periods import infer_periods_per_year
+from fastbt.result import Result
 from fastbt.strategies import Strategy, get_strategy
 from fastbt.sweep import sweep
 from fastbt.sweep.grid import LEVEL_OPTIONS
 from fastbt.walkforward.result import WalkForward, summarize
 from fastbt.walkforward.schedule import Window, schedule
 from fastbt.walkforward.select import check_min_trades, check_objective, choose, rank
-from fastbt.walkforward.stitch import cut_piece, reset_piece, stitch, window_metrics
+from fastbt.walkforward.stitch import cut_piece, reset_piece, stitch_pieces, window_metrics
 from fastbt.walkforward.warmup import on_segment
 
 STITCH_MODES = ("reset", "continuous")
@@ -48,16 +51,50 @@ def _chosen_params(table: pd.DataFrame, position: int, names: list[str]) -> dict
     return values
 
 
-def _segment_sweep(bars, spec, history, start, stop, grid, sweep_options, run_options):
-    """Every set of ``grid`` on bars ``start:stop``, warmed up on the bars before."""
-    return sweep(
-        bars.iloc[start:stop],
-        on_segment(spec, history, start, stop),
-        grid,
-        progress=False,
-        **sweep_options,
-        **run_options,
-    )
+@dataclass
+class _Segments:
+    """Sweeps and runs of one strategy on segments of one symbol's bars, each warmed up
+    on the bars before it (``warmup.on_segment``)."""
+
+    bars: pd.DataFrame
+    spec: Strategy
+    grid: dict
+    sweep_options: dict
+    run_options: dict
+    full_runs: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.history = bar_arrays(self.bars)
+
+    def sweep(self, start: int, stop: int, **overrides) -> pd.DataFrame:
+        """Every set of the grid on bars ``start:stop`` (one fused sweep)."""
+        return sweep(
+            self.bars.iloc[start:stop],
+            on_segment(self.spec, self.history, start, stop),
+            self.grid,
+            progress=False,
+            **self.sweep_options,
+            **(self.run_options | overrides),
+        )
+
+    def run(self, start: int, stop: int, params: dict, **overrides) -> Result:
+        """One set on bars ``start:stop``."""
+        with warnings.catch_warnings():  # a window in which no order fills is normal here
+            warnings.simplefilter("ignore", RunWarning)
+            return run(
+                self.bars.iloc[start:stop],
+                on_segment(self.spec, self.history, start, stop),
+                **(self.run_options | overrides),
+                **params,
+            )
+
+    def full_run(self, chosen: int, params: dict) -> Result:
+        """Set ``chosen`` over the whole history (once per set)."""
+        if chosen not in self.full_runs:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RunWarning)
+                self.full_runs[chosen] = run(self.bars, self.spec, **self.run_options, **params)
+        return self.full_runs[chosen]
 
 
 def _window_bounds(bars: pd.DataFrame, window: Window) -> dict:
@@ -75,6 +112,28 @@ def _window_bounds(bars: pd.DataFrame, window: Window) -> dict:
         "is_last": index[window.is_end - 1],
         "oos_first": index[window.oos_start],
         "oos_last": index[window.oos_end - 1],
+    }
+
+
+def _in_sample(row: pd.Series, objective: str) -> dict:
+    """The chosen set's in-sample columns, from its sweep row."""
+    return {
+        "is_objective": row[objective],
+        "is_return": row["total_return"],
+        "is_sharpe": row["sharpe"],
+        "is_max_drawdown": row["max_drawdown"],
+        "is_n_trades": int(row["n_trades"]),
+    }
+
+
+def _out_of_sample(metrics: dict, start_equity: float) -> dict:
+    """The chosen set's out-of-sample columns, from its piece's metrics."""
+    return {
+        "oos_return": metrics["total_return"],
+        "oos_sharpe": metrics["sharpe"],
+        "oos_max_drawdown": metrics["max_drawdown"],
+        "oos_n_trades": metrics["n_trades"],
+        "oos_profit": start_equity * metrics["total_return"],
     }
 
 
@@ -131,19 +190,14 @@ def walk_forward(
     periods = base.periods_per_year or infer_periods_per_year(bars.index)
     run_options["periods_per_year"] = periods
     spec = get_strategy(strategy)
-    history = bar_arrays(bars)
     names = [p.name for p in spec.params] + [n for n in LEVEL_OPTIONS if n in grid]
-    fresh_options = run_options | {"close_at_end": True}
-    full_runs: dict[int, object] = {}
+    segments = _Segments(bars, spec, grid, sweep_options, run_options)
     rows, pieces = [], []
     equity = base.cash
     from tqdm.auto import tqdm
 
     for window in tqdm(windows, desc="walk-forward", unit="window", disable=not progress):
-        is_table = _segment_sweep(
-            bars, spec, history, window.is_start, window.is_end, grid, sweep_options,
-            run_options,
-        )  # fmt: skip
+        is_table = segments.sweep(window.is_start, window.is_end)
         chosen = choose(is_table[objective], is_table["n_trades"], objective, min_trades)
         if chosen is None:
             raise ValueError(
@@ -153,46 +207,21 @@ def walk_forward(
             )
         params = _chosen_params(is_table, chosen, names)
         start_equity = base.cash if overlapping else equity
-        oos_table = _segment_sweep(
-            bars, spec, history, window.oos_start, window.oos_end, grid, sweep_options,
-            fresh_options | {"cash": start_equity},
-        )  # fmt: skip
+        fresh = {"cash": start_equity, "close_at_end": True}
+        oos_table = segments.sweep(window.oos_start, window.oos_end, **fresh)
         if stitch == "reset":
-            with warnings.catch_warnings():  # a window without a fill is normal here
-                warnings.simplefilter("ignore")
-                fresh = run(
-                    bars.iloc[window.oos_start : window.oos_end],
-                    on_segment(spec, history, window.oos_start, window.oos_end),
-                    **(fresh_options | {"cash": start_equity}),
-                    **params,
-                )
-            piece = reset_piece(fresh)
+            piece = reset_piece(segments.run(window.oos_start, window.oos_end, params, **fresh))
         else:
-            if chosen not in full_runs:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    full_runs[chosen] = run(bars, spec, **run_options, **params)
-            piece = cut_piece(full_runs[chosen], window.oos_start, window.oos_end, start_equity)
+            full = segments.full_run(chosen, params)
+            piece = cut_piece(full, window.oos_start, window.oos_end, start_equity)
         oos = window_metrics(piece, start_equity, periods)
-        chosen_row = is_table.iloc[chosen]
         rows.append(
             _window_bounds(bars, window)
             | {"set": chosen}
             | params
-            | {
-                "is_objective": chosen_row[objective],
-                "is_return": chosen_row["total_return"],
-                "is_sharpe": chosen_row["sharpe"],
-                "is_max_drawdown": chosen_row["max_drawdown"],
-                "is_n_trades": int(chosen_row["n_trades"]),
-                "oos_return": oos["total_return"],
-                "oos_sharpe": oos["sharpe"],
-                "oos_max_drawdown": oos["max_drawdown"],
-                "oos_n_trades": oos["n_trades"],
-                "oos_profit": start_equity * oos["total_return"],
-                "oos_rank": rank(oos_table[objective], chosen, objective),
-                "n_sets": len(oos_table),
-            }
+            | _in_sample(is_table.iloc[chosen], objective)
+            | _out_of_sample(oos, start_equity)
+            | {"oos_rank": rank(oos_table[objective], chosen, objective), "n_sets": len(oos_table)}
         )
         pieces.append(piece)
         equity = piece.equity.iloc[-1]
@@ -218,17 +247,11 @@ def walk_forward(
         "stitch": stitch,
         "periods_per_year": periods,
     }
-    result = None
-    note = OVERLAP_NOTE.format(step=step, oos_bars=oos_bars) if overlapping else ""
-    if not overlapping:
-        result = stitch_result(pieces, spec, base, periods, bars, settings)
-    return WalkForward(table, result, summarize(table, periods), settings, note)
-
-
-def stitch_result(pieces, spec, options, periods, bars, settings):
-    """The stitched out-of-sample ``Result``; ``extra["walk_forward"]`` holds the settings."""
-    return stitch(
-        pieces, strategy=spec, options=options, cash0=options.cash,
-        periods_per_year=periods, symbol=bars.attrs.get("symbol"),
-        extra={"walk_forward": settings},
+    if overlapping:
+        note = OVERLAP_NOTE.format(step=step, oos_bars=oos_bars)
+        return WalkForward(table, None, summarize(table, periods), settings, note)
+    result = stitch_pieces(
+        pieces, strategy=spec, options=base, cash0=base.cash, periods_per_year=periods,
+        symbol=settings["symbol"], extra={"walk_forward": settings},
     )  # fmt: skip
+    return WalkForward(table, result, summarize(table, periods), settings)

@@ -103,7 +103,7 @@ def stitched_metrics(
     return {name: metrics[name] for name in METRIC_NAMES} | {"periods_per_year": periods_per_year}
 
 
-def stitch(
+def stitch_pieces(
     pieces: list[Piece], *, strategy, options, cash0: float, periods_per_year: float,
     symbol: str | None, extra: dict,
 ) -> Result:  # fmt: skip
