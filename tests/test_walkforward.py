@@ -290,6 +290,32 @@ def test_continuous_equals_slices_of_the_full_history_run(bars):
         scale_from = window[-1]
 
 
+def test_continuous_counts_fees_and_skipped_orders_by_the_bars_of_the_windows(bars):
+    """One set, windows tiling bars 100-700: the stitched curve is the full run from
+    bar 100 on, scaled by 10,000 / equity[99]; fills and skipped buys of bars 0-99 are
+    not the walk-forward's."""
+    options = {"size_type": "units", "size": 50, "commission": 0.001}
+    wf = walk(
+        bars, grid={"fast": [10], "slow": [30]}, is_bars=100, oos_bars=100,
+        stitch="continuous", **options,
+    )  # fmt: skip
+    full = fastbt.run(bars, "ma_cross", fast=10, slow=30, periods_per_year=PERIODS, **options)
+    before = fastbt.run(bars.iloc[:100], "ma_cross", fast=10, slow=30, **options)
+    assert full.metrics["n_skipped"] > before.metrics["n_skipped"]  # 50 units cost too much
+    assert wf.result.metrics["n_skipped"] == full.metrics["n_skipped"] - before.metrics["n_skipped"]
+    scale = 10_000.0 / full.equity.iloc[99]
+    np.testing.assert_allclose(wf.result.equity, full.equity.iloc[100:] * scale, rtol=1e-12)
+    trades = full.trades
+    fees = trades.entry_fee[trades.entry_bar >= 100].sum()
+    fees += trades.exit_fee[trades.exit_bar.astype("float64") >= 100].sum()
+    assert wf.result.metrics["total_fees"] == pytest.approx(fees * scale, rel=1e-12)
+    # the trades closed from bar 100 on, money scaled alike
+    closed = full.closed_trades
+    closed = closed[closed.exit_bar.astype("int64") >= 100]
+    assert wf.result.metrics["n_trades"] == len(closed)
+    np.testing.assert_allclose(wf.result.trades.pnl, closed.pnl * scale, rtol=1e-12)
+
+
 def test_overlapping_windows_are_reported_but_not_stitched(bars):
     wf = walk(bars, step=50)
     assert wf.result is None

@@ -5,6 +5,7 @@ import math
 import warnings
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from fastbt.data.load import load
@@ -21,7 +22,7 @@ from fastbt.walkforward.result import WalkForward, summarize
 from fastbt.walkforward.schedule import Window, schedule
 from fastbt.walkforward.select import check_min_trades, check_objective, choose, rank
 from fastbt.walkforward.stitch import cut_piece, reset_piece, stitch_pieces, window_metrics
-from fastbt.walkforward.warmup import on_segment
+from fastbt.walkforward.warmup import judged_on_full_history, on_segment
 
 STITCH_MODES = ("reset", "continuous")
 # Options of fastbt.sweep that pass through to every window's sweeps.
@@ -95,6 +96,24 @@ class _Segments:
                 warnings.simplefilter("ignore", RunWarning)
                 self.full_runs[chosen] = run(self.bars, self.spec, **self.run_options, **params)
         return self.full_runs[chosen]
+
+    def orders_between(self, chosen: int, params: dict, start: int, stop: int) -> tuple:
+        """(skipped, expired) orders of set ``chosen``'s full run on bars ``start:stop``.
+
+        A run on bars ``0:b`` equals the full run up to bar b-1 (no look-ahead), so the
+        counts of bars ``start:stop`` are those of ``0:stop`` less those of ``0:start``."""
+        full = self.full_run(chosen, params).metrics
+        if full["n_skipped"] == 0 and full["n_expired"] == 0:
+            return 0, 0  # none anywhere, so none in the window (no extra runs)
+        spec = judged_on_full_history(self.spec, len(self.bars))
+
+        def counts(stop: int) -> np.ndarray:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RunWarning)
+                m = run(self.bars.iloc[:stop], spec, **self.run_options, **params).metrics
+            return np.array([m["n_skipped"], m["n_expired"]])
+
+        return tuple(int(n) for n in counts(stop) - counts(start))
 
 
 def _window_bounds(bars: pd.DataFrame, window: Window) -> dict:
@@ -213,7 +232,8 @@ def walk_forward(
             piece = reset_piece(segments.run(window.oos_start, window.oos_end, params, **fresh))
         else:
             full = segments.full_run(chosen, params)
-            piece = cut_piece(full, window.oos_start, window.oos_end, start_equity)
+            orders = segments.orders_between(chosen, params, window.oos_start, window.oos_end)
+            piece = cut_piece(full, window.oos_start, window.oos_end, start_equity, orders)
         oos = window_metrics(piece, start_equity, periods)
         rows.append(
             _window_bounds(bars, window)

@@ -6,7 +6,6 @@ trade table cannot give. ``reset_piece`` takes a window's fresh run; ``cut_piece
 a window from a set's full-history run and scales it to the stitched equity.
 """
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,8 +24,8 @@ class Piece:
     trades: pd.DataFrame
     bars: pd.DataFrame
     total_fees: float
-    n_skipped: float
-    n_expired: float
+    n_skipped: int
+    n_expired: int
 
 
 def reset_piece(run: Result) -> Piece:
@@ -38,17 +37,23 @@ def reset_piece(run: Result) -> Piece:
     )  # fmt: skip
 
 
-def cut_piece(full: Result, start: int, stop: int, start_equity: float) -> Piece:
+def cut_piece(
+    full: Result, start: int, stop: int, start_equity: float, orders: tuple[int, int]
+) -> Piece:
     """Bars ``start:stop`` (start >= 1) of a full-history run, scaled by
     ``start_equity / equity[start - 1]`` so the piece carries on from the stitched
     equity with the run's own bar returns. Its trades are those closed inside the window
     (money scaled alike; an entry before the window shows at the window's first bar,
-    its time and price stay the real ones). Skipped and expired orders cannot be told
-    apart by window: NaN."""
+    its time and price stay the real ones); its fees those of the fills on its bars;
+    ``orders`` the (skipped, expired) orders of its bars."""
     scale = start_equity / full.equity.iloc[start - 1]
     trades = full.trades
+    entry_bar = trades["entry_bar"].to_numpy(dtype="float64")
     exit_bar = trades["exit_bar"].to_numpy(dtype="float64", na_value=np.nan)
-    inside = trades[(exit_bar >= start) & (exit_bar < stop)].copy()
+    exited = (exit_bar >= start) & (exit_bar < stop)
+    entered = (entry_bar >= start) & (entry_bar < stop)
+    fees = trades["entry_fee"][entered].sum() + trades["exit_fee"][exited].sum()
+    inside = trades[exited].copy()
     inside["entry_bar"] = np.maximum(inside["entry_bar"] - start, 0)
     inside["exit_bar"] = inside["exit_bar"] - start
     inside["bars_held"] = inside["exit_bar"] - inside["entry_bar"]
@@ -60,9 +65,8 @@ def cut_piece(full: Result, start: int, stop: int, start_equity: float) -> Piece
         full.position.iloc[start:stop] * scale,
         inside.reset_index(drop=True),
         full.bars.iloc[start:stop],
-        float(inside["fees"].sum()),
-        math.nan,
-        math.nan,
+        float(fees * scale),
+        *orders,
     )
 
 
@@ -98,8 +102,7 @@ def stitched_metrics(
     metrics["n_short_trades"] = int((closed["direction"] == "short").sum())
     metrics["n_stop_exits"] = int(closed["exit_reason"].isin(("sl", "tp")).sum())
     for count in ("n_skipped", "n_expired"):
-        total = sum(getattr(p, count) for p in pieces)
-        metrics[count] = int(total) if math.isfinite(total) else math.nan
+        metrics[count] = int(sum(getattr(p, count) for p in pieces))
     return {name: metrics[name] for name in METRIC_NAMES} | {"periods_per_year": periods_per_year}
 
 
@@ -107,7 +110,10 @@ def stitch_pieces(
     pieces: list[Piece], *, strategy, options, cash0: float, periods_per_year: float,
     symbol: str | None, extra: dict,
 ) -> Result:  # fmt: skip
-    """One ``Result`` of the pieces one after another (bar numbers renumbered)."""
+    """One ``Result`` of the pieces one after another (bar numbers renumbered). Its
+    strategy reads ``walk-forward <name>`` with no parameters: the set changes from
+    window to window (``extra["walk_forward"]`` and the window table say which), and no
+    single set's indicators belong on its price chart."""
     offsets = np.cumsum([0] + [len(p.equity) for p in pieces[:-1]])
     equity = pd.concat([p.equity for p in pieces]).rename("equity")
     position = pd.concat([p.position for p in pieces]).rename("position")
@@ -118,7 +124,7 @@ def stitch_pieces(
     bars = pd.concat([p.bars for p in pieces])
     bars.attrs = dict(pieces[0].bars.attrs)
     return Result(
-        strategy=strategy.name,
+        strategy=f"walk-forward {strategy.name}",
         params={},
         options=options,
         metrics=stitched_metrics(equity, position, trades, bars, pieces, cash0, periods_per_year),

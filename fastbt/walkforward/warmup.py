@@ -65,14 +65,19 @@ def _holds_for(holds, n_bars, values, _segment_bars):
     return holds(values, n_bars)
 
 
+def judged_on_full_history(strategy: Strategy, n_bars: int) -> Strategy:
+    """``strategy`` with its rules checked against ``n_bars`` whatever the bars it runs on."""
+    return replace(
+        strategy, constraints=tuple(_on_full_history(rule, n_bars) for rule in strategy.constraints)
+    )
+
+
 def on_segment(strategy: Strategy, history: dict, start: int, stop: int) -> Strategy:
     """``strategy`` on bars ``start:stop`` of ``history`` (``bar_arrays`` of the whole
     data), warmed up on bars ``0:start``."""
-    n_bars = len(history["close"])
     return replace(
-        strategy,
+        judged_on_full_history(strategy, len(history["close"])),
         signals=partial(_segment_signals, strategy, history, start, stop),
-        constraints=tuple(_on_full_history(rule, n_bars) for rule in strategy.constraints),
         sweep_inputs=None
         if strategy.sweep_inputs is None
         else partial(_segment_sweep_inputs, strategy, history["close"], start, stop),
