@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fastbt
+from fastbt.report import render_html
 from fastbt.report.walkforward import render_walkforward_html
 from fastbt.walkforward import schedule
 from fastbt.walkforward.select import choose, rank
@@ -506,6 +507,11 @@ def test_repr_frame_csv_and_report(bars, tmp_path):
     ):
         assert text in page
     assert page.count("<tr>") >= len(wf.windows) + 1
+    # the stitched Result is an ordinary one: its report, JSON round trip
+    assert "Price, indicators and trades" in render_html(wf.result)
+    back = fastbt.Result.from_json(wf.result.to_json())
+    assert back.strategy == "walk-forward ma_cross"
+    assert back.metrics == pytest.approx(wf.result.metrics, nan_ok=True)
 
 
 # --- command --------------------------------------------------------------------------
