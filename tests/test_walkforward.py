@@ -475,6 +475,8 @@ def bounds_of(wf):
         ({"stitch": "chain"}, ("stitch must be one of reset, continuous",)),
         ({"cash": -1}, ("cash",)),
         ({"data": ["GOOG", "EURUSD"]}, ("one symbol",)),
+        ({"backend": "dask"}, ("backend='dask' needs scheduler=",)),
+        ({"backend": "spark"}, ("backend must be one of loky, dask",)),
     ],
 )
 def test_bad_input_is_a_clear_value_error(bars, kwargs, fragments):

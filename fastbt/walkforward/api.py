@@ -3,6 +3,7 @@ window (docs/overfitting.md, "Walk-forward")."""
 
 import math
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,6 +18,8 @@ from fastbt.periods import infer_periods_per_year
 from fastbt.result import Result
 from fastbt.strategies import Strategy, get_strategy
 from fastbt.sweep import sweep
+from fastbt.sweep.execute import _dask_client as dask_client
+from fastbt.sweep.execute import check_backend
 from fastbt.sweep.grid import LEVEL_OPTIONS
 from fastbt.walkforward.result import WalkForward, summarize
 from fastbt.walkforward.schedule import Window, schedule
@@ -156,6 +159,75 @@ def _out_of_sample(metrics: dict, start_equity: float) -> dict:
     }
 
 
+def _walk(
+    segments: _Segments, windows: list[Window], *, names: list[str], objective: str,
+    min_trades: int, stitch: str, cash: float, chained: bool, periods: float,
+    progress: bool,
+) -> tuple[list[dict], list]:  # fmt: skip
+    """Window by window: choose in sample, trade out of sample. ``chained``: each
+    window starts with the equity the previous one ended with (the first with
+    ``cash``); else every window starts with ``cash``. Returns the rows and pieces."""
+    from tqdm.auto import tqdm
+
+    rows, pieces = [], []
+    equity = cash
+    for window in tqdm(windows, desc="walk-forward", unit="window", disable=not progress):
+        is_table = segments.sweep(window.is_start, window.is_end)
+        chosen = choose(is_table[objective], is_table["n_trades"], objective, min_trades)
+        if chosen is None:
+            raise ValueError(
+                f"min_trades={min_trades}: no parameter set makes {min_trades} closed trades "
+                f"in the in-sample bars {window.is_start}-{window.is_end - 1} of window "
+                f"{window.number}; lower min_trades or lengthen is_bars"
+            )
+        params = _chosen_params(is_table, chosen, names)
+        start_equity = equity if chained else cash
+        fresh = {"cash": start_equity, "close_at_end": True}
+        oos_table = segments.sweep(window.oos_start, window.oos_end, **fresh)
+        if stitch == "reset":
+            piece = reset_piece(segments.run(window.oos_start, window.oos_end, params, **fresh))
+        else:
+            full = segments.full_run(chosen, params)
+            orders = segments.orders_between(chosen, params, window.oos_start, window.oos_end)
+            piece = cut_piece(full, window.oos_start, window.oos_end, start_equity, orders)
+        oos = window_metrics(piece, start_equity, periods)
+        rows.append(
+            _window_bounds(segments.bars, window)
+            | {"set": chosen}
+            | params
+            | _in_sample(is_table.iloc[chosen], objective)
+            | _out_of_sample(oos, start_equity)
+            | {"oos_rank": rank(oos_table[objective], chosen, objective), "n_sets": len(oos_table)}
+        )
+        pieces.append(piece)
+        equity = piece.equity.iloc[-1]
+        if equity <= 0 and chained:
+            raise ValueError(
+                f"the stitched account has no equity left after window {window.number} "
+                f"({equity:,.2f}), so no later window can trade; lower size (or use "
+                "shorter windows) to keep the account alive"
+            )
+    return rows, pieces
+
+
+@contextmanager
+def _one_cluster(sweep_options: dict):
+    """With ``backend="dask"`` and a scheduler address, one client for every window's
+    sweeps (not one per sweep); bad backend options fail here, before any work."""
+    backend, scheduler = sweep_options.get("backend", "loky"), sweep_options.get("scheduler")
+    check_backend(backend, scheduler)
+    if backend != "dask":
+        yield
+        return
+    client, owned = dask_client(scheduler)
+    sweep_options["scheduler"] = client
+    try:
+        yield
+    finally:
+        if owned:
+            client.close()
+
+
 def walk_forward(
     data,
     strategy: str | Strategy,
@@ -211,46 +283,12 @@ def walk_forward(
     spec = get_strategy(strategy)
     names = [p.name for p in spec.params] + [n for n in LEVEL_OPTIONS if n in grid]
     segments = _Segments(bars, spec, grid, sweep_options, run_options)
-    rows, pieces = [], []
-    equity = base.cash
-    from tqdm.auto import tqdm
-
-    for window in tqdm(windows, desc="walk-forward", unit="window", disable=not progress):
-        is_table = segments.sweep(window.is_start, window.is_end)
-        chosen = choose(is_table[objective], is_table["n_trades"], objective, min_trades)
-        if chosen is None:
-            raise ValueError(
-                f"min_trades={min_trades}: no parameter set makes {min_trades} closed trades "
-                f"in the in-sample bars {window.is_start}-{window.is_end - 1} of window "
-                f"{window.number}; lower min_trades or lengthen is_bars"
-            )
-        params = _chosen_params(is_table, chosen, names)
-        start_equity = base.cash if overlapping else equity
-        fresh = {"cash": start_equity, "close_at_end": True}
-        oos_table = segments.sweep(window.oos_start, window.oos_end, **fresh)
-        if stitch == "reset":
-            piece = reset_piece(segments.run(window.oos_start, window.oos_end, params, **fresh))
-        else:
-            full = segments.full_run(chosen, params)
-            orders = segments.orders_between(chosen, params, window.oos_start, window.oos_end)
-            piece = cut_piece(full, window.oos_start, window.oos_end, start_equity, orders)
-        oos = window_metrics(piece, start_equity, periods)
-        rows.append(
-            _window_bounds(bars, window)
-            | {"set": chosen}
-            | params
-            | _in_sample(is_table.iloc[chosen], objective)
-            | _out_of_sample(oos, start_equity)
-            | {"oos_rank": rank(oos_table[objective], chosen, objective), "n_sets": len(oos_table)}
-        )
-        pieces.append(piece)
-        equity = piece.equity.iloc[-1]
-        if equity <= 0 and not overlapping:
-            raise ValueError(
-                f"the stitched account has no equity left after window {window.number} "
-                f"({equity:,.2f}), so no later window can trade; lower size (or use "
-                "shorter windows) to keep the account alive"
-            )
+    with _one_cluster(sweep_options):
+        rows, pieces = _walk(
+            segments, windows, names=names, objective=objective, min_trades=min_trades,
+            stitch=stitch, cash=base.cash, chained=not overlapping,
+            periods=periods, progress=progress,
+        )  # fmt: skip
     table = pd.DataFrame(rows)
     settings = {
         "strategy": spec.name,
