@@ -583,3 +583,15 @@ def test_console_script_end_to_end():
     assert "stitch=continuous" in done.stdout and "stitched:" in done.stdout
     assert_one_line_error(cli(*COMMAND, "--is-bars", "-1"), "is_bars must be 2 or more")
     assert isinstance(done, subprocess.CompletedProcess)
+
+
+def test_dask_backend_gives_the_local_walk_forward(bars):
+    distributed = pytest.importorskip("distributed", reason="needs the dask extra")
+    local = walk(bars, chunk_size=2)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:  # fmt: skip
+        remote = walk(bars, chunk_size=2, backend="dask", scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(remote.windows, local.windows)
+    pd.testing.assert_series_equal(remote.result.equity, local.result.equity)
