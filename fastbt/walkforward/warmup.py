@@ -1,7 +1,7 @@
 """Running a strategy on a segment of the data with indicators warmed up on the bars
-before it (docs/overfitting.md, "Warm-up").
+before it (docs/overfitting.md, "Warm-up: how a segment runs").
 
-``on_segment(strategy, history, start, stop, n_bars)`` is the strategy as it runs on
+``on_segment(strategy, history, start, stop)`` is the strategy as it runs on
 bars ``start:stop``: its signals (and, for fused sweeps, its indicator tables) are
 computed on bars ``0:stop`` and cut to the segment, so every indicator value equals the
 one of a full-history run, and the segment's first bar gives no signal, as bar 0 of any
@@ -62,6 +62,7 @@ def _on_full_history(rule: Constraint, n_bars: int) -> Constraint:
 
 
 def _holds_for(holds, n_bars, values, _segment_bars):
+    """A constraint's test with the whole data's length in place of the segment's."""
     return holds(values, n_bars)
 
 
