@@ -73,11 +73,20 @@ def judged_on_full_history(strategy: Strategy, n_bars: int) -> Strategy:
     )
 
 
+def _no_reference(**params):
+    """The reference engine sees only the bars it is given, so it cannot warm up."""
+    raise ValueError(
+        "a walk-forward segment runs on the fast engine only (the reference engine cannot "
+        "warm indicators up on earlier bars); use engine='fast'"
+    )
+
+
 def on_segment(strategy: Strategy, history: dict, start: int, stop: int) -> Strategy:
     """``strategy`` on bars ``start:stop`` of ``history`` (``bar_arrays`` of the whole
-    data), warmed up on bars ``0:start``."""
+    data), warmed up on bars ``0:start``; fast engine only."""
     return replace(
         judged_on_full_history(strategy, len(history["close"])),
+        reference=_no_reference,
         signals=partial(_segment_signals, strategy, history, start, stop),
         sweep_inputs=None
         if strategy.sweep_inputs is None
