@@ -35,6 +35,7 @@ from fastbt.sweep import (
     sweep_to_parquet,
     top,
 )
+from fastbt.walkforward import WalkForward, walk_forward
 
 __version__ = "0.1.0"
 
@@ -55,6 +56,7 @@ __all__ = [
     "Strategy",
     "SweepError",
     "VerificationError",
+    "WalkForward",
     "__version__",
     "best",
     "fetch",
@@ -75,4 +77,5 @@ __all__ = [
     "synthetic_universe",
     "top",
     "verify",
+    "walk_forward",
 ]

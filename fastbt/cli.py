@@ -336,6 +336,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_store_option(sweep)
     sweep.add_argument("--json", action="store_true")
     _add_report_options(sweep)
+    from fastbt.walkforward.cli import add_walkforward_parser
+
+    add_walkforward_parser(commands)
 
     report = commands.add_parser(
         "report", help="HTML/PDF report of a saved result (run --save) or sweep (sweep --out)"
@@ -820,6 +823,13 @@ def _export(bars, target: str) -> None:
         raise ValueError(f"--to must end in .csv or .parquet, got {target!r}")
 
 
+def _command_walkforward(args) -> int:
+    """``walkforward``: in fastbt.walkforward.cli."""
+    from fastbt.walkforward.cli import command_walkforward
+
+    return command_walkforward(args)
+
+
 def _command_server(args) -> int:
     """``serve`` and ``user``: handled by fastbt.server.cli (imports the server extra)."""
     from fastbt.server.cli import run
@@ -833,6 +843,7 @@ _COMMANDS = {
     "strategies": _command_strategies,
     "demo": _command_demo,
     "sweep": _command_sweep,
+    "walkforward": _command_walkforward,
     "report": _command_report,
     "fetch": _command_fetch,
     "data": _command_data,
