@@ -56,7 +56,8 @@ COUNT_METRICS = frozenset(
 
 # Running statistics travel as named tuples of floats, which stay in registers inside
 # the hot loops (arrays would cost reference counting on every call).
-# Per bar: bar returns r with their sums, drawdown, exposure, and the power sums
+# Per bar: bar returns r with their sums, drawdown (top: the last bar not below the
+# peak, -1 for the start; max_run: the longest stretch below it that has ended), exposure, and the power sums
 # s1..s4 of d = r - shift over the ``moves`` bars whose equity changed (shift: the
 # first such r, so the sums stay near the spread of r rather than its level).
 BarStats = namedtuple(
@@ -70,7 +71,7 @@ BarStats = namedtuple(
         "peak",
         "trough",
         "max_dd",
-        "run",
+        "top",
         "max_run",
         "exposed",
         "moves",
@@ -104,7 +105,7 @@ TradeStats = namedtuple(
 def bar_stats_start(cash0):
     """Per-bar statistics before the first bar of a run starting with ``cash0``."""
     return BarStats(
-        0.0, cash0, 0.0, 0.0, 0.0, cash0, cash0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+        0.0, cash0, 0.0, 0.0, 0.0, cash0, cash0, 0.0, -1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
     )
 
 
@@ -116,7 +117,9 @@ def bar_stats_add(stats, equity, exposed):
     same as before, so only the counters move (same bits, less work on flat bars).
     Drawdown keeps the lowest equity since the last peak and divides only when
     that stretch ends: 1 - E/peak is monotone in E, so the deepest bar of a
-    stretch gives exactly the bits the per-bar maximum would.
+    stretch gives exactly the bits the per-bar maximum would. Likewise the length
+    of a stretch below the peak is taken when it ends (``longest_underwater`` adds
+    the one still running at the end), so a bar in drawdown costs one comparison.
     """
     (
         bars,
@@ -127,7 +130,7 @@ def bar_stats_add(stats, equity, exposed):
         peak,
         trough,
         max_dd,
-        run,
+        top,
         max_run,
         exposed_bars,
         moves,
@@ -158,12 +161,9 @@ def bar_stats_add(stats, equity, exposed):
             trough = equity
         elif equity < trough:
             trough = equity
-    if equity < peak:
-        run += 1.0
-        if run > max_run:
-            max_run = run
-    else:
-        run = 0.0
+    if not equity < peak:
+        max_run = max(max_run, bars - top - 1.0)
+        top = bars
     if exposed:
         exposed_bars += 1.0
     return BarStats(
@@ -175,7 +175,7 @@ def bar_stats_add(stats, equity, exposed):
         peak,
         trough,
         max_dd,
-        run,
+        top,
         max_run,
         exposed_bars,
         moves,
@@ -185,6 +185,12 @@ def bar_stats_add(stats, equity, exposed):
         s3,
         s4,
     )
+
+
+@inline_kernel
+def longest_underwater(stats):
+    """Most consecutive bars below the running peak, the stretch still open at the end included."""
+    return max(stats.max_run, stats.bars - 1.0 - stats.top)
 
 
 @inline_kernel
@@ -281,7 +287,7 @@ def metrics_finish(
     out[3] = _ratio(mean_r, std_r) * root_p
     out[4] = _ratio(mean_r, downside) * root_p
     out[5] = max_dd
-    out[6] = bar_stats.max_run
+    out[6] = longest_underwater(bar_stats)
     out[7] = _ratio(cagr, max_dd)
     out[8] = bar_stats.exposed / n
     out[9] = last_close / first_close - 1.0
