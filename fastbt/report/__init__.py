@@ -5,7 +5,6 @@ from fastbt.report.charts import (
     chart,
     drawdown_chart,
     equity_chart,
-    monthly_returns,
     monthly_returns_chart,
     price_chart,
     returns_chart,
@@ -14,6 +13,7 @@ from fastbt.report.figures import save, to_base64, to_png
 from fastbt.report.html import render_html, render_sweep_html, write_html
 from fastbt.report.pdf import write_pdf
 from fastbt.report.sweep_charts import metric_distribution, sweep_heatmap
+from fastbt.report.tables import drawdowns, monthly_returns, turnover, yearly_returns
 
 
 def chart_png(result, kind: str) -> bytes:
@@ -26,6 +26,7 @@ __all__ = [
     "chart",
     "chart_png",
     "drawdown_chart",
+    "drawdowns",
     "equity_chart",
     "metric_distribution",
     "monthly_returns",
@@ -38,6 +39,8 @@ __all__ = [
     "sweep_heatmap",
     "to_base64",
     "to_png",
+    "turnover",
     "write_html",
     "write_pdf",
+    "yearly_returns",
 ]

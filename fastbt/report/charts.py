@@ -13,6 +13,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 from fastbt.data.validate import bar_arrays
 from fastbt.report.downsample import line_points, marker_points
 from fastbt.report.figures import PALETTE, new_figure, themed
+from fastbt.report.tables import monthly_returns
 from fastbt.strategies import get_strategy
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -204,22 +205,6 @@ def returns_chart(result, bins: int = 80) -> Figure:
     ax.set_ylabel("bars")
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
     return figure
-
-
-def monthly_returns(result) -> pd.DataFrame:
-    """Calendar-month returns as a years x months (1..12) table; the first month is
-    measured from the starting cash, missing months are NaN."""
-    equity = result.equity
-    stamps = equity.index.tz_convert("UTC") if equity.index.tz is not None else equity.index
-    month_end = (
-        pd.Series(equity.to_numpy(), index=stamps).groupby([stamps.year, stamps.month]).last()
-    )
-    previous = month_end.shift(1)
-    previous.iloc[0] = result.options.cash
-    table = (month_end / previous - 1.0).unstack()
-    table = table.reindex(columns=range(1, 13))
-    table.index.name, table.columns.name = "year", "month"
-    return table
 
 
 @themed
