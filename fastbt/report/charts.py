@@ -247,17 +247,23 @@ def _registered(name: str):
         return None
 
 
+def strategy_indicators(result) -> list:
+    """The strategy's ``Indicator``s on the result's bars (none for a strategy without
+    ``indicators=`` or an unregistered one loaded from a file)."""
+    spec = result.spec if result.spec is not None else _registered(result.strategy)
+    if spec is None or spec.indicators is None:
+        return []
+    arrays = bar_arrays(result.bars)
+    columns = [arrays[c] for c in ("open", "high", "low", "close", "volume")]
+    return list(spec.indicators(*columns, *result.params.values()))
+
+
 @themed
 def price_chart(result) -> Figure:
     """Close with the strategy's indicators (over the price or in a panel below) and
     trades at their fill prices: entries by direction, exits by reason (``EXIT_STYLES``)."""
     bars = _need_bars(result, "price")
-    indicators = []
-    spec = result.spec if result.spec is not None else _registered(result.strategy)
-    if spec is not None and spec.indicators is not None:
-        arrays = bar_arrays(bars)
-        columns = [arrays[c] for c in ("open", "high", "low", "close", "volume")]
-        indicators = spec.indicators(*columns, *result.params.values())
+    indicators = strategy_indicators(result)
     panels = [i for i in indicators if not i.overlay]
     figure, axes = new_figure(
         rows=1 + len(panels), height=3.8 + 1.8 * len(panels), ratios=[3] + [1] * len(panels)

@@ -10,6 +10,7 @@ import functools
 from pathlib import Path
 
 import jinja2
+import markupsafe
 import numpy as np
 import pandas as pd
 
@@ -176,7 +177,29 @@ def tables_context(result, clock: bool) -> dict:
     }
 
 
-def result_context(result, charts=tuple(CHART_TITLES), title: str | None = None) -> dict:
+def _charts(result, kinds: list[str], interactive: bool) -> list[dict]:
+    """The report's charts: PNGs, or with ``interactive`` zoomable plotly charts in
+    place of the equity and price PNGs (plotly.js inlined once, in the first)."""
+    zoomable = {}
+    if interactive:
+        from fastbt.report.interactive import KINDS, interactive_html
+
+        shown = [k for k in kinds if k in KINDS]
+        zoomable = dict(zip(shown, interactive_html(result, shown), strict=True))
+    return [
+        {
+            "kind": k,
+            "title": CHART_TITLES[k],
+            "html": markupsafe.Markup(zoomable[k]) if k in zoomable else None,
+            "png": None if k in zoomable else to_base64(CHARTS[k](result)),
+        }
+        for k in kinds
+    ]
+
+
+def result_context(
+    result, charts=tuple(CHART_TITLES), title: str | None = None, interactive: bool = False
+) -> dict:
     """Everything the result template shows, as plain strings and lists."""
     index = result.equity.index
     clock = has_clock(index)
@@ -197,10 +220,7 @@ def result_context(result, charts=tuple(CHART_TITLES), title: str | None = None)
         "headline": [{"name": n, "value": format_metric(n, result.metrics[n])} for n in HEADLINE],
         "final_equity": f"{result.equity.iloc[-1]:,.2f}",
         "metrics": metric_rows(result.metrics),
-        "charts": [
-            {"kind": k, "title": CHART_TITLES[k], "png": to_base64(CHARTS[k](result))}
-            for k in available
-        ],
+        "charts": _charts(result, available, interactive),
         "trades_first": first,
         "trades_last": last,
         "trades_hidden": hidden,
@@ -209,11 +229,12 @@ def result_context(result, charts=tuple(CHART_TITLES), title: str | None = None)
     }
 
 
-def render_html(result, title: str | None = None) -> str:
-    """One self-contained HTML page reporting ``result`` (a ``fastbt.Result``)."""
-    return (
-        _environment().get_template("result.html.j2").render(**result_context(result, title=title))
-    )
+def render_html(result, title: str | None = None, interactive: bool = False) -> str:
+    """One self-contained HTML page reporting ``result`` (a ``fastbt.Result``);
+    ``interactive=True`` makes the equity and price charts zoomable (the
+    ``interactive`` extra; adds plotly.js, about 4.8 MB, once)."""
+    context = result_context(result, title=title, interactive=interactive)
+    return _environment().get_template("result.html.j2").render(**context)
 
 
 def _grid_summary(table: pd.DataFrame, params: list[str]) -> list[dict]:
