@@ -85,3 +85,10 @@ def test_interactive_report_inlines_plotly_once_and_fetches_nothing(goog):
     shown = {image["alt"] for image in parsed.images}
     assert "Drawdown" in shown and "Equity and buy and hold" not in shown
     assert page.count('class="plotly-graph-div"') == 2
+
+
+def test_an_interactive_page_is_refused_as_a_pdf(goog, tmp_path):
+    page = report.render_html(goog, interactive=True)
+    with pytest.raises(ValueError, match="without interactive=True"):
+        report.write_pdf(page, tmp_path / "goog.pdf")
+    assert not (tmp_path / "goog.pdf").exists()

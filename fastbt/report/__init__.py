@@ -11,6 +11,7 @@ from fastbt.report.charts import (
 )
 from fastbt.report.figures import save, to_base64, to_png
 from fastbt.report.html import render_html, render_sweep_html, write_html
+from fastbt.report.interactive import interactive_chart
 from fastbt.report.pdf import write_pdf
 from fastbt.report.sweep_charts import metric_distribution, sweep_heatmap
 from fastbt.report.tables import drawdowns, monthly_returns, turnover, yearly_returns
@@ -28,6 +29,7 @@ __all__ = [
     "drawdown_chart",
     "drawdowns",
     "equity_chart",
+    "interactive_chart",
     "metric_distribution",
     "monthly_returns",
     "monthly_returns_chart",
