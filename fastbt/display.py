@@ -102,13 +102,15 @@ def result_html(result) -> str:
     """``Result._repr_html_``: what ran, on what, and its headline metrics and equity."""
     from fastbt.formatting import format_metric
     from fastbt.report.charts import describe
+    from fastbt.report.html import _time, has_clock
 
     index = result.equity.index
+    clock = has_clock(index)
     facts = [
         ("symbol", result.symbol or "(unnamed data)"),
         ("bars", f"{len(index):,}"),
-        ("from", str(index[0])),
-        ("to", str(index[-1])),
+        ("from", _time(index[0], clock)),
+        ("to", _time(index[-1], clock)),
         ("final equity", f"{result.equity.iloc[-1]:,.2f}"),
         ("engine", result.engine),
     ]
