@@ -55,10 +55,11 @@ def summary_html(
     metrics: list[tuple[str, str]],
     png: bytes | None = None,
     extra: str = "",
+    head: tuple[str, str] = ("metric", "value"),
 ) -> str:
     """The HTML every fastbt result object shows in a notebook: a bold ``title``,
-    ``facts`` and ``metrics`` as (name, text) tables side by side, then an inline
-    PNG (``png``), then ``extra`` (HTML the caller built and escaped)."""
+    ``facts`` and ``metrics`` (headed ``head``) as (name, text) tables side by side,
+    then an inline PNG (``png``), then ``extra`` (HTML the caller built and escaped)."""
     from fastbt.report.figures import to_base64
 
     image = ""
@@ -71,7 +72,7 @@ def summary_html(
         f"<div class='fastbt-summary'>{_STYLE}"
         f"<p><strong>{html.escape(title)}</strong></p>"
         f"<div class='fastbt-cols'><div>{_table(facts)}</div>"
-        f"<div>{_table(metrics, ('metric', 'value'))}</div>{image}</div>{extra}</div>"
+        f"<div>{_table(metrics, head)}</div>{image}</div>{extra}</div>"
     )
 
 
@@ -173,6 +174,7 @@ class SweepSummary:
             ],
             png,
             extra,
+            head=("symbol", f"best set by {self.metric}"),
         )
 
     def __repr__(self) -> str:
