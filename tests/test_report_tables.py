@@ -4,6 +4,8 @@ tiny equity curve, and against the metrics on a real run."""
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fastbt
 from fastbt import report
@@ -105,6 +107,47 @@ def test_drawdowns_of_a_curve_that_never_falls_is_empty():
     flat = Result(**{**result.__dict__, "equity": rising})
     table = flat.drawdowns()
     assert len(table) == 0 and list(table.columns) == list(report.tables.DRAWDOWN_COLUMNS)
+
+
+def walk_drawdowns(equity: list[float], cash: float) -> list[tuple]:
+    """(start, trough, recovery or None, depth, length) per drawdown, bar by bar."""
+    found, peak, current = [], cash, None
+    for i, value in enumerate(equity):
+        if value >= peak:
+            if current is not None:
+                found.append((*current, i))
+                current = None
+            peak = value
+        elif current is None:
+            current = [i, i, peak]
+        elif value < equity[current[1]]:
+            current[1] = i
+    if current is not None:
+        found.append((*current, None))
+    rows = [
+        (s, t, r, 1 - equity[t] / p, (len(equity) if r is None else r) - s) for s, t, p, r in found
+    ]
+    return sorted(rows, key=lambda row: -row[3])  # stable: ties keep time order
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([90.0, 95.0, 99.0, 100.0, 101.0, 105.0, 110.0]), max_size=40))
+def test_drawdowns_match_a_bar_by_bar_walk(values):
+    index = pd.date_range("2024-01-01", periods=len(values) + 1, freq="D")
+    equity = [100.0, *values]  # a first bar at the starting cash, then the draws
+    result = Result(**{**tiny().__dict__, "equity": pd.Series(equity, index=index)})
+    table = result.drawdowns(top=None)
+    expected = walk_drawdowns(equity, CASH)
+    assert len(table) == len(expected)
+    for row, (start, trough, recovery, depth, length) in zip(
+        table.to_dict("records"), expected, strict=True
+    ):
+        assert (row["start"], row["trough"]) == (index[start], index[trough])
+        assert (
+            row["recovery"] == index[recovery] if recovery is not None else pd.isna(row["recovery"])
+        )
+        assert row["depth"] == pytest.approx(depth, rel=1e-12)
+        assert row["length"] == length
 
 
 @pytest.mark.parametrize("top", [0, -1, 2.0, True])
