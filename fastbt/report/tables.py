@@ -83,12 +83,16 @@ def yearly_returns(result) -> pd.DataFrame:
 
 def _first_lows(equity: np.ndarray, below: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Per run of ``below`` bars (beginning at ``starts``), the position of its lowest
-    equity, the first one when equal: one sort instead of a loop over the runs."""
-    positions = np.flatnonzero(below)
+    equity, the first one when equal; array operations, no loop over the runs."""
+    if len(starts) == 0:
+        return np.empty(0, dtype=np.int64)
+    positions = np.flatnonzero(below)  # the runs, one after another
+    values = equity[positions]
+    lows = np.minimum.reduceat(values, np.searchsorted(positions, starts))
     run = np.searchsorted(starts, positions, side="right") - 1
-    order = np.lexsort((positions, equity[positions], run))
-    firsts = np.concatenate([[0], np.flatnonzero(np.diff(run[order])) + 1]) if len(order) else []
-    return positions[order][firsts].astype(np.int64)
+    lowest = values == lows[run]
+    _, first = np.unique(run[lowest], return_index=True)
+    return positions[lowest][first]
 
 
 def drawdowns(result, top: int | None = 5) -> pd.DataFrame:
