@@ -24,8 +24,9 @@ STAMP = VENV / ".fastbt-installed"
 
 
 def ensure_environment() -> None:
-    """Create .venv and install fastbt with its dev, dask, server and stats extras, once per
-    pyproject version (so the cluster, service and statistics tests run everywhere)."""
+    """Create .venv and install fastbt with its dev, dask, server, stats and interactive
+    extras, once per pyproject version (so the cluster, service, statistics and
+    interactive-chart tests run everywhere)."""
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
@@ -35,7 +36,7 @@ def ensure_environment() -> None:
     print("installing fastbt and its dependencies ...", flush=True)
     pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "-e", f"{ROOT}[dev,dask,server,stats]"], check=True)
+    subprocess.run([*pip, "-e", f"{ROOT}[dev,dask,server,stats,interactive]"], check=True)
     STAMP.write_text(wanted)
 
 

@@ -9,6 +9,7 @@ from fastbt import (
     stats,
 )
 from fastbt.data import SAMPLES, FetchResult, fetch, load, synthetic, synthetic_universe
+from fastbt.display import plot_sweep, sweep_summary
 from fastbt.engine import run, verify
 from fastbt.errors import DataWarning, RunWarning, SweepError, VerificationError
 from fastbt.options import RunOptions
@@ -65,11 +66,13 @@ __all__ = [
     "load",
     "load_sweep",
     "pivot",
+    "plot_sweep",
     "register_strategy",
     "run",
     "stats",
     "sweep",
     "sweep_from_json",
+    "sweep_summary",
     "sweep_to_csv",
     "sweep_to_json",
     "sweep_to_parquet",

@@ -136,6 +136,49 @@ class Result:
     def closed_trades(self) -> pd.DataFrame:
         return self.trades[self.trades["status"] == "closed"]
 
+    # Notebook display, charts and tables (docs/reports.md); matplotlib loads on first use.
+    def _repr_html_(self) -> str:
+        from fastbt.display import result_html
+
+        return result_html(self)
+
+    def plot(self, kind: str = "equity", interactive: bool = False):
+        """The chart ``kind`` (equity, drawdown, price, returns, monthly): a matplotlib
+        Figure, or with ``interactive=True`` a zoomable plotly Figure (equity or price;
+        needs the ``interactive`` extra)."""
+        if interactive:
+            from fastbt.report.interactive import interactive_chart
+
+            return interactive_chart(self, kind)
+        from fastbt.report.charts import chart
+
+        return chart(self, kind)
+
+    def yearly_returns(self) -> pd.DataFrame:
+        """Return and turnover per calendar year (docs/metrics.md, "Tables")."""
+        from fastbt.report.tables import yearly_returns
+
+        return yearly_returns(self)
+
+    def monthly_returns(self) -> pd.DataFrame:
+        """Calendar-month returns, years x months 1..12 (docs/metrics.md, "Tables")."""
+        from fastbt.report.tables import monthly_returns
+
+        return monthly_returns(self)
+
+    def drawdowns(self, top: int | None = 5) -> pd.DataFrame:
+        """The ``top`` deepest drawdowns with start, trough, recovery and length
+        (docs/metrics.md, "Tables"); ``top=None`` for all of them."""
+        from fastbt.report.tables import drawdowns
+
+        return drawdowns(self, top)
+
+    def turnover(self) -> float:
+        """Traded notional per year over mean equity, one way (docs/metrics.md)."""
+        from fastbt.report.tables import turnover
+
+        return turnover(self)
+
     def __getstate__(self) -> dict:
         """Pickle without ``spec``: a strategy built from lambdas cannot be pickled."""
         return self.__dict__ | {"spec": None}

@@ -328,12 +328,12 @@ def fetch(
         raise ValueError(f"retries must be a whole number >= 0, got {retries!r}")
     _check_seconds("timeout", timeout, zero_allowed=False)
     _check_seconds("backoff", backoff, zero_allowed=True)
-    from tqdm.auto import tqdm
+    from fastbt.progress import progress_bar
 
     check_interval(interval)
     market = store if isinstance(store, MarketStore) else MarketStore(store)
     results = []
-    for symbol in tqdm(
+    for symbol in progress_bar(
         names, desc="fetching", unit="symbol", disable=not progress or len(names) < 2
     ):
         try:

@@ -5,15 +5,16 @@ from fastbt.report.charts import (
     chart,
     drawdown_chart,
     equity_chart,
-    monthly_returns,
     monthly_returns_chart,
     price_chart,
     returns_chart,
 )
 from fastbt.report.figures import save, to_base64, to_png
 from fastbt.report.html import render_html, render_sweep_html, write_html
+from fastbt.report.interactive import interactive_chart
 from fastbt.report.pdf import write_pdf
 from fastbt.report.sweep_charts import metric_distribution, sweep_heatmap
+from fastbt.report.tables import drawdowns, monthly_returns, turnover, yearly_returns
 
 
 def chart_png(result, kind: str) -> bytes:
@@ -26,7 +27,9 @@ __all__ = [
     "chart",
     "chart_png",
     "drawdown_chart",
+    "drawdowns",
     "equity_chart",
+    "interactive_chart",
     "metric_distribution",
     "monthly_returns",
     "monthly_returns_chart",
@@ -38,6 +41,8 @@ __all__ = [
     "sweep_heatmap",
     "to_base64",
     "to_png",
+    "turnover",
     "write_html",
     "write_pdf",
+    "yearly_returns",
 ]

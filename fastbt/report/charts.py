@@ -13,6 +13,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 from fastbt.data.validate import bar_arrays
 from fastbt.report.downsample import line_points, marker_points
 from fastbt.report.figures import PALETTE, new_figure, themed
+from fastbt.report.tables import monthly_returns
 from fastbt.strategies import get_strategy
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -206,22 +207,6 @@ def returns_chart(result, bins: int = 80) -> Figure:
     return figure
 
 
-def monthly_returns(result) -> pd.DataFrame:
-    """Calendar-month returns as a years x months (1..12) table; the first month is
-    measured from the starting cash, missing months are NaN."""
-    equity = result.equity
-    stamps = equity.index.tz_convert("UTC") if equity.index.tz is not None else equity.index
-    month_end = (
-        pd.Series(equity.to_numpy(), index=stamps).groupby([stamps.year, stamps.month]).last()
-    )
-    previous = month_end.shift(1)
-    previous.iloc[0] = result.options.cash
-    table = (month_end / previous - 1.0).unstack()
-    table = table.reindex(columns=range(1, 13))
-    table.index.name, table.columns.name = "year", "month"
-    return table
-
-
 @themed
 def monthly_returns_chart(result) -> Figure:
     """Heatmap of monthly returns, years down, months across, green up and red down."""
@@ -262,17 +247,23 @@ def _registered(name: str):
         return None
 
 
+def strategy_indicators(result) -> list:
+    """The strategy's ``Indicator``s on the result's bars (none for a strategy without
+    ``indicators=`` or an unregistered one loaded from a file)."""
+    spec = result.spec if result.spec is not None else _registered(result.strategy)
+    if spec is None or spec.indicators is None:
+        return []
+    arrays = bar_arrays(result.bars)
+    columns = [arrays[c] for c in ("open", "high", "low", "close", "volume")]
+    return list(spec.indicators(*columns, *result.params.values()))
+
+
 @themed
 def price_chart(result) -> Figure:
     """Close with the strategy's indicators (over the price or in a panel below) and
     trades at their fill prices: entries by direction, exits by reason (``EXIT_STYLES``)."""
     bars = _need_bars(result, "price")
-    indicators = []
-    spec = result.spec if result.spec is not None else _registered(result.strategy)
-    if spec is not None and spec.indicators is not None:
-        arrays = bar_arrays(bars)
-        columns = [arrays[c] for c in ("open", "high", "low", "close", "volume")]
-        indicators = spec.indicators(*columns, *result.params.values())
+    indicators = strategy_indicators(result)
     panels = [i for i in indicators if not i.overlay]
     figure, axes = new_figure(
         rows=1 + len(panels), height=3.8 + 1.8 * len(panels), ratios=[3] + [1] * len(panels)

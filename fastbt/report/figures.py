@@ -32,13 +32,30 @@ THEME = {
 DPI = 110
 
 
-def new_figure(rows: int = 1, height: float = 3.6, ratios=None, sharex: bool = True):
+class ChartFigure(Figure):
+    """A matplotlib ``Figure`` that shows itself as a PNG in Jupyter and IPython.
+
+    IPython draws a plain ``Figure`` as an image only once pyplot has been imported
+    under the inline backend (which registers a formatter for ``Figure``); before
+    that a notebook prints ``<Figure size 1000x360 with 1 Axes>``. ``_repr_png_``
+    needs no pyplot, no backend and no global state, so a chart fastbt returns
+    displays in any kernel. With pyplot's formatter registered, that one draws it
+    (the same picture); either way it appears once.
+    """
+
+    def _repr_png_(self) -> bytes:
+        return to_png(self)
+
+
+def new_figure(
+    rows: int = 1, height: float = 3.6, ratios=None, sharex: bool = True, width: float = 10
+):
     """A figure of ``rows`` stacked axes (call inside a ``themed`` chart function).
 
     Figures get their own Agg canvas and are not registered with pyplot: no display
     is needed, the caller's backend is untouched and nothing leaks between charts.
     """
-    figure = Figure(figsize=(10, height), layout="constrained")
+    figure = ChartFigure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.subplots(rows, 1, sharex=sharex, squeeze=False, height_ratios=ratios)[:, 0]
     return figure, list(axes)

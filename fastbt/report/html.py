@@ -10,6 +10,7 @@ import functools
 from pathlib import Path
 
 import jinja2
+import markupsafe
 import numpy as np
 import pandas as pd
 
@@ -141,7 +142,64 @@ def trade_list(
     return rows(trades.iloc[:shown], 0), rows(trades.iloc[n - shown :], n - shown), n - 2 * shown
 
 
-def result_context(result, charts=tuple(CHART_TITLES), title: str | None = None) -> dict:
+def _percent(value: float) -> str:
+    return "" if pd.isna(value) else f"{100 * value:.2f}%"
+
+
+def tables_context(result, clock: bool) -> dict:
+    """The report's tables: returns and turnover by year, monthly returns (years x
+    months) and the five worst drawdowns, as text (report/tables.py computes them)."""
+    from fastbt.report.tables import drawdowns, monthly_returns, turnover, yearly_returns
+
+    yearly = yearly_returns(result)
+    monthly = monthly_returns(result)
+    worst = drawdowns(result, top=5)
+    periods = result.metrics["periods_per_year"]
+    return {
+        "turnover": f"{turnover(result):.2f}",
+        "yearly": [
+            (str(year), _percent(row["return"]), f"{row['turnover']:.2f}")
+            for year, row in yearly.iterrows()
+        ],
+        "monthly": [
+            (str(year), [_percent(v) for v in row.to_numpy()]) for year, row in monthly.iterrows()
+        ],
+        "drawdowns": [
+            {
+                "start": _time(d["start"], clock),
+                "trough": _time(d["trough"], clock),
+                "recovery": _time(d["recovery"], clock) or "not recovered",
+                "depth": _percent(d["depth"]),
+                "length": f"{d['length']:,} bars ({format_duration(d['length'], periods)})",
+            }
+            for d in worst.to_dict("records")
+        ],
+    }
+
+
+def _charts(result, kinds: list[str], interactive: bool) -> list[dict]:
+    """The report's charts: PNGs, or with ``interactive`` zoomable plotly charts in
+    place of the equity and price PNGs (plotly.js inlined once, in the first)."""
+    zoomable = {}
+    if interactive:
+        from fastbt.report.interactive import KINDS, interactive_html
+
+        shown = [k for k in kinds if k in KINDS]
+        zoomable = dict(zip(shown, interactive_html(result, shown), strict=True))
+    return [
+        {
+            "kind": k,
+            "title": CHART_TITLES[k],
+            "html": markupsafe.Markup(zoomable[k]) if k in zoomable else None,
+            "png": None if k in zoomable else to_base64(CHARTS[k](result)),
+        }
+        for k in kinds
+    ]
+
+
+def result_context(
+    result, charts=tuple(CHART_TITLES), title: str | None = None, interactive: bool = False
+) -> dict:
     """Everything the result template shows, as plain strings and lists."""
     index = result.equity.index
     clock = has_clock(index)
@@ -162,22 +220,21 @@ def result_context(result, charts=tuple(CHART_TITLES), title: str | None = None)
         "headline": [{"name": n, "value": format_metric(n, result.metrics[n])} for n in HEADLINE],
         "final_equity": f"{result.equity.iloc[-1]:,.2f}",
         "metrics": metric_rows(result.metrics),
-        "charts": [
-            {"kind": k, "title": CHART_TITLES[k], "png": to_base64(CHARTS[k](result))}
-            for k in available
-        ],
+        "charts": _charts(result, available, interactive),
         "trades_first": first,
         "trades_last": last,
         "trades_hidden": hidden,
         "n_trade_rows": len(result.trades),
+        **tables_context(result, clock),
     }
 
 
-def render_html(result, title: str | None = None) -> str:
-    """One self-contained HTML page reporting ``result`` (a ``fastbt.Result``)."""
-    return (
-        _environment().get_template("result.html.j2").render(**result_context(result, title=title))
-    )
+def render_html(result, title: str | None = None, interactive: bool = False) -> str:
+    """One self-contained HTML page reporting ``result`` (a ``fastbt.Result``);
+    ``interactive=True`` makes the equity and price charts zoomable (the
+    ``interactive`` extra; adds plotly.js, about 4.8 MB, once)."""
+    context = result_context(result, title=title, interactive=interactive)
+    return _environment().get_template("result.html.j2").render(**context)
 
 
 def _grid_summary(table: pd.DataFrame, params: list[str]) -> list[dict]:
@@ -225,6 +282,44 @@ def heatmap_params(table: pd.DataFrame, params: list[str]) -> list[str]:
     return (varied + [p for p in params if p not in varied])[:2]
 
 
+def sweep_facts(table: pd.DataFrame, min_trades: int = MIN_TRADES) -> list[tuple[str, str]]:
+    """(name, text) facts of a sweep table: what ran, how many sets were ranked, how fast."""
+    info = table.attrs.get("sweep", {})
+    symbols = [str(s) for s in pd.unique(table["symbol"])]
+    ranked = traded(table, min_trades)
+    strategy = info.get("strategy")
+
+    def number(key: str, pattern: str) -> str:
+        value = info.get(key)
+        if value is None:
+            return "none computed" if info.get("n_computed") == 0 else "n/a"
+        return pattern.format(value)
+
+    resumed = (
+        [("backtests read back (resumed)", f"{len(table) - info['n_computed']:,}")]
+        if info.get("n_computed") is not None and info.get("n_resumed")
+        else []
+    )
+
+    return [
+        ("strategy", strategy or "n/a"),
+        ("symbols", ", ".join(symbols)),
+        ("parameter sets run", number("n_sets", "{:,}")),
+        ("sets rejected by the strategy's rules", number("n_invalid", "{:,}")),
+        ("combinations in the grid", number("n_total", "{:,}")),
+        ("random sample", "yes" if info.get("sampled") else "no"),
+        ("backtests (rows)", f"{len(table):,}"),
+        ("closed trades a backtest needs to be ranked", f"{min_trades:,}"),
+        ("backtests ranked", f"{len(ranked):,}"),
+        ("backtests not ranked (fewer closed trades)", f"{len(table) - len(ranked):,}"),
+        ("backtests computed by this run", number("n_computed", "{:,}")),
+        *resumed,
+        ("time", number("seconds", "{:.2f} s")),
+        ("backtests per second", number("sets_per_second", "{:,.0f}")),
+        ("bar evaluations per second", number("bar_evaluations_per_second", "{:.3g}")),
+    ]
+
+
 def sweep_context(
     table: pd.DataFrame,
     metric: str = "sharpe",
@@ -260,35 +355,7 @@ def sweep_context(
         to_base64(metric_distribution(table, m)) for m in dict.fromkeys([metric, "total_return"])
     ]
 
-    def number(key: str, pattern: str) -> str:
-        value = info.get(key)
-        if value is None:
-            return "none computed" if info.get("n_computed") == 0 else "n/a"
-        return pattern.format(value)
-
-    resumed = (
-        [("backtests read back (resumed)", f"{len(table) - info['n_computed']:,}")]
-        if info.get("n_computed") is not None and info.get("n_resumed")
-        else []
-    )
-
-    summary = [
-        ("strategy", strategy or "n/a"),
-        ("symbols", ", ".join(symbols)),
-        ("parameter sets run", number("n_sets", "{:,}")),
-        ("sets rejected by the strategy's rules", number("n_invalid", "{:,}")),
-        ("combinations in the grid", number("n_total", "{:,}")),
-        ("random sample", "yes" if info.get("sampled") else "no"),
-        ("backtests (rows)", f"{len(table):,}"),
-        ("closed trades a backtest needs to be ranked", f"{min_trades:,}"),
-        ("backtests ranked", f"{len(ranked):,}"),
-        ("backtests not ranked (fewer closed trades)", f"{len(table) - len(ranked):,}"),
-        ("backtests computed by this run", number("n_computed", "{:,}")),
-        *resumed,
-        ("time", number("seconds", "{:.2f} s")),
-        ("backtests per second", number("sets_per_second", "{:,.0f}")),
-        ("bar evaluations per second", number("bar_evaluations_per_second", "{:.3g}")),
-    ]
+    summary = sweep_facts(table, min_trades)
     return {
         "title": title
         or f"Sweep: {strategy or 'strategy'} on {', '.join(symbols[:5])}{' ...' if len(symbols) > 5 else ''}",

@@ -13,6 +13,7 @@ INSTALL_HINT = (
     "(Debian/Ubuntu: sudo apt-get install --no-install-recommends wkhtmltopdf; macOS: "
     "brew install --cask wkhtmltopdf) or set FASTBT_WKHTMLTOPDF to its path"
 )
+INTERACTIVE_MARK = 'class="plotly-graph-div"'  # report/interactive.py's charts
 PAGE_OPTIONS = {
     "page-size": "A4",
     "margin-top": "12mm",
@@ -43,6 +44,11 @@ def write_pdf(page: str, path) -> Path:
     """Render the HTML ``page`` to a PDF file at ``path``."""
     import pdfkit
 
+    if INTERACTIVE_MARK in page:
+        raise ValueError(
+            "this page has interactive charts, which a PDF cannot show (they would be "
+            "blank); make the PDF from render_html(result) without interactive=True"
+        )
     path = Path(path)
     if path.is_dir():
         raise ValueError(f"{path} is a directory; give a file name ending in .pdf")

@@ -2,16 +2,15 @@
 
 import numpy as np
 
-from fastbt.report.figures import PALETTE, themed
+from fastbt.report.figures import PALETTE, ChartFigure, themed
 
 
 @themed
 def pbo_figure(result):
     """A matplotlib Figure (own Agg canvas, not pyplot) for a ``PBOResult``."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(10, 3.8), layout="constrained")
+    figure = ChartFigure(figsize=(10, 3.8), layout="constrained")
     FigureCanvasAgg(figure)
     histogram, scatter = figure.subplots(1, 2)
 

@@ -12,6 +12,7 @@ from fastbt.errors import SweepError
 from fastbt.kernels.metrics import COUNT_METRICS, METRIC_NAMES
 from fastbt.options import RunOptions
 from fastbt.periods import infer_periods_per_year
+from fastbt.progress import progress_bar
 from fastbt.strategies import get_strategy
 from fastbt.strategies.external import VARIANT, check_source, signals_strategy
 from fastbt.sweep.chunks import plan_chunks, run_chunk
@@ -208,10 +209,8 @@ def sweep(
     ]
     work = sum((c.stop - c.start) * len(frames[c.symbol]) for c in todo)
     kept, failures = {}, []
-    from tqdm.auto import tqdm
-
     done, total = 0, sum(c.stop - c.start for c in todo)
-    bar = tqdm(
+    bar = progress_bar(
         total=total,
         unit="set",
         unit_scale=True,
