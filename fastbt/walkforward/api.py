@@ -167,11 +167,11 @@ def _walk(
     """Window by window: choose in sample, trade out of sample. ``chained``: each
     window starts with the equity the previous one ended with (the first with
     ``cash``); else every window starts with ``cash``. Returns the rows and pieces."""
-    from tqdm.auto import tqdm
+    from fastbt.progress import progress_bar
 
     rows, pieces = [], []
     equity = cash
-    for window in tqdm(windows, desc="walk-forward", unit="window", disable=not progress):
+    for window in progress_bar(windows, desc="walk-forward", unit="window", disable=not progress):
         is_table = segments.sweep(window.is_start, window.is_end)
         chosen = choose(is_table[objective], is_table["n_trades"], objective, min_trades)
         if chosen is None:
