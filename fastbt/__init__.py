@@ -12,6 +12,17 @@ from fastbt.data import SAMPLES, FetchResult, fetch, load, synthetic, synthetic_
 from fastbt.engine import run, verify
 from fastbt.errors import DataWarning, RunWarning, SweepError, VerificationError
 from fastbt.options import RunOptions
+from fastbt.portfolio import (
+    Alignment,
+    PortfolioResult,
+    align,
+    equal_weight,
+    inverse_volatility,
+    momentum_rotation,
+    rebalance,
+    run_portfolio,
+    verify_portfolio,
+)
 from fastbt.reference.history import History
 from fastbt.reference.strategies import ReferenceStrategy
 from fastbt.result import Result
@@ -39,6 +50,15 @@ from fastbt.sweep import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "Alignment",
+    "PortfolioResult",
+    "align",
+    "equal_weight",
+    "inverse_volatility",
+    "momentum_rotation",
+    "rebalance",
+    "run_portfolio",
+    "verify_portfolio",
     "SAMPLES",
     "Constraint",
     "DataWarning",

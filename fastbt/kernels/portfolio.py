@@ -1,0 +1,321 @@
+"""Portfolio simulation: K symbols sharing one cash balance (docs/portfolios.md).
+
+The orders of a bar (at the opens, or at the closes) run as one batch: the bar
+value is computed once, the orders are sized from it (target weights) or from
+the signals, sorted (sells first, then buys from the smallest) and executed one
+by one against the cash left. Each symbol's position keeps its size, gross cost
+and entry fees, so a sell writes one average-cost trade row in O(1).
+
+The orders array (bars x symbols) holds target weights (NaN: no order) or, for
+signal portfolios, +1 entry, -1 exit, NaN nothing.
+"""
+
+from collections import namedtuple
+
+import numpy as np
+
+from fastbt.kernels.fills import N_TRADE_FIELDS, TRADE_FIELDS, execution_price, fill_fee
+from fastbt.kernels.jit import inline_kernel, kernel
+from fastbt.kernels.metrics import (
+    bar_stats_add,
+    bar_stats_start,
+    metrics_finish,
+    trade_stats_add,
+    trade_stats_start,
+)
+from fastbt.kernels.rules import EXIT_END, EXIT_RUIN, EXIT_SIGNAL
+
+PORTFOLIO_TRADE_FIELDS = (*TRADE_FIELDS, "symbol")
+N_PORTFOLIO_TRADE_FIELDS = len(PORTFOLIO_TRADE_FIELDS)
+MIN_UNITS = 1e-8  # an order of fewer units is no order (docs/portfolios.md)
+_ROW_TYPE = (0.0,) * N_PORTFOLIO_TRADE_FIELDS  # types the kernel's list of trade rows
+
+# Per-symbol state, arrays of length K changed in place: units held, gross cost
+# (sum of qty*exec of the buys), entry fees still attached, bar of the first buy.
+Holdings = namedtuple("Holdings", ("qty", "cost", "entry_fee", "entry_bar"))
+# The shared account between orders.
+Account = namedtuple("Account", ("cash", "total_fees", "n_skipped"))
+
+
+@inline_kernel
+def start_holdings(n_symbols):
+    """No position in any symbol."""
+    return Holdings(
+        np.zeros(n_symbols), np.zeros(n_symbols), np.zeros(n_symbols), np.full(n_symbols, -1)
+    )
+
+
+@inline_kernel
+def _book_buy(holdings, account, k, bar, qty, fill, fee):
+    """Add ``qty`` units of symbol ``k`` bought at ``fill``; returns the account."""
+    if holdings.qty[k] == 0.0:
+        holdings.entry_bar[k] = bar
+    holdings.qty[k] += qty
+    holdings.cost[k] += qty * fill
+    holdings.entry_fee[k] += fee
+    cash = max(account.cash - (qty * fill + fee), 0.0)
+    return Account(cash, account.total_fees + fee, account.n_skipped)
+
+
+@inline_kernel
+def buy(holdings, account, k, bar, qty, price, rules, partial):
+    """Buy ``qty`` units of ``k`` at reference ``price``: in full if the cash left pays for
+    it (1e-9 tolerance), else cut to all the cash (``partial``) or skipped."""
+    fill = execution_price(price, rules.slippage, True)
+    if qty > 0.0:
+        fee = fill_fee(fill, qty, rules.commission, rules.fixed_fee)
+        if qty * fill + fee <= account.cash * (1.0 + 1e-9):
+            return _book_buy(holdings, account, k, bar, qty, fill, fee)
+        if partial:
+            qty = ((account.cash - rules.fixed_fee) / (1.0 + rules.commission)) / fill
+            if not rules.fractional:
+                qty = np.floor(qty)
+            if qty > MIN_UNITS:
+                fee = fill_fee(fill, qty, rules.commission, rules.fixed_fee)
+                return _book_buy(holdings, account, k, bar, qty, fill, fee)
+    return Account(account.cash, account.total_fees, account.n_skipped + 1)
+
+
+@inline_kernel
+def sell(holdings, account, k, bar, qty, price, reason, rules):
+    """Sell ``qty`` units of ``k`` at reference ``price`` (always executes); returns the
+    account and the trade row (average entry price, pro-rata entry fees)."""
+    fill = execution_price(price, rules.slippage, False)
+    fee = fill_fee(fill, qty, rules.commission, rules.fixed_fee)
+    size = holdings.qty[k]
+    entry_price = holdings.cost[k] / size
+    entry_fee = holdings.entry_fee[k] * qty / size
+    pnl = qty * (fill - entry_price) - (entry_fee + fee)
+    trade = (
+        float(holdings.entry_bar[k]),
+        entry_price,
+        float(bar),
+        fill,
+        qty,
+        entry_fee,
+        fee,
+        pnl,
+        pnl / (qty * entry_price + entry_fee),
+        1.0,
+        float(reason),
+        float(k),
+    )
+    if qty >= size:
+        holdings.qty[k] = 0.0
+        holdings.cost[k] = 0.0
+        holdings.entry_fee[k] = 0.0
+    else:
+        holdings.qty[k] = size - qty
+        holdings.cost[k] -= qty * entry_price
+        holdings.entry_fee[k] -= entry_fee
+    cash = account.cash + qty * fill - fee
+    return Account(cash, account.total_fees + fee, account.n_skipped), trade
+
+
+@inline_kernel
+def _record(trade, trades, stats, record):
+    """Fold a trade row into the statistics, and keep it when recording."""
+    if record:
+        trades.append(trade)
+    return trade_stats_add(stats, trade[7], trade[8], True, False)
+
+
+@inline_kernel
+def batch_orders(row, prices, holdings, cash, targets, rules):
+    """The orders of one batch, before execution: ``(symbols, units, estimates)``.
+
+    Targets: ``delta = w*V/p - qty`` with V computed once; units > 0 buy, < 0 sell.
+    Signals: an exit sells everything (units < 0); an entry is marked with units
+    +inf and sized at its turn from the cash then.
+    """
+    n = row.shape[0]
+    value = cash
+    if targets:
+        for k in range(n):
+            value += holdings.qty[k] * prices[k]
+    symbols = np.empty(n, np.int64)
+    units = np.empty(n)
+    estimates = np.empty(n)
+    count = 0
+    for k in range(n):
+        w = row[k]
+        if np.isnan(w):
+            continue
+        held = holdings.qty[k]
+        if targets:
+            delta = w * value / prices[k] - held
+            amount = delta if delta > 0.0 else -min(held, -delta)
+            if not rules.fractional:
+                amount = np.floor(amount) if amount > 0.0 else -np.floor(-amount)
+            if abs(amount) < MIN_UNITS:
+                continue
+            estimate = w * value - held * prices[k]
+        elif w > 0.0 and held == 0.0:
+            amount = np.inf
+            estimate = rules.size * (prices[k] if rules.size_in_units else cash)
+        elif w < 0.0 and held > 0.0:
+            amount = -held
+            estimate = -held * prices[k]
+        else:
+            continue
+        symbols[count] = k
+        units[count] = amount
+        estimates[count] = estimate
+        count += 1
+    return symbols[:count], units[:count], estimates[:count]
+
+
+@inline_kernel
+def entry_units(cash, price, rules):
+    """Units of a signal entry sized from ``cash`` now (percent of cash, or units)."""
+    if rules.size_in_units:
+        qty = rules.size
+    else:
+        fill = execution_price(price, rules.slippage, True)
+        qty = (rules.size * cash - rules.fixed_fee) / (fill * (1.0 + rules.commission))
+    if not rules.fractional:
+        qty = np.floor(qty)
+    return qty
+
+
+@inline_kernel
+def run_batch(bar, row, prices, holdings, account, targets, by_value, partial, rules, out):
+    """Execute one batch of orders (docs/portfolios.md, "One batch of orders")."""
+    trades, stats, record = out
+    symbols, units, estimates = batch_orders(row, prices, holdings, account.cash, targets, rules)
+    order = np.argsort(estimates, kind="mergesort") if by_value else np.arange(symbols.shape[0])
+    for j in order:
+        k = symbols[j]
+        if units[j] < 0.0:
+            account, trade = sell(
+                holdings, account, k, bar, -units[j], prices[k], EXIT_SIGNAL, rules
+            )
+            stats = _record(trade, trades, stats, record)
+        else:
+            qty = units[j] if targets else entry_units(account.cash, prices[k], rules)
+            account = buy(holdings, account, k, bar, qty, prices[k], rules, partial)
+    return account, stats
+
+
+@inline_kernel
+def sell_all(bar, prices, holdings, account, reason, rules, out):
+    """Sell every position at ``prices``, in symbol order (close at end, ruin)."""
+    trades, stats, record = out
+    for k in range(prices.shape[0]):
+        if holdings.qty[k] > 0.0:
+            account, trade = sell(
+                holdings, account, k, bar, holdings.qty[k], prices[k], reason, rules
+            )
+            stats = _record(trade, trades, stats, record)
+    return account, stats
+
+
+@kernel
+def simulate_portfolio(
+    open_, close, orders, targets, cash0, rules, by_value, partial, periods_per_year, record
+):
+    """Run one portfolio backtest (arrays are bars x symbols); return
+    ``(metrics, equity, cash, positions, trades)``.
+
+    ``targets``: ``orders`` holds target weights, else signals (+1, -1, NaN).
+    ``by_value``: order_sequence "value", else "symbol". With ``record`` false the
+    per-bar arrays and the trade rows are empty; the metrics are the same. Trade
+    rows follow ``PORTFOLIO_TRADE_FIELDS``; positions held at the end come last,
+    one row each with ``exit_bar`` -1 and NaN exit fields.
+    """
+    n, n_symbols = close.shape
+    keep = n if record else 0
+    equity_out = np.zeros(keep)
+    cash_out = np.zeros(keep)
+    positions_out = np.zeros((keep, n_symbols))
+    trades = [_ROW_TYPE]
+    trades.pop()
+    holdings = start_holdings(n_symbols)
+    account = Account(cash0, 0.0, 0)
+    bar_stats = bar_stats_start(cash0)
+    stats = trade_stats_start()
+    ruined = False
+    for i in range(n):
+        if ruined:
+            bar_stats = bar_stats_add(bar_stats, 0.0, False)
+            continue
+        if not rules.fill_at_close and i > 0:
+            account, stats = run_batch(
+                i,
+                orders[i - 1],
+                open_[i],
+                holdings,
+                account,
+                targets,
+                by_value,
+                partial,
+                rules,
+                (trades, stats, record),
+            )
+        if rules.fill_at_close:
+            account, stats = run_batch(
+                i,
+                orders[i],
+                close[i],
+                holdings,
+                account,
+                targets,
+                by_value,
+                partial,
+                rules,
+                (trades, stats, record),
+            )
+        if rules.close_at_end and i == n - 1:
+            account, stats = sell_all(
+                i, close[i], holdings, account, EXIT_END, rules, (trades, stats, record)
+            )
+        equity = account.cash
+        exposed = False
+        for k in range(n_symbols):
+            equity += holdings.qty[k] * close[i, k]
+            exposed = exposed or holdings.qty[k] != 0.0
+        if equity <= 0.0 and not rules.ruin_continue:
+            account, stats = sell_all(
+                i, close[i], holdings, account, EXIT_RUIN, rules, (trades, stats, record)
+            )
+            account = Account(0.0, account.total_fees, account.n_skipped)
+            equity = 0.0
+            exposed = False
+            ruined = True
+        bar_stats = bar_stats_add(bar_stats, equity, exposed)
+        if record:
+            equity_out[i] = equity
+            cash_out[i] = account.cash
+            positions_out[i] = holdings.qty
+    growth = 0.0
+    for k in range(n_symbols):
+        growth += close[n - 1, k] / close[0, k]
+    metrics = metrics_finish(
+        bar_stats,
+        stats,
+        cash0,
+        1.0,
+        growth / n_symbols,
+        periods_per_year,
+        account.total_fees,
+        account.n_skipped,
+        0,
+    )
+    rows = np.empty((len(trades) + (n_symbols if record else 0), N_PORTFOLIO_TRADE_FIELDS))
+    for r in range(len(trades)):
+        for f in range(N_PORTFOLIO_TRADE_FIELDS):
+            rows[r, f] = trades[r][f]
+    count = len(trades)
+    if record:
+        for k in range(n_symbols):
+            if holdings.qty[k] > 0.0:
+                rows[count, :] = np.nan
+                rows[count, 0] = holdings.entry_bar[k]
+                rows[count, 1] = holdings.cost[k] / holdings.qty[k]
+                rows[count, 2] = -1.0
+                rows[count, 4] = holdings.qty[k]
+                rows[count, 5] = holdings.entry_fee[k]
+                rows[count, 9] = 1.0
+                rows[count, N_TRADE_FIELDS] = k
+                count += 1
+    return metrics, equity_out, cash_out, positions_out, rows[:count].copy()

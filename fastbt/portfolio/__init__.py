@@ -1,0 +1,21 @@
+"""Portfolios: several symbols sharing one cash balance (docs/portfolios.md)."""
+
+from fastbt.portfolio.engine import compare_portfolios, run_portfolio, verify_portfolio
+from fastbt.portfolio.result import PortfolioResult
+from fastbt.portfolio.rotation import momentum_rotation
+from fastbt.portfolio.universe import Alignment, align
+from fastbt.portfolio.weights import equal_weight, inverse_volatility, rebalance, rebalance_bars
+
+__all__ = [
+    "Alignment",
+    "PortfolioResult",
+    "align",
+    "compare_portfolios",
+    "equal_weight",
+    "inverse_volatility",
+    "momentum_rotation",
+    "rebalance",
+    "rebalance_bars",
+    "run_portfolio",
+    "verify_portfolio",
+]

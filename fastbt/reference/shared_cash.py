@@ -1,0 +1,293 @@
+"""The reference engine for portfolios: several symbols, one cash, one bar at a time
+(docs/portfolios.md).
+
+Written from the rules, not for speed: each bar reads its orders (a weights row, or
+each symbol's signals from its own reference strategy), forms the batch, sorts it
+and executes the orders one by one. Every formula follows the rules' order of
+operations, so the kernel (written from the same rules) gives the same bits.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from fastbt.options import RunOptions
+from fastbt.reference.metrics import equity_metrics, trade_metrics
+
+MIN_UNITS = 1e-8
+
+
+@dataclass
+class Holding:
+    """One symbol's position: units, gross cost of its buys, entry fees, first buy's bar."""
+
+    qty: float = 0.0
+    cost: float = 0.0
+    entry_fee: float = 0.0
+    entry_bar: int = -1
+
+
+@dataclass
+class SellTrade:
+    """One trade row: a sell at the position's average entry price, or an open position."""
+
+    symbol: int
+    entry_bar: int
+    entry_price: float
+    qty: float
+    entry_fee: float
+    exit_bar: int | None = None
+    exit_price: float | None = None
+    exit_fee: float | None = None
+    pnl: float | None = None
+    trade_return: float | None = None
+    exit_reason: str | None = None
+
+
+@dataclass
+class Order:
+    """One order of a batch: ``units`` > 0 buys, < 0 sells, None is a signal entry
+    sized at its turn; ``estimate`` orders the batch."""
+
+    symbol: int
+    units: float | None
+    estimate: float
+
+
+@dataclass
+class SharedCash:
+    """Cash shared by ``n_symbols`` holdings, the trade rows, and the counters."""
+
+    options: RunOptions
+    n_symbols: int
+    partial: bool
+    by_value: bool
+    cash: float = field(init=False)
+    holdings: list = field(init=False)
+    trades: list = field(default_factory=list)
+    total_fees: float = 0.0
+    n_skipped: int = 0
+
+    def __post_init__(self):
+        self.cash = self.options.cash
+        self.holdings = [Holding() for _ in range(self.n_symbols)]
+
+    def _fee(self, exec_price: float, qty: float) -> float:
+        return self.options.fixed_fee + self.options.commission * exec_price * qty
+
+    def _whole(self, qty: float) -> float:
+        return qty if self.options.fractional else float(math.floor(qty))
+
+    # -- fills ----------------------------------------------------------------------
+
+    def _book_buy(self, k: int, bar: int, qty: float, exec_price: float, fee: float) -> None:
+        h = self.holdings[k]
+        if h.qty == 0.0:
+            h.entry_bar = bar
+        h.qty += qty
+        h.cost += qty * exec_price
+        h.entry_fee += fee
+        self.cash = max(self.cash - (qty * exec_price + fee), 0.0)
+        self.total_fees += fee
+
+    def buy(self, k: int, bar: int, qty: float, price: float) -> None:
+        """In full if the cash left pays for it, else cut to all the cash (``partial``)
+        or skipped (``n_skipped``)."""
+        o = self.options
+        exec_price = price * (1.0 + o.slippage)
+        if qty > 0.0:
+            fee = self._fee(exec_price, qty)
+            if qty * exec_price + fee <= self.cash * (1.0 + 1e-9):
+                self._book_buy(k, bar, qty, exec_price, fee)
+                return
+            if self.partial:
+                qty = self._whole(((self.cash - o.fixed_fee) / (1.0 + o.commission)) / exec_price)
+                if qty > MIN_UNITS:
+                    self._book_buy(k, bar, qty, exec_price, self._fee(exec_price, qty))
+                    return
+        self.n_skipped += 1
+
+    def sell(self, k: int, bar: int, qty: float, price: float, reason: str) -> None:
+        """Always executes; writes one trade row at the average entry price."""
+        h = self.holdings[k]
+        exec_price = price * (1.0 - self.options.slippage)
+        fee = self._fee(exec_price, qty)
+        entry_price = h.cost / h.qty
+        entry_fee = h.entry_fee * qty / h.qty
+        pnl = qty * (exec_price - entry_price) - (entry_fee + fee)
+        self.trades.append(
+            SellTrade(
+                symbol=k,
+                entry_bar=h.entry_bar,
+                entry_price=entry_price,
+                qty=qty,
+                entry_fee=entry_fee,
+                exit_bar=bar,
+                exit_price=exec_price,
+                exit_fee=fee,
+                pnl=pnl,
+                trade_return=pnl / (qty * entry_price + entry_fee),
+                exit_reason=reason,
+            )
+        )
+        if qty >= h.qty:
+            self.holdings[k] = Holding()
+        else:
+            h.qty = h.qty - qty
+            h.cost -= qty * entry_price
+            h.entry_fee -= entry_fee
+        self.cash = self.cash + qty * exec_price - fee
+        self.total_fees += fee
+
+    def sell_all(self, bar: int, prices: list, reason: str) -> None:
+        for k, h in enumerate(self.holdings):
+            if h.qty > 0.0:
+                self.sell(k, bar, h.qty, prices[k], reason)
+
+    # -- one batch ------------------------------------------------------------------
+
+    def target_orders(self, weights: list, prices: list) -> list:
+        """Orders towards target weights, sized from the bar value computed once."""
+        value = self.cash
+        for h, p in zip(self.holdings, prices, strict=True):
+            value += h.qty * p
+        orders = []
+        for k, (w, h, p) in enumerate(zip(weights, self.holdings, prices, strict=True)):
+            if math.isnan(w):
+                continue
+            delta = w * value / p - h.qty
+            units = delta if delta > 0.0 else -min(h.qty, -delta)
+            if not self.options.fractional:
+                units = math.floor(units) if units > 0.0 else -math.floor(-units)
+            if abs(units) >= MIN_UNITS:
+                orders.append(Order(k, units, w * value - h.qty * p))
+        return orders
+
+    def signal_orders(self, signals: list, prices: list) -> list:
+        """Entries while flat and exits while long (+1 entry, -1 exit, 0 nothing)."""
+        o = self.options
+        orders = []
+        for k, (signal, h, p) in enumerate(zip(signals, self.holdings, prices, strict=True)):
+            if signal > 0 and h.qty == 0.0:
+                per_unit = p if o.size_type == "units" else self.cash
+                orders.append(Order(k, None, o.size * per_unit))
+            elif signal < 0 and h.qty > 0.0:
+                orders.append(Order(k, -h.qty, -h.qty * p))
+        return orders
+
+    def entry_units(self, price: float) -> float:
+        """A signal entry's size from the cash now (v1 sizing)."""
+        o = self.options
+        if o.size_type == "units":
+            return self._whole(o.size)
+        exec_price = price * (1.0 + o.slippage)
+        return self._whole((o.size * self.cash - o.fixed_fee) / (exec_price * (1.0 + o.commission)))
+
+    def execute(self, bar: int, orders: list, prices: list) -> None:
+        """Run a batch: by ascending estimate (ties in symbol order), or in symbol order."""
+        if self.by_value:
+            orders = sorted(orders, key=lambda order: order.estimate)
+        for order in orders:
+            k = order.symbol
+            if order.units is not None and order.units < 0.0:
+                self.sell(k, bar, -order.units, prices[k], "signal")
+            else:
+                units = order.units if order.units is not None else self.entry_units(prices[k])
+                self.buy(k, bar, units, prices[k])
+
+    def equity(self, closes: list) -> float:
+        value = self.cash
+        for h, c in zip(self.holdings, closes, strict=True):
+            value += h.qty * c
+        return value
+
+
+@dataclass
+class PortfolioRun:
+    """Everything the reference portfolio engine produces."""
+
+    metrics: dict
+    equity: np.ndarray
+    cash: np.ndarray
+    positions: np.ndarray
+    trades: list
+
+
+def run_shared_cash(
+    open_: np.ndarray,
+    close: np.ndarray,
+    decide,
+    targets: bool,
+    options: RunOptions,
+    partial: bool,
+    order_sequence: str,
+    periods_per_year: float,
+) -> PortfolioRun:
+    """Walk the bars (arrays are bars x symbols). ``decide(i)`` answers bar i's orders as a
+    list per symbol (weights with NaN, or signals +1/-1/0) after seeing bars 0..i."""
+    n, n_symbols = close.shape
+    book = SharedCash(options, n_symbols, partial, order_sequence == "value")
+    pending = None
+    ruined = False
+    equity, cash, positions = [], [], []
+    for i in range(n):
+        if ruined:
+            equity.append(0.0)
+            cash.append(0.0)
+            positions.append([0.0] * n_symbols)
+            continue
+        opens, closes = [float(v) for v in open_[i]], [float(v) for v in close[i]]
+        make_orders = book.target_orders if targets else book.signal_orders
+        if pending is not None:  # 1. the batch decided on the previous bar, at the opens
+            book.execute(i, make_orders(pending, opens), opens)
+            pending = None
+        decided = decide(i)  # 4. this bar's orders
+        if options.fill == "close":
+            book.execute(i, make_orders(decided, closes), closes)
+        elif i < n - 1:
+            pending = decided
+        if options.close_at_end and i == n - 1:  # 5.
+            book.sell_all(i, closes, "end")
+        value = book.equity(closes)  # 6.
+        if value <= 0.0 and options.on_ruin == "liquidate":
+            book.sell_all(i, closes, "ruin")
+            book.cash = 0.0
+            value = 0.0
+            ruined = True
+        equity.append(value)
+        cash.append(book.cash)
+        positions.append([h.qty for h in book.holdings])
+    for k, h in enumerate(book.holdings):
+        if h.qty > 0.0:
+            book.trades.append(SellTrade(k, h.entry_bar, h.cost / h.qty, h.qty, h.entry_fee))
+    positions = np.array(positions, dtype="float64").reshape(n, n_symbols)
+    metrics = portfolio_metrics(
+        np.array(equity), positions, close, book, options.cash, periods_per_year
+    )
+    return PortfolioRun(metrics, np.array(equity), np.array(cash), positions, book.trades)
+
+
+def portfolio_metrics(equity, positions, close, book, cash0, periods_per_year) -> dict:
+    """Section 4 metrics on the portfolio equity (exposure: any position; buy and hold:
+    the equal-weight average of the symbols' growth)."""
+    index = pd.RangeIndex(len(equity))
+    exposed = pd.Series((positions != 0.0).any(axis=1), index=index)
+    metrics = equity_metrics(pd.Series(equity, index=index), exposed, cash0, periods_per_year)
+    growth = 0.0
+    for k in range(close.shape[1]):
+        growth += close[-1, k] / close[0, k]
+    metrics["buy_and_hold_return"] = growth / close.shape[1] - 1.0
+    metrics["total_fees"] = book.total_fees
+    closed = [t for t in book.trades if t.exit_bar is not None]
+    metrics |= trade_metrics(
+        pd.Series([t.pnl for t in closed], dtype="float64"),
+        pd.Series([t.trade_return for t in closed], dtype="float64"),
+    )
+    metrics["n_skipped"] = book.n_skipped
+    metrics["n_long_trades"] = len(closed)
+    metrics["n_short_trades"] = 0
+    metrics["n_stop_exits"] = 0
+    metrics["n_expired"] = 0
+    return metrics
