@@ -89,7 +89,7 @@ def weights_array(weights, data: Universe) -> np.ndarray:
         i, k = np.argwhere(bad)[0]
         raise ValueError(
             f"weights must be in [0, 1] (or NaN for no order); {data.symbols[k]} at "
-            f"{data.index[i]} is {values[i, k]!r} (portfolios are long-only)"
+            f"{data.index[i]} is {float(values[i, k])!r} (portfolios are long-only)"
         )
     return values
 
