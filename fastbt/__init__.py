@@ -15,12 +15,14 @@ from fastbt.options import RunOptions
 from fastbt.portfolio import (
     Alignment,
     PortfolioResult,
+    Universe,
     align,
     equal_weight,
     inverse_volatility,
     momentum_rotation,
     rebalance,
     run_portfolio,
+    universe,
     verify_portfolio,
 )
 from fastbt.reference.history import History
@@ -67,6 +69,7 @@ __all__ = [
     "StoreError",
     "Strategy",
     "SweepError",
+    "Universe",
     "VerificationError",
     "__version__",
     "align",
@@ -93,6 +96,7 @@ __all__ = [
     "synthetic",
     "synthetic_universe",
     "top",
+    "universe",
     "verify",
     "verify_portfolio",
 ]

@@ -179,9 +179,20 @@ def entry_units(cash, price, rules):
 
 
 @inline_kernel
+def _any_order(row):
+    """Whether a row of the orders array holds any order (not all NaN)."""
+    for k in range(row.shape[0]):  # noqa: SIM110  (a plain loop: no allocation in the kernel)
+        if not np.isnan(row[k]):
+            return True
+    return False
+
+
+@inline_kernel
 def run_batch(bar, row, prices, holdings, account, targets, by_value, partial, rules, out):
     """Execute one batch of orders (docs/portfolios.md, "One batch of orders")."""
     trades, stats, record = out
+    if not _any_order(row):
+        return account, stats
     symbols, units, estimates = batch_orders(row, prices, holdings, account.cash, targets, rules)
     order = np.argsort(estimates, kind="mergesort") if by_value else np.arange(symbols.shape[0])
     for j in order:

@@ -3,12 +3,13 @@
 from fastbt.portfolio.engine import compare_portfolios, run_portfolio, verify_portfolio
 from fastbt.portfolio.result import PortfolioResult
 from fastbt.portfolio.rotation import momentum_rotation
-from fastbt.portfolio.universe import Alignment, align
+from fastbt.portfolio.universe import Alignment, Universe, align, universe
 from fastbt.portfolio.weights import equal_weight, inverse_volatility, rebalance, rebalance_bars
 
 __all__ = [
     "Alignment",
     "PortfolioResult",
+    "Universe",
     "align",
     "compare_portfolios",
     "equal_weight",
@@ -17,5 +18,6 @@ __all__ = [
     "rebalance",
     "rebalance_bars",
     "run_portfolio",
+    "universe",
     "verify_portfolio",
 ]

@@ -18,7 +18,7 @@ from fastbt.kernels.portfolio import simulate_portfolio
 from fastbt.kernels.rules import EXIT_REASONS
 from fastbt.options import RunOptions
 from fastbt.periods import infer_periods_per_year
-from fastbt.portfolio.result import PortfolioResult, portfolio_trades_frame
+from fastbt.portfolio.result import PortfolioResult
 from fastbt.portfolio.rotation import CROSS_SECTIONAL
 from fastbt.portfolio.universe import Universe, universe
 from fastbt.reference.history import History
@@ -303,7 +303,7 @@ def run_portfolio(
         cash=pd.Series(cash_held, index=index, name="cash"),
         positions=pd.DataFrame(positions, index=index, columns=list(bars.symbols)),
         close=bars.close_frame(),
-        trades=portfolio_trades_frame(rows, index, bars.symbols),
+        trade_rows=rows,
         engine=engine,
     )
 

@@ -1,8 +1,8 @@
 """Saving a ``PortfolioResult`` as JSON or as a Parquet directory, and loading it back.
 
 Both round-trip: metrics, parameters, options, equity, cash, positions, closes and
-the trade table come back equal. Trades are stored as raw rows (the symbol as its
-column position) and rebuilt with ``portfolio_trades_frame``, as ``Result`` does.
+the trade table come back equal. Trades are stored as their raw rows (the symbol as
+its column position), from which the result builds its trade table.
 """
 
 import json
@@ -16,7 +16,6 @@ import pyarrow as pa
 from fastbt.exports import _metrics_from_json
 from fastbt.formatting import json_safe
 from fastbt.options import RunOptions
-from fastbt.portfolio.result import portfolio_trades_frame, trade_rows_with_symbol
 from fastbt.storage.files import StoreError, read_parquet, write_atomic, write_text_atomic
 from fastbt.trade_layout import RAW_TRADE_FIELDS
 
@@ -72,7 +71,7 @@ def _build(cls, payload, index, equity, cash, positions, close, rows):
         cash=pd.Series(cash, index=index, name="cash"),
         positions=pd.DataFrame(positions, index=index, columns=symbols),
         close=pd.DataFrame(close, index=index, columns=symbols),
-        trades=portfolio_trades_frame(rows, index, symbols),
+        trade_rows=np.asarray(rows, dtype="float64").reshape(-1, len(_ROW_FIELDS)),
         engine=payload["engine"],
     )
 
@@ -88,7 +87,7 @@ def portfolio_to_dict(result) -> dict:
     payload["cash"] = json_safe(result.cash.to_numpy("float64").tolist())
     payload["positions"] = result.positions.to_numpy("float64").tolist()
     payload["close"] = result.close.to_numpy("float64").tolist()
-    rows = trade_rows_with_symbol(result.trades, result.symbols)
+    rows = result.trade_rows
     payload["trades"] = json_safe(
         [dict(zip(_ROW_FIELDS, map(float, r), strict=True)) for r in rows]
     )
@@ -138,7 +137,7 @@ def portfolio_to_parquet(result, directory) -> Path:
     for name in ("positions", "close"):
         frame = getattr(result, name)
         write_atomic(pa.Table.from_pandas(frame, preserve_index=False), path / f"{name}.parquet")
-    rows = pd.DataFrame(trade_rows_with_symbol(result.trades, result.symbols), columns=_ROW_FIELDS)
+    rows = pd.DataFrame(result.trade_rows, columns=list(_ROW_FIELDS))
     write_atomic(pa.Table.from_pandas(rows, preserve_index=False), path / "trades.parquet")
     write_text_atomic(path / META_FILE, json.dumps(_metadata(result), indent=1, allow_nan=False))
     return path

@@ -2,6 +2,7 @@
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -23,19 +24,11 @@ def portfolio_trades_frame(rows: np.ndarray, index: pd.DatetimeIndex, symbols) -
     return frame
 
 
-def trade_rows_with_symbol(trades: pd.DataFrame, symbols) -> np.ndarray:
-    """Inverse of ``portfolio_trades_frame``: the raw rows, symbol as its position."""
-    from fastbt.exports import trade_rows
-
-    position = {s: float(k) for k, s in enumerate(symbols)}
-    column = np.array([position[s] for s in trades["symbol"]], dtype="float64")
-    return np.column_stack([trade_rows(trades), column])
-
-
 @dataclass(frozen=True, repr=False)
 class PortfolioResult:
     """One portfolio backtest: metrics, per-bar equity and cash, per-symbol positions,
-    the closes they are valued at, and the trade table with symbols."""
+    the closes they are valued at, and the trade table with symbols (built from the raw
+    ``trade_rows`` on first use)."""
 
     strategy: str
     params: dict
@@ -48,9 +41,14 @@ class PortfolioResult:
     cash: pd.Series
     positions: pd.DataFrame
     close: pd.DataFrame
-    trades: pd.DataFrame
+    trade_rows: np.ndarray = field(repr=False)
     engine: str = "fast"
     extra: dict = field(default_factory=dict)
+
+    @cached_property
+    def trades(self) -> pd.DataFrame:
+        """One row per sell (average cost) and per position still held (docs/portfolios.md)."""
+        return portfolio_trades_frame(self.trade_rows, self.equity.index, self.symbols)
 
     @property
     def symbols(self) -> tuple[str, ...]:
