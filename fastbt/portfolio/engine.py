@@ -71,17 +71,20 @@ def weights_array(weights, data: Universe) -> np.ndarray:
             f"weights must have the data's timestamps as index: {problem}; "
             "build it with fastbt.rebalance(..., data) or reindex it to the data"
         )
-    columns = [str(c) for c in weights.columns]
-    missing = [s for s in data.symbols if s not in columns]
-    extra = [c for c in columns if c not in data.symbols]
-    if missing or extra or len(set(columns)) != len(columns):
-        raise ValueError(
-            f"weights columns must be the symbols {', '.join(data.symbols)} once each; "
-            f"missing: {', '.join(missing) or 'none'}, not in the data: {', '.join(extra) or 'none'}"
-        )
-    frame = weights.set_axis(columns, axis=1)[list(data.symbols)]
+    columns = weights.columns.astype(str).tolist()
+    if columns != list(data.symbols):
+        known, given = set(data.symbols), set(columns)
+        missing = [s for s in data.symbols if s not in given]
+        extra = [c for c in columns if c not in known]
+        if missing or extra or len(given) != len(columns):
+            raise ValueError(
+                f"weights columns must be the symbols {', '.join(data.symbols)} once each; "
+                f"missing: {', '.join(missing) or 'none'}, "
+                f"not in the data: {', '.join(extra) or 'none'}"
+            )
+        weights = weights.set_axis(columns, axis=1)[list(data.symbols)]
     try:
-        values = np.ascontiguousarray(frame.to_numpy(dtype="float64"))
+        values = np.ascontiguousarray(weights.to_numpy(dtype="float64"))
     except (TypeError, ValueError):
         raise ValueError("weights must be numbers (NaN for no order)") from None
     bad = ~np.isnan(values) & ~((values >= 0.0) & (values <= 1.0))
@@ -301,7 +304,7 @@ def run_portfolio(
         metrics=metrics,
         equity=pd.Series(equity, index=index, name="equity"),
         cash=pd.Series(cash_held, index=index, name="cash"),
-        positions=pd.DataFrame(positions, index=index, columns=list(bars.symbols)),
+        positions=pd.DataFrame(positions, index=index, columns=list(bars.symbols), copy=False),
         close=bars.close_frame(),
         trade_rows=rows,
         engine=engine,
