@@ -220,6 +220,12 @@ def test_values_weights_and_contribution():
         ({"weights": "W", "order_sequence": "auto"}, "order_sequence must be one of value, symbol"),
         ({"weights": "W", "partial": 1}, "partial must be True or False"),
         ({"weights": "W", "lookback": 3}, "unknown option.*lookback"),
+        ({"weights": "W", "size": 0.5}, "size does not apply to target weights"),
+        (
+            {"strategy": "momentum_rotation", "lookback": 5, "top_k": 3},
+            r"'top_k' \(3\) must be at most",
+        ),
+        ({"strategy": "momentum_rotation", "rebalance": "Y"}, "rebalance schedule must be"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, message):

@@ -167,6 +167,30 @@ def _raw_rows(trades: list) -> np.ndarray:
     return np.array(rows, dtype="float64").reshape(-1, 12)
 
 
+def _orders(strategy, weights, params: dict, bars: Universe, engine: str):
+    """``(name, params, orders, decide)``: the fast engine's orders array (weights or
+    signal codes, bars x symbols) or the reference engine's ``decide(i)``."""
+    fast = engine == "fast"
+    if weights is not None:
+        if params:
+            raise ValueError(
+                f"unknown option(s) for a weights portfolio: {', '.join(sorted(params))}"
+            )
+        orders = weights_array(weights, bars)
+        return "weights", {}, orders, lambda i: list(orders[i])
+    if isinstance(strategy, str) and strategy in CROSS_SECTIONAL:
+        rotation = CROSS_SECTIONAL[strategy]
+        values = rotation.resolve(params, len(bars.index), len(bars.symbols))
+        if fast:
+            return strategy, values, rotation.weights(bars, values), None
+        return strategy, values, None, rotation.reference(bars, values)
+    spec = get_strategy(strategy)
+    values = spec.resolve(params, len(bars.index))
+    if fast:
+        return spec.name, values, signal_array(spec, values, bars), None
+    return spec.name, values, None, _reference_signals(spec, values, bars)
+
+
 def _options(params: dict, **given) -> RunOptions:
     unsupported = [name for name in NOT_FOR_PORTFOLIOS if name in params]
     if unsupported:
@@ -228,6 +252,11 @@ def run_portfolio(
         raise ValueError(
             "size_type='target_percent' needs weights=; a strategy uses 'percent' or 'units'"
         )
+    if targets and size != 1.0:
+        raise ValueError(
+            "size does not apply to target weights (each target is a share of the bar's "
+            "value); leave it out, or use a strategy with size_type 'percent' or 'units'"
+        )
     resolved_size_type = "target_percent" if targets else (size_type or "percent")
     options = _options(
         params,
@@ -246,25 +275,7 @@ def run_portfolio(
     )
     bars = universe(data, load_options)
     periods = options.periods_per_year or infer_periods_per_year(bars.index)
-    if cross_sectional:
-        rotation = CROSS_SECTIONAL[strategy]
-        values = rotation.resolve(params, len(bars.index), len(bars.symbols))
-        name = strategy
-        orders = rotation.weights(bars, values) if engine == "fast" else None
-        decide = rotation.reference(bars, values) if engine == "reference" else None
-    elif weights is not None:
-        if params:
-            raise ValueError(
-                f"unknown option(s) for a weights portfolio: {', '.join(sorted(params))}"
-            )
-        name, values = "weights", {}
-        orders = weights_array(weights, bars)
-        decide = lambda i: list(orders[i])  # noqa: E731  (the reference reads row i at bar i)
-    else:
-        spec = get_strategy(strategy)
-        name, values = spec.name, spec.resolve(params, len(bars.index))
-        orders = signal_array(spec, values, bars) if engine == "fast" else None
-        decide = _reference_signals(spec, values, bars) if engine == "reference" else None
+    name, values, orders, decide = _orders(strategy, weights, params, bars, engine)
     if engine == "fast":
         metrics, equity, cash_held, positions, rows = simulate_portfolio(
             bars.open,

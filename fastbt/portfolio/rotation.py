@@ -22,14 +22,15 @@ from fastbt.strategies.spec import Param
 @dataclass(frozen=True)
 class CrossSectional:
     """A strategy over all symbols at once: numeric ``params``, a rebalancing schedule,
-    a fast form ``weights(data, values)`` and a reference form ``reference(data, values)``
-    that returns ``decide(i)`` (the weights of bar i, from bars 0..i)."""
+    a fast form ``weights(data, values)`` (the whole weights array) and a reference form
+    ``reference(data, values)`` that returns ``decide(i)`` (the weights of bar i, from
+    bars 0..i)."""
 
     name: str
     description: str
     params: tuple[Param, ...]
-    fast: Callable
-    slow: Callable
+    weights: Callable
+    reference: Callable
 
     def resolve(self, given: dict, n_bars: int, n_symbols: int) -> dict:
         """Parameters checked: known names, types and ranges, plus ``rebalance``."""
@@ -52,12 +53,6 @@ class CrossSectional:
                 f"parameter 'top_k' ({values['top_k']}) must be at most the number of symbols ({n_symbols})"
             )
         return values | {"rebalance": every}
-
-    def weights(self, data: Universe, values: dict) -> np.ndarray:
-        return self.fast(data, values)
-
-    def reference(self, data: Universe, values: dict):
-        return self.slow(data, values)
 
 
 def _momentum_fast(data: Universe, values: dict) -> np.ndarray:
@@ -96,8 +91,8 @@ MOMENTUM_ROTATION = CrossSectional(
         Param("lookback", int, 126, 1, None, "bars of trailing return to rank by"),
         Param("top_k", int, 1, 1, None, "how many symbols to hold"),
     ),
-    fast=_momentum_fast,
-    slow=_momentum_reference,
+    weights=_momentum_fast,
+    reference=_momentum_reference,
 )
 
 CROSS_SECTIONAL = {MOMENTUM_ROTATION.name: MOMENTUM_ROTATION}

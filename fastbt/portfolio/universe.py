@@ -29,12 +29,6 @@ class Universe:
     close: np.ndarray
     volume: np.ndarray
 
-    def bars(self, k: int) -> pd.DataFrame:
-        """The bars of symbol ``k`` as a DataFrame (for strategies and the reference engine)."""
-        frame = pd.DataFrame({c: getattr(self, c)[:, k] for c in COLUMNS}, index=self.index)
-        frame.attrs["symbol"] = self.symbols[k]
-        return frame
-
     def close_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.close, index=self.index, columns=list(self.symbols))
 
