@@ -17,7 +17,6 @@ from fastbt.kernels.metrics import COUNT_METRICS, METRIC_NAMES
 from fastbt.kernels.portfolio import simulate_portfolio
 from fastbt.kernels.rules import EXIT_REASONS
 from fastbt.options import RunOptions
-from fastbt.periods import infer_periods_per_year
 from fastbt.portfolio.result import PortfolioResult
 from fastbt.portfolio.rotation import CROSS_SECTIONAL
 from fastbt.portfolio.universe import Universe, universe
@@ -87,13 +86,14 @@ def weights_array(weights, data: Universe) -> np.ndarray:
         values = np.ascontiguousarray(weights.to_numpy(dtype="float64"))
     except (TypeError, ValueError):
         raise ValueError("weights must be numbers (NaN for no order)") from None
-    bad = ~np.isnan(values) & ~((values >= 0.0) & (values <= 1.0))
-    if bad.any():
-        i, k = np.argwhere(bad)[0]
-        raise ValueError(
-            f"weights must be in [0, 1] (or NaN for no order); {data.symbols[k]} at "
-            f"{data.index[i]} is {float(values[i, k])!r} (portfolios are long-only)"
-        )
+    if not (np.fmin.reduce(values, axis=None) >= 0.0 and np.fmax.reduce(values, axis=None) <= 1.0):
+        bad = ~np.isnan(values) & ~((values >= 0.0) & (values <= 1.0))
+        if bad.any():  # (all NaN passes: fmin/fmax of only NaNs is NaN)
+            i, k = np.argwhere(bad)[0]
+            raise ValueError(
+                f"weights must be in [0, 1] (or NaN for no order); {data.symbols[k]} at "
+                f"{data.index[i]} is {float(values[i, k])!r} (portfolios are long-only)"
+            )
     return values
 
 
@@ -274,7 +274,7 @@ def run_portfolio(
         on_ruin=on_ruin,
     )
     bars = universe(data, load_options)
-    periods = options.periods_per_year or infer_periods_per_year(bars.index)
+    periods = options.periods_per_year or bars.periods_per_year
     name, values, orders, decide = _orders(strategy, weights, params, bars, engine)
     if engine == "fast":
         metrics, equity, cash_held, positions, rows = simulate_portfolio(
@@ -315,7 +315,7 @@ def run_portfolio(
         metrics=metrics,
         equity=pd.Series(equity, index=index, name="equity"),
         cash=pd.Series(cash_held, index=index, name="cash"),
-        positions=pd.DataFrame(positions, index=index, columns=list(bars.symbols), copy=False),
+        positions=pd.DataFrame(positions, index=index, columns=bars.columns, copy=False),
         close=bars.close_frame(),
         trade_rows=rows,
         engine=engine,

@@ -6,12 +6,14 @@ that differ; ``align`` makes data agree and says what it dropped or filled.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from fastbt.data.load import load
 from fastbt.data.validate import COLUMNS
+from fastbt.periods import infer_periods_per_year
 from fastbt.storage import Panel
 
 _ALIGN_HINT = "align them first with fastbt.align(data, how='inner') or how='ffill'"
@@ -19,7 +21,11 @@ _ALIGN_HINT = "align them first with fastbt.align(data, how='inner') or how='ffi
 
 @dataclass(frozen=True)
 class Universe:
-    """Validated bars of several symbols, as (bars x symbols) C-contiguous float64 arrays."""
+    """Validated bars of several symbols, as (bars x symbols) C-contiguous float64 arrays.
+
+    Prepared once (``fastbt.universe``), it serves many runs; what every run needs from
+    it (the symbols as columns, the closes as a frame, periods per year) is built once.
+    """
 
     symbols: tuple[str, ...]
     index: pd.DatetimeIndex
@@ -29,8 +35,23 @@ class Universe:
     close: np.ndarray
     volume: np.ndarray
 
+    @cached_property
+    def columns(self) -> pd.Index:
+        return pd.Index(self.symbols)
+
+    @cached_property
+    def _close_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.close, index=self.index, columns=self.columns)
+
     def close_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.close, index=self.index, columns=list(self.symbols))
+        """The closes as a frame; a shallow copy, so writing to it copies (pandas'
+        copy-on-write) instead of changing the universe or other results."""
+        return self._close_frame.copy(deep=False)
+
+    @cached_property
+    def periods_per_year(self) -> float:
+        """Inferred from the bar spacing (docs/metrics.md)."""
+        return infer_periods_per_year(self.index)
 
 
 def _frames(data, load_options: dict) -> dict[str, pd.DataFrame]:
