@@ -247,3 +247,27 @@ def test_bad_weights_are_named():
         fastbt.run_portfolio(data, weights=bad[[names[0]]])
     with pytest.raises(ValueError, match="it has no row for"):
         fastbt.run_portfolio(data, weights=bad.iloc[1:])
+
+
+def test_verify_portfolio_names_every_difference(monkeypatch):
+    """A reference engine that loses one unit of cash on bar 3 is caught and described."""
+    from fastbt.portfolio import engine
+
+    data = fastbt.synthetic_universe(2, 40, seed=5)
+    weights = fastbt.rebalance(fastbt.equal_weight, data, every=10)
+    assert fastbt.verify_portfolio(data, weights=weights).metrics["n_trades"] > 0
+    honest = engine.run_shared_cash
+
+    def off_by_one(*args, **kwargs):
+        run = honest(*args, **kwargs)
+        run.equity[3:] -= 1.0
+        return run
+
+    monkeypatch.setattr(engine, "run_shared_cash", off_by_one)
+    with pytest.raises(fastbt.VerificationError) as caught:
+        fastbt.verify_portfolio(data, weights=weights)
+    message = str(caught.value)
+    assert "disagree on 1 point(s)" in message
+    assert "equity differs at 37 bar(s), first at bar 3" in message
+    with pytest.raises(ValueError, match="do not pass engine="):
+        fastbt.verify_portfolio(data, weights=weights, engine="fast")

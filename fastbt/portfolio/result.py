@@ -41,7 +41,7 @@ class PortfolioResult:
     cash: pd.Series
     positions: pd.DataFrame
     close: pd.DataFrame
-    trade_rows: np.ndarray = field(repr=False)
+    trade_rows: np.ndarray = field(repr=False, compare=False)
     engine: str = "fast"
     extra: dict = field(default_factory=dict)
 
