@@ -108,3 +108,25 @@ def test_momentum_rotation_fast_equals_reference(draw, data, run_options):
         data, "momentum_rotation", engine="reference", **params, **run_options
     )
     assert compare_portfolios(fast, reference) == []
+
+
+@given(st.data(), universes())
+def test_without_costs_a_rebalance_reaches_its_targets_exactly(draw, data):
+    """No fees, full rebalances (a target for every symbol, summing to at most 1) filled at
+    the close: after each one every symbol holds w * V (V: the equity, which the batch
+    leaves unchanged). Sells come first, so no buy lacks cash (in symbol order one may)."""
+    weights = draw.draw(weight_frames(data))
+    weights = weights.where(weights.notna().all(axis=1), np.nan, axis=0)
+    total = weights.fillna(0.0).sum(axis=1)
+    weights = weights.div(total.where(total > 1.0, 1.0), axis=0)
+    r = fastbt.run_portfolio(data, weights=weights, fill="close")
+    values = r.values.to_numpy()
+    held_before = np.vstack([np.zeros(len(data)), r.positions.to_numpy()[:-1]])
+    close = r.close.to_numpy()
+    value_before = np.concatenate(([r.options.cash], r.cash.to_numpy()[:-1]))
+    value_before = value_before + (held_before * close).sum(axis=1)
+    np.testing.assert_allclose(r.equity.to_numpy(), value_before, rtol=1e-12)
+    target = weights.to_numpy() * r.equity.to_numpy()[:, None]
+    aimed = ~np.isnan(target)
+    np.testing.assert_allclose(values[aimed], target[aimed], rtol=1e-9, atol=1e-6)
+    assert r.metrics["n_skipped"] == 0
