@@ -147,7 +147,18 @@ def main(argv: list[str] | None = None) -> int:
 
     def kernel():
         return simulate_portfolio(
-            bars.open, bars.close, orders, True, CASH, rules, True, True, 252.0, True
+            bars.open,
+            bars.high,
+            bars.low,
+            bars.close,
+            orders,
+            True,
+            CASH,
+            rules,
+            True,
+            True,
+            252.0,
+            True,
         )
 
     cases = {

@@ -215,7 +215,8 @@ def test_values_weights_and_contribution():
         ({"strategy": "ma_cross", "weights": "W"}, "give either weights="),
         ({"weights": "W", "size_type": "percent"}, "size_type must be 'target_percent'"),
         ({"strategy": "ma_cross", "size_type": "target_percent"}, "needs weights="),
-        ({"strategy": "ma_cross", "sl": 0.1}, "sl: not available for portfolios"),
+        ({"weights": "W", "sl": 0.1}, "sl: stops apply to strategy portfolios"),
+        ({"strategy": "ma_cross", "entry_order": "limit"}, "entry_order: not available"),
         ({"strategy": "ma_cross", "direction": "both"}, "direction: not available for portfolios"),
         ({"weights": "W", "order_sequence": "auto"}, "order_sequence must be one of value, symbol"),
         ({"weights": "W", "partial": 1}, "partial must be True or False"),
@@ -271,3 +272,41 @@ def test_verify_portfolio_names_every_difference(monkeypatch):
     assert "equity differs at 37 bar(s), first at bar 3" in message
     with pytest.raises(ValueError, match="do not pass engine="):
         fastbt.verify_portfolio(data, weights=weights, engine="fast")
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"size": 0.5, "commission": 0.001, "fixed_fee": 1.0},
+        {"fill": "close", "sl": 0.03, "tp": 0.08, "slippage": 0.001},
+        {"sl": 0.05, "trail": True, "stop_on_fill_bar": False, "commission": 0.002},
+        {"like": "vectorbt", "sl": 0.04, "tp": 0.05, "trail": True, "trail_on": "close"},
+        {
+            "sl": 0.02,
+            "tp": 0.03,
+            "stop_priority": "sl_first",
+            "stop_slippage": "both",
+            "stop_anchor": "signal_close",
+            "slippage": 0.002,
+            "close_at_end": True,
+        },
+    ],
+)
+def test_single_symbol_strategy_portfolio_equals_the_single_run(options):
+    """One symbol, one strategy: the portfolio is the single run, stops included."""
+    bars = fastbt.load("GOOG")
+    single = fastbt.run(bars, "ma_cross", fast=5, slow=20, **options)
+    portfolio = fastbt.run_portfolio({"GOOG": bars}, "ma_cross", fast=5, slow=20, **options)
+    assert single.metrics["n_trades"] > 20
+    if "sl" in options:
+        assert single.metrics["n_stop_exits"] > 5
+    np.testing.assert_allclose(portfolio.equity, single.equity, rtol=1e-9)
+    np.testing.assert_allclose(portfolio.positions["GOOG"], single.position, rtol=1e-9)
+    columns = ["entry_bar", "exit_bar", "status", "exit_reason", "direction"]
+    pd.testing.assert_frame_equal(
+        portfolio.trades[columns].reset_index(drop=True), single.trades[columns]
+    )
+    for column in ("entry_price", "exit_price", "qty", "entry_fee", "exit_fee", "pnl", "return"):
+        np.testing.assert_allclose(portfolio.trades[column], single.trades[column], rtol=1e-9)
+    for name, value in single.metrics.items():
+        assert portfolio.metrics[name] == pytest.approx(value, rel=1e-9, nan_ok=True), name

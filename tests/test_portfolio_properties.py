@@ -27,7 +27,9 @@ def universes(draw, max_symbols=4, min_bars=3, max_bars=60):
         if draw(st.booleans()):
             close = np.maximum(np.round(close, 1), 0.1)
         open_ = np.concatenate(([close[0]], close[:-1])) * np.exp(rng.normal(0, 0.005, n))
-        data[f"S{s}"] = make_bars(open_, close)
+        high = np.maximum(open_, close) * (1 + rng.uniform(0, 0.02, n))
+        low = np.minimum(open_, close) * (1 - rng.uniform(0, 0.02, n))
+        data[f"S{s}"] = make_bars(open_, close, high, low)
     return data
 
 
@@ -88,7 +90,23 @@ def test_signal_portfolio_fast_equals_reference(draw, data, run_options):
     slow_window = draw.draw(st.integers(fast_window + 1, min(fast_window + 4, n - 1)))
     size_type = draw.draw(st.sampled_from(["percent", "units"]))
     size = draw.draw(st.sampled_from([0.3, 0.5, 1.0] if size_type == "percent" else [1.0, 3.0]))
-    kwargs = run_options | {"size": size, "size_type": size_type}
+    stops = draw.draw(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "sl": st.sampled_from([0.01, 0.03]),
+                "tp": st.sampled_from([0.02, 0.05]),
+                "trail": st.booleans(),
+                "trail_on": st.sampled_from(["high", "close"]),
+                "stop_anchor": st.sampled_from(["fill", "signal_close"]),
+                "stop_priority": st.sampled_from(["open_first", "sl_first"]),
+                "stop_slippage": st.sampled_from(["sl_only", "none", "both"]),
+                "stop_bar_signals": st.sampled_from(["honor", "drop"]),
+                "stop_on_fill_bar": st.booleans(),
+            },
+        )
+    )
+    kwargs = run_options | stops | {"size": size, "size_type": size_type}
     args = {"strategy": "ma_cross", "fast": fast_window, "slow": slow_window}
     fast = fastbt.run_portfolio(data, engine="fast", **args, **kwargs)
     reference = fastbt.run_portfolio(data, engine="reference", **args, **kwargs)

@@ -23,7 +23,8 @@ from fastbt.kernels.metrics import (
     trade_stats_add,
     trade_stats_start,
 )
-from fastbt.kernels.rules import EXIT_END, EXIT_RUIN, EXIT_SIGNAL
+from fastbt.kernels.rules import EXIT_END, EXIT_RUIN, EXIT_SIGNAL, EXIT_SL, EXIT_TP
+from fastbt.kernels.stops import NEVER, NO_HIT, Stops, arm_stops, check_stops, trail_stops
 
 PORTFOLIO_TRADE_FIELDS = (*TRADE_FIELDS, "symbol")
 N_PORTFOLIO_TRADE_FIELDS = len(PORTFOLIO_TRADE_FIELDS)
@@ -31,8 +32,23 @@ MIN_UNITS = 1e-8  # an order of fewer units is no order (docs/portfolios.md)
 _ROW_TYPE = (0.0,) * N_PORTFOLIO_TRADE_FIELDS  # types the kernel's list of trade rows
 
 # Per-symbol state, arrays of length K changed in place: units held, gross cost
-# (sum of qty*exec of the buys), entry fees still attached, bar of the first buy.
-Holdings = namedtuple("Holdings", ("qty", "cost", "entry_fee", "entry_bar"))
+# (sum of qty*exec of the buys), entry fees still attached, bar of the first buy; the
+# position's stops (``kernels.stops.Stops``, field by field) and the bar on which a
+# stop last filled (-1: never).
+Holdings = namedtuple(
+    "Holdings",
+    (
+        "qty",
+        "cost",
+        "entry_fee",
+        "entry_bar",
+        "sl_level",
+        "tp_level",
+        "extreme",
+        "live_from",
+        "stopped_on",
+    ),
+)
 # The shared account between orders.
 Account = namedtuple("Account", ("cash", "total_fees", "n_skipped"))
 
@@ -41,8 +57,32 @@ Account = namedtuple("Account", ("cash", "total_fees", "n_skipped"))
 def start_holdings(n_symbols):
     """No position in any symbol."""
     return Holdings(
-        np.zeros(n_symbols), np.zeros(n_symbols), np.zeros(n_symbols), np.full(n_symbols, -1)
+        np.zeros(n_symbols),
+        np.zeros(n_symbols),
+        np.zeros(n_symbols),
+        np.full(n_symbols, -1),
+        np.full(n_symbols, np.nan),
+        np.full(n_symbols, np.nan),
+        np.full(n_symbols, np.nan),
+        np.full(n_symbols, NEVER),
+        np.full(n_symbols, -1),
     )
+
+
+@inline_kernel
+def stops_of(holdings, k):
+    """Symbol ``k``'s stops as a ``Stops``."""
+    return Stops(
+        holdings.sl_level[k], holdings.tp_level[k], holdings.extreme[k], holdings.live_from[k]
+    )
+
+
+@inline_kernel
+def set_stops(holdings, k, stops):
+    holdings.sl_level[k] = stops.sl_level
+    holdings.tp_level[k] = stops.tp_level
+    holdings.extreme[k] = stops.extreme
+    holdings.live_from[k] = stops.live_from
 
 
 @inline_kernel
@@ -77,10 +117,11 @@ def buy(holdings, account, k, bar, qty, price, rules, partial):
 
 
 @inline_kernel
-def sell(holdings, account, k, bar, qty, price, reason, rules):
+def sell(holdings, account, k, bar, qty, price, slippage, reason, rules):
     """Sell ``qty`` units of ``k`` at reference ``price`` (always executes); returns the
-    account and the trade row (average entry price, pro-rata entry fees)."""
-    fill = execution_price(price, rules.slippage, False)
+    account and the trade row (average entry price, pro-rata entry fees). A sell that
+    empties the position resets it and its stops."""
+    fill = execution_price(price, slippage, False)
     fee = fill_fee(fill, qty, rules.commission, rules.fixed_fee)
     size = holdings.qty[k]
     entry_price = holdings.cost[k] / size
@@ -104,6 +145,7 @@ def sell(holdings, account, k, bar, qty, price, reason, rules):
         holdings.qty[k] = 0.0
         holdings.cost[k] = 0.0
         holdings.entry_fee[k] = 0.0
+        set_stops(holdings, k, Stops(np.nan, np.nan, np.nan, NEVER))
     else:
         holdings.qty[k] = size - qty
         holdings.cost[k] -= qty * entry_price
@@ -117,16 +159,19 @@ def _record(trade, trades, stats, record):
     """Fold a trade row into the statistics, and keep it when recording."""
     if record:
         trades.append(trade)
-    return trade_stats_add(stats, trade[7], trade[8], True, False)
+    stop_exit = trade[10] == EXIT_SL or trade[10] == EXIT_TP
+    return trade_stats_add(stats, trade[7], trade[8], True, stop_exit)
 
 
 @inline_kernel
-def batch_orders(row, prices, holdings, cash, targets, rules):
+def batch_orders(row, prices, holdings, cash, targets, decided_on, rules):
     """The orders of one batch, before execution: ``(symbols, units, estimates)``.
 
     Targets: ``delta = w*V/p - qty`` with V computed once; units > 0 buy, < 0 sell.
-    Signals: an exit sells everything (units < 0); an entry is marked with units
-    +inf and sized at its turn from the cash then.
+    Signals (decided on bar ``decided_on``): an exit sells everything (units < 0); an
+    entry is marked with units +inf and sized at its turn from the cash then. With
+    ``stop_bar_signals="drop"`` the signals of a symbol whose stop filled on that bar
+    are ignored.
     """
     n = row.shape[0]
     value = cash
@@ -142,6 +187,8 @@ def batch_orders(row, prices, holdings, cash, targets, rules):
         if np.isnan(w):
             continue
         held = holdings.qty[k]
+        if not targets and rules.drop_stop_bar_signals and holdings.stopped_on[k] == decided_on:
+            continue
         if targets:
             delta = w * value / prices[k] - held
             amount = delta if delta > 0.0 else -min(held, -delta)
@@ -188,34 +235,70 @@ def _any_order(row):
 
 
 @inline_kernel
-def run_batch(bar, row, prices, holdings, account, targets, by_value, partial, rules, out):
-    """Execute one batch of orders (docs/portfolios.md, "One batch of orders")."""
-    trades, stats, record = out
+def run_batch(
+    bar, decided_on, row, prices, holdings, account, targets, by_value, partial, rules, out
+):
+    """Execute one batch of orders (docs/portfolios.md, "One batch of orders"), decided on
+    bar ``decided_on``; a signal entry's stops are live from ``live_from`` in ``out``."""
+    trades, stats, record, signal_closes, live_from = out
     if not _any_order(row):
         return account, stats
-    symbols, units, estimates = batch_orders(row, prices, holdings, account.cash, targets, rules)
+    symbols, units, estimates = batch_orders(
+        row, prices, holdings, account.cash, targets, decided_on, rules
+    )
     order = np.argsort(estimates, kind="mergesort") if by_value else np.arange(symbols.shape[0])
     for j in order:
         k = symbols[j]
         if units[j] < 0.0:
             account, trade = sell(
-                holdings, account, k, bar, -units[j], prices[k], EXIT_SIGNAL, rules
+                holdings, account, k, bar, -units[j], prices[k], rules.slippage, EXIT_SIGNAL, rules
             )
             stats = _record(trade, trades, stats, record)
+        elif targets:
+            account = buy(holdings, account, k, bar, units[j], prices[k], rules, partial)
         else:
-            qty = units[j] if targets else entry_units(account.cash, prices[k], rules)
+            qty = entry_units(account.cash, prices[k], rules)
             account = buy(holdings, account, k, bar, qty, prices[k], rules, partial)
+            if holdings.qty[k] > 0.0:
+                if rules.anchor_signal_close:
+                    anchor = signal_closes[k]
+                else:
+                    anchor = execution_price(prices[k], rules.slippage, True)
+                set_stops(holdings, k, arm_stops(1, anchor, live_from, rules))
+    return account, stats
+
+
+@inline_kernel
+def check_all_stops(bar, open_, high, low, close, holdings, account, rules, out):
+    """Step 3, in symbol order: a live stop the bar reaches sells the whole position (exit
+    reason sl or tp); otherwise a trailing stop follows the bar."""
+    trades, stats, record = out[0], out[1], out[2]
+    for k in range(open_.shape[0]):
+        if holdings.qty[k] == 0.0 or bar < holdings.live_from[k]:
+            continue
+        stops = stops_of(holdings, k)
+        reason, price = check_stops(stops, True, open_[k], high[k], low[k], rules.sl_first)
+        if reason != NO_HIT:
+            slips = rules.slip_sl if reason == EXIT_SL else rules.slip_tp
+            slippage = rules.slippage if slips else 0.0
+            account, trade = sell(
+                holdings, account, k, bar, holdings.qty[k], price, slippage, reason, rules
+            )
+            stats = _record(trade, trades, stats, record)
+            holdings.stopped_on[k] = bar
+        elif rules.trail:
+            set_stops(holdings, k, trail_stops(stops, True, high[k], low[k], close[k], rules))
     return account, stats
 
 
 @inline_kernel
 def sell_all(bar, prices, holdings, account, reason, rules, out):
     """Sell every position at ``prices``, in symbol order (close at end, ruin)."""
-    trades, stats, record = out
+    trades, stats, record = out[0], out[1], out[2]
     for k in range(prices.shape[0]):
         if holdings.qty[k] > 0.0:
             account, trade = sell(
-                holdings, account, k, bar, holdings.qty[k], prices[k], reason, rules
+                holdings, account, k, bar, holdings.qty[k], prices[k], rules.slippage, reason, rules
             )
             stats = _record(trade, trades, stats, record)
     return account, stats
@@ -223,7 +306,18 @@ def sell_all(bar, prices, holdings, account, reason, rules, out):
 
 @kernel
 def simulate_portfolio(
-    open_, close, orders, targets, cash0, rules, by_value, partial, periods_per_year, record
+    open_,
+    high,
+    low,
+    close,
+    orders,
+    targets,
+    cash0,
+    rules,
+    by_value,
+    partial,
+    periods_per_year,
+    record,
 ):
     """Run one portfolio backtest (arrays are bars x symbols); return
     ``(metrics, equity, cash, positions, trades)``.
@@ -250,9 +344,12 @@ def simulate_portfolio(
         if ruined:
             bar_stats = bar_stats_add(bar_stats, 0.0, False)
             continue
+        # 1. The batch decided on the previous bar, at the opens.
         if not rules.fill_at_close and i > 0:
+            live_from = i if rules.stop_on_fill_bar else i + 1
             account, stats = run_batch(
                 i,
+                i - 1,
                 orders[i - 1],
                 open_[i],
                 holdings,
@@ -261,10 +358,24 @@ def simulate_portfolio(
                 by_value,
                 partial,
                 rules,
-                (trades, stats, record),
+                (trades, stats, record, close[i - 1], live_from),
             )
+        # 3. Stops, in symbol order.
+        account, stats = check_all_stops(
+            i,
+            open_[i],
+            high[i],
+            low[i],
+            close[i],
+            holdings,
+            account,
+            rules,
+            (trades, stats, record),
+        )
+        # 4. This bar's batch, at the closes.
         if rules.fill_at_close:
             account, stats = run_batch(
+                i,
                 i,
                 orders[i],
                 close[i],
@@ -274,7 +385,7 @@ def simulate_portfolio(
                 by_value,
                 partial,
                 rules,
-                (trades, stats, record),
+                (trades, stats, record, close[i], i + 1),
             )
         if rules.close_at_end and i == n - 1:
             account, stats = sell_all(

@@ -28,8 +28,9 @@ from fastbt.strategies.signal_output import checked_signals
 ENGINES = ("fast", "reference")
 ORDER_SEQUENCES = ("value", "symbol")
 # Single-run options that portfolios do not have in this version (long-only, market orders).
-NOT_FOR_PORTFOLIOS = (
-    "direction",
+NOT_FOR_PORTFOLIOS = ("direction", "entry_order", "entry_offset", "entry_expiry", "reversal_fee")
+# Stops (docs/execution.md, "Stops") apply to the positions of strategy portfolios.
+STOP_OPTIONS = (
     "sl",
     "tp",
     "trail",
@@ -39,10 +40,6 @@ NOT_FOR_PORTFOLIOS = (
     "stop_slippage",
     "stop_bar_signals",
     "stop_on_fill_bar",
-    "entry_order",
-    "entry_offset",
-    "entry_expiry",
-    "reversal_fee",
 )
 
 
@@ -191,14 +188,22 @@ def _orders(strategy, weights, params: dict, bars: Universe, engine: str):
     return spec.name, values, None, _reference_signals(spec, values, bars)
 
 
-def _options(params: dict, **given) -> RunOptions:
+def _options(params: dict, targets: bool, **given) -> RunOptions:
+    """The run options, with the stop options taken out of ``params`` (strategy
+    portfolios only); options portfolios do not have are refused."""
     unsupported = [name for name in NOT_FOR_PORTFOLIOS if name in params]
     if unsupported:
         raise ValueError(
             f"{', '.join(unsupported)}: not available for portfolios in this version "
             "(portfolios are long-only with market orders; docs/portfolios.md); leave it out"
         )
-    return RunOptions.resolve(**given)
+    stops = {name: params.pop(name) for name in STOP_OPTIONS if name in params}
+    if targets and stops:
+        raise ValueError(
+            f"{', '.join(stops)}: stops apply to strategy portfolios, not to target weights; "
+            "leave them out or use strategy="
+        )
+    return RunOptions.resolve(**given, **stops)
 
 
 def run_portfolio(
@@ -260,6 +265,7 @@ def run_portfolio(
     resolved_size_type = "target_percent" if targets else (size_type or "percent")
     options = _options(
         params,
+        targets,
         like=like,
         cash=cash,
         commission=commission,
@@ -279,6 +285,8 @@ def run_portfolio(
     if engine == "fast":
         metrics, equity, cash_held, positions, rows = simulate_portfolio(
             bars.open,
+            bars.high,
+            bars.low,
             bars.close,
             orders,
             targets,
@@ -292,7 +300,16 @@ def run_portfolio(
         metrics = {n: float(v) for n, v in zip(METRIC_NAMES, metrics, strict=True)}
     else:
         run = run_shared_cash(
-            bars.open, bars.close, decide, targets, options, partial, order_sequence, periods
+            bars.open,
+            bars.high,
+            bars.low,
+            bars.close,
+            decide,
+            targets,
+            options,
+            partial,
+            order_sequence,
+            periods,
         )
         metrics = {n: float(run.metrics[n]) for n in METRIC_NAMES}
         equity, cash_held, positions, rows = (

@@ -15,6 +15,8 @@ import pandas as pd
 
 from fastbt.options import RunOptions
 from fastbt.reference.metrics import equity_metrics, trade_metrics
+from fastbt.reference.portfolio import LONG
+from fastbt.reference.stops import Stops
 
 MIN_UNITS = 1e-8
 
@@ -66,6 +68,8 @@ class SharedCash:
     by_value: bool
     cash: float = field(init=False)
     holdings: list = field(init=False)
+    stops: list = field(init=False)  # per symbol: Stops of the position, or None
+    stopped_on: list = field(init=False)  # per symbol: bar a stop last filled, -1 never
     trades: list = field(default_factory=list)
     total_fees: float = 0.0
     n_skipped: int = 0
@@ -73,6 +77,8 @@ class SharedCash:
     def __post_init__(self):
         self.cash = self.options.cash
         self.holdings = [Holding() for _ in range(self.n_symbols)]
+        self.stops = [None] * self.n_symbols
+        self.stopped_on = [-1] * self.n_symbols
 
     def _fee(self, exec_price: float, qty: float) -> float:
         return self.options.fixed_fee + self.options.commission * exec_price * qty
@@ -109,10 +115,13 @@ class SharedCash:
                     return
         self.n_skipped += 1
 
-    def sell(self, k: int, bar: int, qty: float, price: float, reason: str) -> None:
-        """Always executes; writes one trade row at the average entry price."""
+    def sell(self, k: int, bar: int, qty: float, price: float, reason: str, slippage=None) -> None:
+        """Always executes; writes one trade row at the average entry price. A sell that
+        empties the position resets it and drops its stops."""
         h = self.holdings[k]
-        exec_price = price * (1.0 - self.options.slippage)
+        if slippage is None:
+            slippage = self.options.slippage
+        exec_price = price * (1.0 - slippage)
         fee = self._fee(exec_price, qty)
         entry_price = h.cost / h.qty
         entry_fee = h.entry_fee * qty / h.qty
@@ -134,6 +143,7 @@ class SharedCash:
         )
         if qty >= h.qty:
             self.holdings[k] = Holding()
+            self.stops[k] = None
         else:
             h.qty = h.qty - qty
             h.cost -= qty * entry_price
@@ -148,7 +158,7 @@ class SharedCash:
 
     # -- one batch ------------------------------------------------------------------
 
-    def target_orders(self, weights: list, prices: list) -> list:
+    def target_orders(self, weights: list, prices: list, decided_on: int) -> list:
         """Orders towards target weights, sized from the bar value computed once."""
         value = self.cash
         for h, p in zip(self.holdings, prices, strict=True):
@@ -165,11 +175,15 @@ class SharedCash:
                 orders.append(Order(k, units, w * value - h.qty * p))
         return orders
 
-    def signal_orders(self, signals: list, prices: list) -> list:
-        """Entries while flat and exits while long (+1 entry, -1 exit, 0 nothing)."""
+    def signal_orders(self, signals: list, prices: list, decided_on: int) -> list:
+        """Entries while flat and exits while long (+1 entry, -1 exit, 0 nothing), decided
+        on bar ``decided_on``; with stop_bar_signals="drop" a symbol whose stop filled on
+        that bar is left out."""
         o = self.options
         orders = []
         for k, (signal, h, p) in enumerate(zip(signals, self.holdings, prices, strict=True)):
+            if o.stop_bar_signals == "drop" and self.stopped_on[k] == decided_on:
+                continue
             if signal > 0 and h.qty == 0.0:
                 per_unit = p if o.size_type == "units" else self.cash
                 orders.append(Order(k, None, o.size * per_unit))
@@ -185,17 +199,59 @@ class SharedCash:
         exec_price = price * (1.0 + o.slippage)
         return self._whole((o.size * self.cash - o.fixed_fee) / (exec_price * (1.0 + o.commission)))
 
-    def execute(self, bar: int, orders: list, prices: list) -> None:
-        """Run a batch: by ascending estimate (ties in symbol order), or in symbol order."""
+    def execute(
+        self, bar: int, orders: list, prices: list, signal_closes: list, live_from: int
+    ) -> None:
+        """Run a batch: by ascending estimate (ties in symbol order), or in symbol order.
+        A signal entry that fills gets stops (when sl or tp is set) live from
+        ``live_from``, anchored at its fill or at ``signal_closes``."""
         if self.by_value:
             orders = sorted(orders, key=lambda order: order.estimate)
         for order in orders:
             k = order.symbol
             if order.units is not None and order.units < 0.0:
                 self.sell(k, bar, -order.units, prices[k], "signal")
+            elif order.units is not None:
+                self.buy(k, bar, order.units, prices[k])
             else:
-                units = order.units if order.units is not None else self.entry_units(prices[k])
-                self.buy(k, bar, units, prices[k])
+                self.buy(k, bar, self.entry_units(prices[k]), prices[k])
+                if self.holdings[k].qty > 0.0:
+                    self._arm(
+                        k, prices[k] * (1.0 + self.options.slippage), signal_closes[k], live_from
+                    )
+
+    def _arm(self, k: int, fill: float, signal_close: float, live_from: int) -> None:
+        o = self.options
+        if o.sl is None and o.tp is None:
+            return
+        self.stops[k] = Stops(
+            direction=LONG,
+            anchor=signal_close if o.stop_anchor == "signal_close" else fill,
+            live_from=live_from,
+            sl=o.sl,
+            tp=o.tp,
+            trail=o.trail,
+            trail_on=o.trail_on,
+            sl_first=o.stop_priority == "sl_first",
+        )
+
+    def check_stops(self, bar: int, opens: list, highs: list, lows: list, closes: list) -> None:
+        """Step 3, in symbol order: a live stop the bar reaches sells the position."""
+        o = self.options
+        for k, stops in enumerate(self.stops):
+            if stops is None or not stops.is_live(bar):
+                continue
+            hit = stops.check(opens[k], highs[k], lows[k])
+            if hit is None:
+                stops.trail_after(highs[k], lows[k], closes[k])
+                continue
+            reason, price = hit
+            if reason == "sl":
+                slipped = o.stop_slippage in ("sl_only", "both")
+            else:
+                slipped = o.stop_slippage == "both"
+            self.sell(k, bar, self.holdings[k].qty, price, reason, o.slippage if slipped else 0.0)
+            self.stopped_on[k] = bar
 
     def equity(self, closes: list) -> float:
         value = self.cash
@@ -217,6 +273,8 @@ class PortfolioRun:
 
 def run_shared_cash(
     open_: np.ndarray,
+    high: np.ndarray,
+    low: np.ndarray,
     close: np.ndarray,
     decide,
     targets: bool,
@@ -238,14 +296,17 @@ def run_shared_cash(
             cash.append(0.0)
             positions.append([0.0] * n_symbols)
             continue
-        opens, closes = [float(v) for v in open_[i]], [float(v) for v in close[i]]
+        opens, highs, lows, closes = ([float(v) for v in a[i]] for a in (open_, high, low, close))
         make_orders = book.target_orders if targets else book.signal_orders
         if pending is not None:  # 1. the batch decided on the previous bar, at the opens
-            book.execute(i, make_orders(pending, opens), opens)
+            live_from = i if options.stop_on_fill_bar else i + 1
+            signal_closes = [float(v) for v in close[i - 1]]
+            book.execute(i, make_orders(pending, opens, i - 1), opens, signal_closes, live_from)
             pending = None
+        book.check_stops(i, opens, highs, lows, closes)  # 3.
         decided = decide(i)  # 4. this bar's orders
         if options.fill == "close":
-            book.execute(i, make_orders(decided, closes), closes)
+            book.execute(i, make_orders(decided, closes, i), closes, closes, i + 1)
         elif i < n - 1:
             pending = decided
         if options.close_at_end and i == n - 1:  # 5.
@@ -288,6 +349,6 @@ def portfolio_metrics(equity, positions, close, book, cash0, periods_per_year) -
     metrics["n_skipped"] = book.n_skipped
     metrics["n_long_trades"] = len(closed)
     metrics["n_short_trades"] = 0
-    metrics["n_stop_exits"] = 0
+    metrics["n_stop_exits"] = sum(t.exit_reason in ("sl", "tp") for t in closed)
     metrics["n_expired"] = 0
     return metrics
