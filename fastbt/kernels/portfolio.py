@@ -340,6 +340,7 @@ def simulate_portfolio(
     bar_stats = bar_stats_start(cash0)
     stats = trade_stats_start()
     ruined = False
+    has_stops = not (np.isnan(rules.sl) and np.isnan(rules.tp))
     for i in range(n):
         if ruined:
             bar_stats = bar_stats_add(bar_stats, 0.0, False)
@@ -361,17 +362,18 @@ def simulate_portfolio(
                 (trades, stats, record, close[i - 1], live_from),
             )
         # 3. Stops, in symbol order.
-        account, stats = check_all_stops(
-            i,
-            open_[i],
-            high[i],
-            low[i],
-            close[i],
-            holdings,
-            account,
-            rules,
-            (trades, stats, record),
-        )
+        if has_stops:
+            account, stats = check_all_stops(
+                i,
+                open_[i],
+                high[i],
+                low[i],
+                close[i],
+                holdings,
+                account,
+                rules,
+                (trades, stats, record),
+            )
         # 4. This bar's batch, at the closes.
         if rules.fill_at_close:
             account, stats = run_batch(
