@@ -1,6 +1,7 @@
 """Portfolios: several symbols sharing one cash balance (docs/portfolios.md)."""
 
-from fastbt.portfolio.engine import compare_portfolios, run_portfolio, verify_portfolio
+from fastbt.portfolio.compare import compare_portfolios
+from fastbt.portfolio.engine import run_portfolio, verify_portfolio
 from fastbt.portfolio.result import PortfolioResult
 from fastbt.portfolio.rotation import momentum_rotation
 from fastbt.portfolio.universe import Alignment, Universe, align, universe

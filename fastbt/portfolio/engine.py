@@ -11,12 +11,12 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from fastbt.compare import close_enough
 from fastbt.errors import RunWarning, VerificationError
 from fastbt.kernels.metrics import COUNT_METRICS, METRIC_NAMES
-from fastbt.kernels.portfolio import simulate_portfolio
+from fastbt.kernels.portfolio import PORTFOLIO_TRADE_FIELDS, simulate_portfolio
 from fastbt.kernels.rules import EXIT_REASONS
 from fastbt.options import RunOptions
+from fastbt.portfolio.compare import compare_portfolios
 from fastbt.portfolio.result import PortfolioResult
 from fastbt.portfolio.rotation import CROSS_SECTIONAL
 from fastbt.portfolio.universe import Universe, universe
@@ -161,7 +161,7 @@ def _raw_rows(trades: list) -> np.ndarray:
                 t.symbol,
             ]
         )
-    return np.array(rows, dtype="float64").reshape(-1, 12)
+    return np.array(rows, dtype="float64").reshape(-1, len(PORTFOLIO_TRADE_FIELDS))
 
 
 def _orders(strategy, weights, params: dict, bars: Universe, engine: str):
@@ -237,7 +237,9 @@ def run_portfolio(
     a ``strategy`` run on every symbol with ``params`` (sized with ``size`` of the
     shared cash, or units), or the cross-sectional ``strategy="momentum_rotation"``.
     ``order_sequence`` ("value" or "symbol") and ``partial`` say how a batch of orders
-    executes. ``engine="reference"`` runs the bar-by-bar twin.
+    executes; the stop options of ``fastbt.run`` (``sl``, ``tp``, ``trail``, ...) apply
+    to each position of a strategy portfolio. ``engine="reference"`` runs the
+    bar-by-bar twin.
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
@@ -337,48 +339,6 @@ def run_portfolio(
         trade_rows=rows,
         engine=engine,
     )
-
-
-_TRADE_FLOATS = ("entry_price", "exit_price", "qty", "entry_fee", "exit_fee", "pnl", "return")
-_TRADE_EXACT = ("symbol", "entry_bar", "exit_bar", "direction", "exit_reason", "status")
-
-
-def compare_portfolios(fast: PortfolioResult, reference: PortfolioResult) -> list[str]:
-    """Every difference between two results of the same portfolio backtest (tolerances
-    of ``fastbt.compare``), as readable lines."""
-    cash = fast.options.cash
-    diffs = []
-    for name, value in fast.metrics.items():
-        other = reference.metrics.get(name)
-        scale = cash if name in ("total_fees", "expectancy") else 1.0
-        if other is None or not close_enough(float(value), float(other), scale):
-            diffs.append(f"metric {name}: fast={value!r} reference={other!r}")
-    series = [("equity", fast.equity, reference.equity), ("cash", fast.cash, reference.cash)]
-    series += [(f"position {s}", fast.positions[s], reference.positions[s]) for s in fast.symbols]
-    for label, a, b in series:
-        bad = [
-            i
-            for i, (x, y) in enumerate(zip(a, b, strict=True))
-            if not close_enough(float(x), float(y), cash)
-        ]
-        if bad:
-            i = bad[0]
-            diffs.append(
-                f"{label} differs at {len(bad)} bar(s), first at bar {i} ({a.index[i]}): "
-                f"fast={float(a.iloc[i])!r} reference={float(b.iloc[i])!r}"
-            )
-    if len(fast.trades) != len(reference.trades):
-        diffs.append(f"trade count: fast={len(fast.trades)} reference={len(reference.trades)}")
-        return diffs
-    for k in range(len(fast.trades)):
-        x, y = fast.trades.iloc[k], reference.trades.iloc[k]
-        for column in _TRADE_EXACT:
-            if not (pd.isna(x[column]) and pd.isna(y[column])) and x[column] != y[column]:
-                diffs.append(f"trade {k} {column}: fast={x[column]!r} reference={y[column]!r}")
-        for column in _TRADE_FLOATS:
-            if not close_enough(float(x[column]), float(y[column]), cash):
-                diffs.append(f"trade {k} {column}: fast={x[column]!r} reference={y[column]!r}")
-    return diffs
 
 
 def verify_portfolio(
