@@ -103,6 +103,9 @@ def test_signal_portfolio_fast_equals_reference(draw, data, run_options):
                 "stop_slippage": st.sampled_from(["sl_only", "none", "both"]),
                 "stop_bar_signals": st.sampled_from(["honor", "drop"]),
                 "stop_on_fill_bar": st.booleans(),
+                "entry_order": st.sampled_from(["market", "limit", "stop"]),
+                "entry_offset": st.sampled_from([0.0, 0.005, 0.02]),
+                "entry_expiry": st.sampled_from([None, 1, 3]),
             },
         )
     )

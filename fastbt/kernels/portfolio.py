@@ -3,8 +3,8 @@
 The orders of a bar (at the opens, or at the closes) run as one batch: the bar
 value is computed once, the orders are sized from it (target weights) or from
 the signals, sorted (sells first, then buys from the smallest) and executed one
-by one against the cash left. Each symbol's position keeps its size, gross cost
-and entry fees, so a sell writes one average-cost trade row in O(1).
+by one against the cash left. Each symbol's position keeps its size, average entry
+price and entry fees, so a sell writes one average-cost trade row in O(1).
 
 The orders array (bars x symbols) holds target weights (NaN: no order) or, for
 signal portfolios, +1 entry, -1 exit, NaN nothing.
@@ -23,23 +23,41 @@ from fastbt.kernels.metrics import (
     trade_stats_add,
     trade_stats_start,
 )
-from fastbt.kernels.rules import EXIT_END, EXIT_RUIN, EXIT_SIGNAL, EXIT_SL, EXIT_TP
-from fastbt.kernels.stops import NEVER, NO_HIT, Stops, arm_stops, check_stops, trail_stops
+from fastbt.kernels.rules import (
+    EXIT_END,
+    EXIT_RUIN,
+    EXIT_SIGNAL,
+    EXIT_SL,
+    EXIT_TP,
+    LIMIT,
+    MARKET,
+    STOP,
+)
+from fastbt.kernels.simulate import NO_ORDER, entry_order
+from fastbt.kernels.stops import (
+    NEVER,
+    NO_HIT,
+    Stops,
+    arm_stops,
+    check_stops,
+    fill_bar_take_profit,
+    trail_stops,
+)
 
 PORTFOLIO_TRADE_FIELDS = (*TRADE_FIELDS, "symbol")
 N_PORTFOLIO_TRADE_FIELDS = len(PORTFOLIO_TRADE_FIELDS)
 MIN_UNITS = 1e-8  # an order of fewer units is no order (docs/portfolios.md)
 _ROW_TYPE = (0.0,) * N_PORTFOLIO_TRADE_FIELDS  # types the kernel's list of trade rows
 
-# Per-symbol state, arrays of length K changed in place: units held, gross cost
-# (sum of qty*exec of the buys), entry fees still attached, bar of the first buy; the
+# Per-symbol state, arrays of length K changed in place: units held, average entry
+# price, entry fees still attached, bar of the first buy; the
 # position's stops (``kernels.stops.Stops``, field by field) and the bar on which a
 # stop last filled (-1: never).
 Holdings = namedtuple(
     "Holdings",
     (
         "qty",
-        "cost",
+        "entry_price",
         "entry_fee",
         "entry_bar",
         "sl_level",
@@ -47,10 +65,14 @@ Holdings = namedtuple(
         "extreme",
         "live_from",
         "stopped_on",
+        "order_kind",
+        "order_level",
+        "order_last_bar",
+        "order_signal_close",
     ),
 )
 # The shared account between orders.
-Account = namedtuple("Account", ("cash", "total_fees", "n_skipped"))
+Account = namedtuple("Account", ("cash", "total_fees", "n_skipped", "n_expired"))
 
 
 @inline_kernel
@@ -66,6 +88,10 @@ def start_holdings(n_symbols):
         np.full(n_symbols, np.nan),
         np.full(n_symbols, NEVER),
         np.full(n_symbols, -1),
+        np.full(n_symbols, NO_ORDER),
+        np.zeros(n_symbols),
+        np.full(n_symbols, NEVER),
+        np.zeros(n_symbols),
     )
 
 
@@ -88,20 +114,23 @@ def set_stops(holdings, k, stops):
 @inline_kernel
 def _book_buy(holdings, account, k, bar, qty, fill, fee):
     """Add ``qty`` units of symbol ``k`` bought at ``fill``; returns the account."""
-    if holdings.qty[k] == 0.0:
+    held = holdings.qty[k]
+    if held == 0.0:
         holdings.entry_bar[k] = bar
-    holdings.qty[k] += qty
-    holdings.cost[k] += qty * fill
+        holdings.entry_price[k] = fill
+    else:
+        holdings.entry_price[k] = (holdings.entry_price[k] * held + qty * fill) / (held + qty)
+    holdings.qty[k] = held + qty
     holdings.entry_fee[k] += fee
     cash = max(account.cash - (qty * fill + fee), 0.0)
-    return Account(cash, account.total_fees + fee, account.n_skipped)
+    return Account(cash, account.total_fees + fee, account.n_skipped, account.n_expired)
 
 
 @inline_kernel
-def buy(holdings, account, k, bar, qty, price, rules, partial):
+def buy(holdings, account, k, bar, qty, price, slippage, rules, partial):
     """Buy ``qty`` units of ``k`` at reference ``price``: in full if the cash left pays for
     it (1e-9 tolerance), else cut to all the cash (``partial``) or skipped."""
-    fill = execution_price(price, rules.slippage, True)
+    fill = execution_price(price, slippage, True)
     if qty > 0.0:
         fee = fill_fee(fill, qty, rules.commission, rules.fixed_fee)
         if qty * fill + fee <= account.cash * (1.0 + 1e-9):
@@ -113,7 +142,7 @@ def buy(holdings, account, k, bar, qty, price, rules, partial):
             if qty > MIN_UNITS:
                 fee = fill_fee(fill, qty, rules.commission, rules.fixed_fee)
                 return _book_buy(holdings, account, k, bar, qty, fill, fee)
-    return Account(account.cash, account.total_fees, account.n_skipped + 1)
+    return Account(account.cash, account.total_fees, account.n_skipped + 1, account.n_expired)
 
 
 @inline_kernel
@@ -124,7 +153,7 @@ def sell(holdings, account, k, bar, qty, price, slippage, reason, rules):
     fill = execution_price(price, slippage, False)
     fee = fill_fee(fill, qty, rules.commission, rules.fixed_fee)
     size = holdings.qty[k]
-    entry_price = holdings.cost[k] / size
+    entry_price = holdings.entry_price[k]
     entry_fee = holdings.entry_fee[k] * qty / size
     pnl = qty * (fill - entry_price) - (entry_fee + fee)
     trade = (
@@ -143,15 +172,14 @@ def sell(holdings, account, k, bar, qty, price, slippage, reason, rules):
     )
     if qty >= size:
         holdings.qty[k] = 0.0
-        holdings.cost[k] = 0.0
+        holdings.entry_price[k] = 0.0
         holdings.entry_fee[k] = 0.0
         set_stops(holdings, k, Stops(np.nan, np.nan, np.nan, NEVER))
     else:
         holdings.qty[k] = size - qty
-        holdings.cost[k] -= qty * entry_price
         holdings.entry_fee[k] -= entry_fee
     cash = account.cash + qty * fill - fee
-    return Account(cash, account.total_fees + fee, account.n_skipped), trade
+    return Account(cash, account.total_fees + fee, account.n_skipped, account.n_expired), trade
 
 
 @inline_kernel
@@ -197,7 +225,7 @@ def batch_orders(row, prices, holdings, cash, targets, decided_on, rules):
             if abs(amount) < MIN_UNITS:
                 continue
             estimate = w * value - held * prices[k]
-        elif w > 0.0 and held == 0.0:
+        elif w > 0.0 and held == 0.0 and rules.entry_order == MARKET:
             amount = np.inf
             estimate = rules.size * (prices[k] if rules.size_in_units else cash)
         elif w < 0.0 and held > 0.0:
@@ -213,12 +241,12 @@ def batch_orders(row, prices, holdings, cash, targets, decided_on, rules):
 
 
 @inline_kernel
-def entry_units(cash, price, rules):
+def entry_units(cash, price, slippage, rules):
     """Units of a signal entry sized from ``cash`` now (percent of cash, or units)."""
     if rules.size_in_units:
         qty = rules.size
     else:
-        fill = execution_price(price, rules.slippage, True)
+        fill = execution_price(price, slippage, True)
         qty = (rules.size * cash - rules.fixed_fee) / (fill * (1.0 + rules.commission))
     if not rules.fractional:
         qty = np.floor(qty)
@@ -255,17 +283,86 @@ def run_batch(
             )
             stats = _record(trade, trades, stats, record)
         elif targets:
-            account = buy(holdings, account, k, bar, units[j], prices[k], rules, partial)
+            account = buy(
+                holdings, account, k, bar, units[j], prices[k], rules.slippage, rules, partial
+            )
         else:
-            qty = entry_units(account.cash, prices[k], rules)
-            account = buy(holdings, account, k, bar, qty, prices[k], rules, partial)
+            qty = entry_units(account.cash, prices[k], rules.slippage, rules)
+            account = buy(holdings, account, k, bar, qty, prices[k], rules.slippage, rules, partial)
             if holdings.qty[k] > 0.0:
-                if rules.anchor_signal_close:
-                    anchor = signal_closes[k]
-                else:
-                    anchor = execution_price(prices[k], rules.slippage, True)
-                set_stops(holdings, k, arm_stops(1, anchor, live_from, rules))
+                fill = execution_price(prices[k], rules.slippage, True)
+                _arm(holdings, k, fill, signal_closes[k], live_from, rules)
     return account, stats
+
+
+@inline_kernel
+def _arm(holdings, k, fill, signal_close, live_from, rules):
+    """Fresh stops for symbol ``k``'s new position (anchor: its fill or the signal close)."""
+    anchor = signal_close if rules.anchor_signal_close else fill
+    set_stops(holdings, k, arm_stops(1, anchor, live_from, rules))
+
+
+@inline_kernel
+def fill_entry_orders(bar, open_, high, low, holdings, account, rules, partial, out):
+    """Step 2, in symbol order: expire a pending limit or stop entry order whose last live
+    bar has passed, or fill one the bar reaches, sized from the cash now. A filled
+    position's stops are live from the next bar, except a stop entry's take-profit on
+    its own fill bar (docs/execution.md, "Entry orders")."""
+    trades, stats, record = out[0], out[1], out[2]
+    for k in range(open_.shape[0]):
+        kind = holdings.order_kind[k]
+        if kind == NO_ORDER:
+            continue
+        if bar > holdings.order_last_bar[k]:
+            holdings.order_kind[k] = NO_ORDER
+            account = Account(
+                account.cash, account.total_fees, account.n_skipped, account.n_expired + 1
+            )
+            continue
+        level = holdings.order_level[k]
+        if kind == LIMIT and low[k] <= level:
+            price, slippage = min(open_[k], level), 0.0
+        elif kind == STOP and high[k] >= level:
+            price, slippage = max(open_[k], level), rules.slippage
+        else:
+            continue
+        holdings.order_kind[k] = NO_ORDER
+        qty = entry_units(account.cash, price, slippage, rules)
+        account = buy(holdings, account, k, bar, qty, price, slippage, rules, partial)
+        if holdings.qty[k] == 0.0:
+            continue
+        fill = execution_price(price, slippage, True)
+        _arm(holdings, k, fill, holdings.order_signal_close[k], bar + 1, rules)
+        if kind == STOP:
+            take = fill_bar_take_profit(stops_of(holdings, k), True, open_[k], high[k], low[k])
+            if not np.isnan(take):
+                tp_slippage = rules.slippage if rules.slip_tp else 0.0
+                account, trade = sell(
+                    holdings, account, k, bar, holdings.qty[k], take, tp_slippage, EXIT_TP, rules
+                )
+                stats = _record(trade, trades, stats, record)
+                holdings.stopped_on[k] = bar
+    return account, stats
+
+
+@inline_kernel
+def place_entry_orders(bar, row, close, holdings, rules):
+    """Step 4 with limit or stop entries: from flat, an entry signal places (or replaces)
+    the symbol's entry order, an exit signal cancels it."""
+    for k in range(row.shape[0]):
+        signal = row[k]
+        if np.isnan(signal) or holdings.qty[k] != 0.0:
+            continue
+        if rules.drop_stop_bar_signals and holdings.stopped_on[k] == bar:
+            continue
+        if signal > 0.0:
+            order = entry_order(1, bar, close[k], rules)
+            holdings.order_kind[k] = order.kind
+            holdings.order_level[k] = order.level
+            holdings.order_last_bar[k] = order.last_bar
+            holdings.order_signal_close[k] = order.signal_close
+        else:
+            holdings.order_kind[k] = NO_ORDER
 
 
 @inline_kernel
@@ -336,11 +433,12 @@ def simulate_portfolio(
     trades = [_ROW_TYPE]
     trades.pop()
     holdings = start_holdings(n_symbols)
-    account = Account(cash0, 0.0, 0)
+    account = Account(cash0, 0.0, 0, 0)
     bar_stats = bar_stats_start(cash0)
     stats = trade_stats_start()
     ruined = False
     has_stops = not (np.isnan(rules.sl) and np.isnan(rules.tp))
+    entry_orders = not targets and rules.entry_order != MARKET
     for i in range(n):
         if ruined:
             bar_stats = bar_stats_add(bar_stats, 0.0, False)
@@ -361,6 +459,19 @@ def simulate_portfolio(
                 rules,
                 (trades, stats, record, close[i - 1], live_from),
             )
+        # 2. Pending limit or stop entry orders, in symbol order.
+        if entry_orders:
+            account, stats = fill_entry_orders(
+                i,
+                open_[i],
+                high[i],
+                low[i],
+                holdings,
+                account,
+                rules,
+                partial,
+                (trades, stats, record),
+            )
         # 3. Stops, in symbol order.
         if has_stops:
             account, stats = check_all_stops(
@@ -374,7 +485,9 @@ def simulate_portfolio(
                 rules,
                 (trades, stats, record),
             )
-        # 4. This bar's batch, at the closes.
+        # 4. This bar's entry orders placed or cancelled; its batch, at the closes.
+        if entry_orders:
+            place_entry_orders(i, orders[i], close[i], holdings, rules)
         if rules.fill_at_close:
             account, stats = run_batch(
                 i,
@@ -402,7 +515,7 @@ def simulate_portfolio(
             account, stats = sell_all(
                 i, close[i], holdings, account, EXIT_RUIN, rules, (trades, stats, record)
             )
-            account = Account(0.0, account.total_fees, account.n_skipped)
+            account = Account(0.0, account.total_fees, account.n_skipped, account.n_expired)
             equity = 0.0
             exposed = False
             ruined = True
@@ -423,7 +536,7 @@ def simulate_portfolio(
         periods_per_year,
         account.total_fees,
         account.n_skipped,
-        0,
+        account.n_expired,
     )
     rows = np.empty((len(trades) + (n_symbols if record else 0), N_PORTFOLIO_TRADE_FIELDS))
     for r in range(len(trades)):
@@ -435,7 +548,7 @@ def simulate_portfolio(
             if holdings.qty[k] > 0.0:
                 rows[count, :] = np.nan
                 rows[count, 0] = holdings.entry_bar[k]
-                rows[count, 1] = holdings.cost[k] / holdings.qty[k]
+                rows[count, 1] = holdings.entry_price[k]
                 rows[count, 2] = -1.0
                 rows[count, 4] = holdings.qty[k]
                 rows[count, 5] = holdings.entry_fee[k]

@@ -28,9 +28,9 @@ from fastbt.strategies.signal_output import checked_signals
 ENGINES = ("fast", "reference")
 ORDER_SEQUENCES = ("value", "symbol")
 # Single-run options that portfolios do not have in this version (long-only, market orders).
-NOT_FOR_PORTFOLIOS = ("direction", "entry_order", "entry_offset", "entry_expiry", "reversal_fee")
-# Stops (docs/execution.md, "Stops") apply to the positions of strategy portfolios.
-STOP_OPTIONS = (
+NOT_FOR_PORTFOLIOS = ("direction", "reversal_fee")
+# Stops and entry orders (docs/execution.md) apply to the symbols of strategy portfolios.
+SIGNAL_OPTIONS = (
     "sl",
     "tp",
     "trail",
@@ -40,6 +40,9 @@ STOP_OPTIONS = (
     "stop_slippage",
     "stop_bar_signals",
     "stop_on_fill_bar",
+    "entry_order",
+    "entry_offset",
+    "entry_expiry",
 )
 
 
@@ -197,13 +200,13 @@ def _options(params: dict, targets: bool, **given) -> RunOptions:
             f"{', '.join(unsupported)}: not available for portfolios in this version "
             "(portfolios are long-only with market orders; docs/portfolios.md); leave it out"
         )
-    stops = {name: params.pop(name) for name in STOP_OPTIONS if name in params}
-    if targets and stops:
+    signal_options = {name: params.pop(name) for name in SIGNAL_OPTIONS if name in params}
+    if targets and signal_options:
         raise ValueError(
-            f"{', '.join(stops)}: stops apply to strategy portfolios, not to target weights; "
-            "leave them out or use strategy="
+            f"{', '.join(signal_options)}: stops and entry orders apply to strategy portfolios, "
+            "not to target weights; leave them out or use strategy="
         )
-    return RunOptions.resolve(**given, **stops)
+    return RunOptions.resolve(**given, **signal_options)
 
 
 def run_portfolio(

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from fastbt.options import RunOptions
+from fastbt.reference.entry_orders import EntryOrder
 from fastbt.reference.metrics import equity_metrics, trade_metrics
 from fastbt.reference.portfolio import LONG
 from fastbt.reference.stops import Stops
@@ -23,10 +24,10 @@ MIN_UNITS = 1e-8
 
 @dataclass
 class Holding:
-    """One symbol's position: units, gross cost of its buys, entry fees, first buy's bar."""
+    """One symbol's position: units, average entry price, entry fees, first buy's bar."""
 
     qty: float = 0.0
-    cost: float = 0.0
+    entry_price: float = 0.0
     entry_fee: float = 0.0
     entry_bar: int = -1
 
@@ -70,15 +71,18 @@ class SharedCash:
     holdings: list = field(init=False)
     stops: list = field(init=False)  # per symbol: Stops of the position, or None
     stopped_on: list = field(init=False)  # per symbol: bar a stop last filled, -1 never
+    entry_orders: list = field(init=False)  # per symbol: pending EntryOrder, or None
     trades: list = field(default_factory=list)
     total_fees: float = 0.0
     n_skipped: int = 0
+    n_expired: int = 0
 
     def __post_init__(self):
         self.cash = self.options.cash
         self.holdings = [Holding() for _ in range(self.n_symbols)]
         self.stops = [None] * self.n_symbols
         self.stopped_on = [-1] * self.n_symbols
+        self.entry_orders = [None] * self.n_symbols
 
     def _fee(self, exec_price: float, qty: float) -> float:
         return self.options.fixed_fee + self.options.commission * exec_price * qty
@@ -92,17 +96,19 @@ class SharedCash:
         h = self.holdings[k]
         if h.qty == 0.0:
             h.entry_bar = bar
-        h.qty += qty
-        h.cost += qty * exec_price
+            h.entry_price = exec_price
+        else:  # the average over the position's buys
+            h.entry_price = (h.entry_price * h.qty + qty * exec_price) / (h.qty + qty)
+        h.qty = h.qty + qty
         h.entry_fee += fee
         self.cash = max(self.cash - (qty * exec_price + fee), 0.0)
         self.total_fees += fee
 
-    def buy(self, k: int, bar: int, qty: float, price: float) -> None:
+    def buy(self, k: int, bar: int, qty: float, price: float, slippage=None) -> None:
         """In full if the cash left pays for it, else cut to all the cash (``partial``)
         or skipped (``n_skipped``)."""
         o = self.options
-        exec_price = price * (1.0 + o.slippage)
+        exec_price = price * (1.0 + (o.slippage if slippage is None else slippage))
         if qty > 0.0:
             fee = self._fee(exec_price, qty)
             if qty * exec_price + fee <= self.cash * (1.0 + 1e-9):
@@ -123,7 +129,7 @@ class SharedCash:
             slippage = self.options.slippage
         exec_price = price * (1.0 - slippage)
         fee = self._fee(exec_price, qty)
-        entry_price = h.cost / h.qty
+        entry_price = h.entry_price
         entry_fee = h.entry_fee * qty / h.qty
         pnl = qty * (exec_price - entry_price) - (entry_fee + fee)
         self.trades.append(
@@ -146,7 +152,6 @@ class SharedCash:
             self.stops[k] = None
         else:
             h.qty = h.qty - qty
-            h.cost -= qty * entry_price
             h.entry_fee -= entry_fee
         self.cash = self.cash + qty * exec_price - fee
         self.total_fees += fee
@@ -184,19 +189,19 @@ class SharedCash:
         for k, (signal, h, p) in enumerate(zip(signals, self.holdings, prices, strict=True)):
             if o.stop_bar_signals == "drop" and self.stopped_on[k] == decided_on:
                 continue
-            if signal > 0 and h.qty == 0.0:
+            if signal > 0 and h.qty == 0.0 and o.entry_order == "market":
                 per_unit = p if o.size_type == "units" else self.cash
                 orders.append(Order(k, None, o.size * per_unit))
             elif signal < 0 and h.qty > 0.0:
                 orders.append(Order(k, -h.qty, -h.qty * p))
         return orders
 
-    def entry_units(self, price: float) -> float:
+    def entry_units(self, price: float, slippage=None) -> float:
         """A signal entry's size from the cash now (v1 sizing)."""
         o = self.options
         if o.size_type == "units":
             return self._whole(o.size)
-        exec_price = price * (1.0 + o.slippage)
+        exec_price = price * (1.0 + (o.slippage if slippage is None else slippage))
         return self._whole((o.size * self.cash - o.fixed_fee) / (exec_price * (1.0 + o.commission)))
 
     def execute(
@@ -234,6 +239,49 @@ class SharedCash:
             trail_on=o.trail_on,
             sl_first=o.stop_priority == "sl_first",
         )
+
+    def fill_entry_orders(self, bar: int, opens: list, highs: list, lows: list) -> None:
+        """Step 2, in symbol order: expire or fill each pending limit or stop entry order."""
+        o = self.options
+        for k, order in enumerate(self.entry_orders):
+            if order is None:
+                continue
+            if order.expired_before(bar):
+                self.n_expired += 1
+                self.entry_orders[k] = None
+                continue
+            price = order.fill_price(opens[k], highs[k], lows[k])
+            if price is None:
+                continue
+            self.entry_orders[k] = None
+            slippage = o.slippage if order.slipped else 0.0
+            self.buy(k, bar, self.entry_units(price, slippage), price, slippage)
+            if self.holdings[k].qty == 0.0:
+                continue
+            self._arm(k, price * (1.0 + slippage), order.signal_close, bar + 1)
+            stops = self.stops[k]
+            if order.kind == "stop" and stops is not None:
+                take = stops.stop_entry_take_profit(opens[k], highs[k], lows[k])
+                if take is not None:
+                    tp_slippage = o.slippage if o.stop_slippage == "both" else 0.0
+                    self.sell(k, bar, self.holdings[k].qty, take, "tp", tp_slippage)
+                    self.stopped_on[k] = bar
+
+    def place_entry_orders(self, bar: int, signals: list, closes: list) -> None:
+        """Step 4 with limit or stop entries: from flat, an entry places (or replaces) the
+        symbol's order, an exit cancels it."""
+        o = self.options
+        for k, signal in enumerate(signals):
+            if signal == 0 or self.holdings[k].qty != 0.0:
+                continue
+            if o.stop_bar_signals == "drop" and self.stopped_on[k] == bar:
+                continue
+            if signal > 0:
+                self.entry_orders[k] = EntryOrder.place(
+                    LONG, o.entry_order, o.entry_offset, bar, closes[k], o.entry_expiry
+                )
+            else:
+                self.entry_orders[k] = None
 
     def check_stops(self, bar: int, opens: list, highs: list, lows: list, closes: list) -> None:
         """Step 3, in symbol order: a live stop the bar reaches sells the position."""
@@ -303,8 +351,11 @@ def run_shared_cash(
             signal_closes = [float(v) for v in close[i - 1]]
             book.execute(i, make_orders(pending, opens, i - 1), opens, signal_closes, live_from)
             pending = None
+        book.fill_entry_orders(i, opens, highs, lows)  # 2.
         book.check_stops(i, opens, highs, lows, closes)  # 3.
         decided = decide(i)  # 4. this bar's orders
+        if not targets and options.entry_order != "market":
+            book.place_entry_orders(i, decided, closes)
         if options.fill == "close":
             book.execute(i, make_orders(decided, closes, i), closes, closes, i + 1)
         elif i < n - 1:
@@ -322,7 +373,7 @@ def run_shared_cash(
         positions.append([h.qty for h in book.holdings])
     for k, h in enumerate(book.holdings):
         if h.qty > 0.0:
-            book.trades.append(SellTrade(k, h.entry_bar, h.cost / h.qty, h.qty, h.entry_fee))
+            book.trades.append(SellTrade(k, h.entry_bar, h.entry_price, h.qty, h.entry_fee))
     positions = np.array(positions, dtype="float64").reshape(n, n_symbols)
     metrics = portfolio_metrics(
         np.array(equity), positions, close, book, options.cash, periods_per_year
@@ -350,5 +401,5 @@ def portfolio_metrics(equity, positions, close, book, cash0, periods_per_year) -
     metrics["n_long_trades"] = len(closed)
     metrics["n_short_trades"] = 0
     metrics["n_stop_exits"] = sum(t.exit_reason in ("sl", "tp") for t in closed)
-    metrics["n_expired"] = 0
+    metrics["n_expired"] = book.n_expired
     return metrics
