@@ -226,8 +226,12 @@ def test_warm_up_longer_than_the_data_gives_no_signals():
 
 
 def _bits(values) -> np.ndarray:
+    """Booleans as they are; floats as their bit patterns, every NaN as one pattern (a NaN's
+    sign and payload mean nothing here: all comparisons with it are false)."""
     array = np.asarray(values)
-    return array.astype(np.float64).view(np.int64) if array.dtype != np.bool_ else array
+    if array.dtype == np.bool_:
+        return array
+    return np.where(np.isnan(array), np.nan, array).astype(np.float64).view(np.int64)
 
 
 def assert_forms_agree(rules: RuleSet, bars, values: dict):
