@@ -8,7 +8,7 @@ so both give identical bits.
 
 import numpy as np
 
-from fastbt.rules.definition import RuleSet
+from fastbt.rules.definition import RuleSet, distinct
 from fastbt.rules.nodes import (
     Arithmetic,
     Compare,
@@ -36,9 +36,14 @@ def param_value(arg, spec, values: dict):
 
 def evaluate(rules: RuleSet, columns: dict, values: dict) -> dict:
     """Every distinct node's array (by ``key``) for bars ``columns`` and parameter ``values``."""
+    return evaluate_nodes(rules.roots(), columns, values)
+
+
+def evaluate_nodes(roots, columns: dict, values: dict) -> dict:
+    """``evaluate`` for the nodes under ``roots``."""
     n = len(columns["close"])
     out: dict = {}
-    for node in rules.distinct():
+    for node in distinct(roots):
         out[node.key()] = _node(node, out, columns, values, n)
     return out
 

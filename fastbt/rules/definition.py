@@ -30,13 +30,18 @@ class RuleSet:
 
     def distinct(self) -> list[Node]:
         """Every distinct node of the rules (by ``key``), children before parents."""
-        seen, nodes = set(), []
-        for root in self.roots():
-            for node in root.walk():
-                if node.key() not in seen:
-                    seen.add(node.key())
-                    nodes.append(node)
-        return nodes
+        return distinct(self.roots())
+
+
+def distinct(roots) -> list[Node]:
+    """Every distinct node under ``roots`` (by ``key``), children before parents."""
+    seen, nodes = set(), []
+    for root in roots:
+        for node in root.walk():
+            if node.key() not in seen:
+                seen.add(node.key())
+                nodes.append(node)
+    return nodes
 
 
 def _same(a: Param, b: Param) -> bool:

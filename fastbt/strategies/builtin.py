@@ -1,16 +1,14 @@
 """The built-in strategies, written as rules (docs/strategies.md).
 
 ``ma_cross`` and ``rsi`` give the same bits as their earlier hand-written forms
-(tests/test_rules_builtin.py). A built-in whose indicator kinds are not registered
+(tests/test_rules_builtin.py), and sweep on the generated fused kernels of
+``fastbt.rules.fused`` as fast as on the hand-written one (benchmarks/bench_rules.py). A built-in whose indicator kinds are not registered
 in this installation is left out rather than failing at import.
 """
-
-from dataclasses import replace
 
 from fastbt.indicators import INDICATORS
 from fastbt.rules import close, crosses_above, crosses_below, high, indicator, low, param, shift
 from fastbt.strategies.spec import Constraint, Strategy
-from fastbt.strategies.sweep_inputs import ma_cross_sweep_inputs, rsi_sweep_inputs
 
 sma = indicator("sma")
 rsi = indicator("rsi")
@@ -19,7 +17,7 @@ rsi = indicator("rsi")
 def _ma_cross() -> Strategy:
     fast = param("fast", 50, 1, doc="fast moving-average window, bars")
     slow = param("slow", 200, 2, doc="slow moving-average window, bars")
-    strategy = Strategy.from_rules(
+    return Strategy.from_rules(
         "ma_cross",
         description="Long while the fast SMA of close is above the slow SMA (enter/exit on crosses)",
         entry=crosses_above(sma(close, fast), sma(close, slow)),
@@ -35,7 +33,6 @@ def _ma_cross() -> Strategy:
             ),
         ),
     )
-    return replace(strategy, sweep_inputs=ma_cross_sweep_inputs)
 
 
 def _level_constraint() -> Constraint:
@@ -59,10 +56,9 @@ def _rsi_rule(name: str, kind: str, description: str) -> Strategy:
 
 
 def _rsi() -> Strategy:
-    strategy = _rsi_rule(
+    return _rsi_rule(
         "rsi", "rsi", "Buy when RSI crosses below oversold, sell when it crosses above overbought"
     )
-    return replace(strategy, sweep_inputs=rsi_sweep_inputs)
 
 
 def _rsi_wilder() -> Strategy:

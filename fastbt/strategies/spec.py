@@ -135,6 +135,11 @@ class Strategy:
         )
 
     @property
+    def fused(self) -> bool:
+        """Whether sweeps run it on a fused kernel (rule strategies and ``sweep_inputs``)."""
+        return self.sweep_inputs is not None or self.rules is not None
+
+    @property
     def defaults(self) -> dict:
         return {p.name: p.default for p in self.params}
 

@@ -9,6 +9,7 @@ from fastbt.engine import simulate_strategy
 from fastbt.kernels.metrics import N_METRICS
 from fastbt.kernels.sweep import sweep_crossings
 from fastbt.options import RunOptions
+from fastbt.rules.fused import sweep_rules
 from fastbt.strategies import Strategy
 from fastbt.strategies.sweep_inputs import set_levels
 from fastbt.sweep.grid import LEVEL_OPTIONS
@@ -50,13 +51,16 @@ def run_sets(
 ) -> np.ndarray:
     """Metrics (sets x ``METRIC_NAMES``) for parameter sets on one symbol's arrays.
 
-    Strategies with ``sweep_inputs`` run fused on shared indicator tables; any
-    other strategy runs its signal function then the simulation, set by set.
+    Rule strategies and strategies with ``sweep_inputs`` run fused on shared
+    indicator tables; any other strategy runs its signal function then the
+    simulation, set by set.
     ``params`` may hold ``sl``, ``tp`` and ``entry_offset`` columns besides the
     strategy's parameters.
     """
     names = [p.name for p in strategy.params]
     n_sets = len(next(iter(params.values()))) if params else 1
+    if strategy.sweep_inputs is None and strategy.rules is not None:
+        return sweep_rules(strategy.rules, bars, params, options, periods_per_year)
     if strategy.sweep_inputs is not None:
         x = strategy.sweep_inputs(bars["close"], params)
         rules = options.rules()
