@@ -550,6 +550,8 @@ def _command_strategies(args) -> None:
 
     for strategy in fastbt.list_strategies():
         print(f"{strategy.name}: {strategy.description}")
+        for rule, expression in strategy.rules.rules if strategy.rules is not None else ():
+            print(f"    {rule}: {expression!r}")
         for param in strategy.params:
             print(f"    {param.describe()}  {param.doc}")
 
