@@ -286,7 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--engine", choices=("fast", "reference"), default="fast")
     verify = commands.add_parser("verify", help="run both engines and compare them")
     _add_run_options(verify)
-    commands.add_parser("strategies", help="list strategies, parameters and defaults")
+    strategies = commands.add_parser("strategies", help="list strategies, parameters and defaults")
     demo = commands.add_parser("demo", help="backtests on the bundled data, cross-checked")
     demo.add_argument(
         "--reports",
@@ -329,6 +329,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_store_option(sweep)
     sweep.add_argument("--json", action="store_true")
     _add_report_options(sweep)
+    for command in (run, verify, strategies, sweep):
+        command.add_argument(
+            "--import",
+            dest="imports",
+            action="append",
+            default=[],
+            metavar="MODULE",
+            help="a .py file or module whose strategies to register first, repeatable",
+        )
 
     report = commands.add_parser(
         "report", help="HTML/PDF report of a saved result (run --save) or sweep (sweep --out)"
@@ -846,6 +855,10 @@ def main(argv: list[str] | None = None) -> int:
         from fastbt.errors import DataWarning, RunWarning, SweepError, VerificationError
 
         try:
+            for source in getattr(args, "imports", ()):
+                from fastbt.strategies import import_strategies
+
+                import_strategies(source)
             status = _COMMANDS[args.command](args) or 0
             sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
         except BrokenPipeError:
