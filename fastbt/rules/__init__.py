@@ -15,6 +15,7 @@ by its name, e.g. ``from fastbt.rules import bbands``.
 """
 
 from fastbt.indicators import INDICATORS
+from fastbt.rules.json_form import strategy_from_json, strategy_to_json
 from fastbt.rules.language import (
     close,
     crosses_above,
@@ -42,6 +43,8 @@ __all__ = [
     "param",
     "shift",
     "strategy",
+    "strategy_from_json",
+    "strategy_to_json",
     "volume",
 ]
 

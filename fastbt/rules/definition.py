@@ -20,6 +20,7 @@ class RuleSet:
 
     rules: tuple[tuple[str, Node], ...]
     params: tuple[Param, ...]
+    constraints: tuple[str, ...] = ()  # those with a text form (not Constraint objects)
 
     def roots(self) -> tuple[Node, ...]:
         return tuple(node for _, node in self.rules)
@@ -113,11 +114,11 @@ def check_rule(name: str, node, required: bool) -> Node | None:
     return node
 
 
-def constraint(rule, params: tuple[Param, ...]) -> Constraint:
-    """A ``Constraint`` from ``"fast < slow"``, ``"slow < n_bars"``, a comparison of
-    parameters and numbers (``fast < slow`` with param objects), or a Constraint."""
+def constraint_text(rule) -> str | None:
+    """``"left op right"`` of a constraint given as a string or a comparison of param
+    objects and numbers; None for a ``Constraint`` (code, with no text form)."""
     if isinstance(rule, Constraint):
-        return rule
+        return None
     if isinstance(rule, str):
         match = _CONSTRAINT.match(rule)
         if not match:
@@ -125,8 +126,8 @@ def constraint(rule, params: tuple[Param, ...]) -> Constraint:
                 f"constraint {rule!r} must compare two parameters, a parameter and a "
                 "number, or a parameter and n_bars, e.g. 'fast < slow'"
             )
-        left, op, right = match.groups()
-    elif isinstance(rule, Compare):
+        return " ".join(match.groups())
+    if isinstance(rule, Compare):
         sides = []
         for side in (rule.a, rule.b):
             if isinstance(side, ParamRef):
@@ -137,12 +138,20 @@ def constraint(rule, params: tuple[Param, ...]) -> Constraint:
                 raise ValueError(
                     f"constraint `{rule!r}` may only compare parameters and numbers, not `{side!r}`"
                 )
-        left, op, right = sides[0], rule.op, sides[1]
-    else:
-        raise TypeError(
-            f"a constraint is a string like 'fast < slow', a comparison of param objects "
-            f"or a fastbt.Constraint, got {type(rule).__name__} {rule!r}"
-        )
+        return f"{sides[0]} {rule.op} {sides[1]}"
+    raise TypeError(
+        f"a constraint is a string like 'fast < slow', a comparison of param objects "
+        f"or a fastbt.Constraint, got {type(rule).__name__} {rule!r}"
+    )
+
+
+def constraint(rule, params: tuple[Param, ...]) -> Constraint:
+    """A ``Constraint`` from ``"fast < slow"``, ``"slow < n_bars"``, a comparison of
+    parameters and numbers (``fast < slow`` with param objects), or a Constraint."""
+    text = constraint_text(rule)
+    if text is None:
+        return rule
+    left, op, right = text.split(" ")
     names = [p.name for p in params]
     terms = [_term(side, names, rule) for side in (left, right)]
     shown = [side for side in (left, right) if not _is_number(side)]

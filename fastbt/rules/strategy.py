@@ -1,7 +1,13 @@
 """``strategy(...)`` / ``Strategy.from_rules``: a rule strategy as a normal ``fastbt.Strategy``."""
 
 from fastbt.rules.arrays import RuleSignals, evaluate
-from fastbt.rules.definition import RuleSet, check_rule, constraint, gather_params
+from fastbt.rules.definition import (
+    RuleSet,
+    check_rule,
+    constraint,
+    constraint_text,
+    gather_params,
+)
 from fastbt.rules.nodes import Compare, Const, Cross, Output, ParamRef
 from fastbt.rules.stream import reference_class
 from fastbt.strategies.spec import Indicator, Strategy
@@ -26,7 +32,8 @@ def strategy(
         raise ValueError(f"a strategy needs a name (a non-empty string), got {name!r}")
     rules = (("entry", check_rule("entry", entry, True)), ("exit", check_rule("exit", exit, True)))
     params = gather_params(rules)
-    ruleset = RuleSet(rules, params)
+    texts = tuple(t for t in map(constraint_text, constraints) if t is not None)
+    ruleset = RuleSet(rules, params, texts)
     return Strategy(
         name=name,
         description=description or f"entry: {entry!r}; exit: {exit!r}",
