@@ -10,6 +10,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import fastbt
 from fastbt.data.validate import bar_arrays
@@ -33,6 +35,7 @@ from fastbt.sweep.chunks import run_sets
 from fastbt.sweep.grid import expand_grid
 from tests.helpers import make_bars
 from tests.rule_kinds import CHANNEL  # noqa: F401  (registers test_channel)
+from tests.test_properties import price_bars
 
 pytestmark = pytest.mark.filterwarnings("ignore::fastbt.RunWarning")
 N_TRADES = METRIC_NAMES.index("n_trades")
@@ -197,4 +200,18 @@ def test_the_kernel_source_depends_on_the_shape_not_the_parameter_values():
                 "s", entry=crosses_below(sma(close, 5), 1.0), exit=close < 1.0
             ).rules
         ).source
+    )
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    bars=price_bars(min_bars=2, max_bars=120),
+    w=st.lists(st.integers(1, 15), min_size=1, max_size=3, unique=True),
+    k=st.lists(st.sampled_from([0.0, 0.1, 0.2, 0.5, 1.0]), min_size=1, max_size=2, unique=True),
+    n=st.lists(st.integers(1, 12), min_size=1, max_size=2, unique=True),
+    fill=st.sampled_from(["next_open", "close"]),
+)
+def test_fused_equals_set_by_set_on_random_tie_heavy_data(bars, w, k, n, fill):
+    assert_fused_equals_set_by_set(
+        EVERYTHING, bars, {"w": w, "k": k, "n": n}, {"fill": fill, "direction": "both"}
     )
