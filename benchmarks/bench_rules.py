@@ -19,6 +19,7 @@ benchmarks/results/rules.md.
 """
 
 import argparse
+import os
 import statistics
 import time
 from dataclasses import replace
@@ -67,7 +68,9 @@ def main() -> None:
     n_sets, n_bars = len(fast), len(bars)
     lines = [
         f"Sweep (a): GOOG, {n_sets:,} ma_cross sets x {n_bars:,} bars, fill at the close; "
-        f"medians of {args.repeats} alternating runs in one process; results equal.",
+        f"medians of {args.repeats} alternating runs in one process; results equal. "
+        f"Machine load (1-min average) at the end: {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} cores.",
         "",
         "| kernel | median | sets/s | ns per bar | throughput vs hand-written |",
         "| --- | --- | --- | --- | --- |",
