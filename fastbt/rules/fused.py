@@ -191,6 +191,7 @@ def compiled(source: str):
     if not path.exists() or path.read_text() != source:
         with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False) as f:
             f.write(source)
+        os.chmod(f.name, 0o644)  # readable like any cached module (the temp file is 0600)
         os.replace(f.name, path)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
