@@ -13,10 +13,10 @@ OPERATORS = {">": operator.gt, "<": operator.lt, ">=": operator.ge, "<=": operat
 _CONSTRAINT = re.compile(r"^\s*([\w.]+)\s*(<=|>=|<|>)\s*([\w.]+)\s*$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RuleSet:
     """Named rules (``entry``, ``exit``) over the strategy's ``params``, in the
-    order they first appear."""
+    order they first appear. Compared by identity (rule nodes have no ``==``)."""
 
     rules: tuple[tuple[str, Node], ...]
     params: tuple[Param, ...]
