@@ -67,11 +67,32 @@ def _parts(node, outputs: dict, scalars: dict) -> None:
 
 
 class _Source:
-    """Numba source of one rule, evaluated at bar ``i - lag``."""
+    """Numba source of rules, each evaluated at bar ``i - lag``.
+
+    The operands of a crossing at the current bar are carried over from the
+    previous bar in variables (``cN``, ``cN_prev``; NaN before bar 0, which never
+    crosses), as a hand-written loop would, instead of being read again at i - 1.
+    """
 
     def __init__(self, outputs: list, scalars: list):
         self.outputs = {key: j for j, key in enumerate(outputs)}
         self.scalars = {key: m for m, key in enumerate(scalars)}
+        self.carried: dict = {}  # operand key -> (variable, expression at bar i)
+
+    def _carry(self, node) -> str:
+        """The variable holding ``node`` at bar i (its ``_prev`` twin: at bar i - 1)."""
+        if node.key() not in self.carried:
+            expression = self.at(node, 0)
+            self.carried[node.key()] = (f"c{len(self.carried)}", expression)
+        return self.carried[node.key()][0]
+
+    def statements(self, indent: str) -> tuple[str, str, str]:
+        """Lines before the bar loop, at the top of the loop body, and at its end."""
+        carried = list(self.carried.values())
+        start = "".join(f"{indent}{name}_prev = nan\n" for name, _ in carried)
+        body = "".join(f"{indent}    {name} = {expression}\n" for name, expression in carried)
+        end = "".join(f"{indent}    {name}_prev = {name}\n" for name, _ in carried)
+        return start, body, end
 
     def at(self, node, lag: int) -> str:
         bar = "i" if lag == 0 else f"i - {lag}"
@@ -87,6 +108,9 @@ class _Source:
             return f"(-{self.at(node.a, lag)})"
         if isinstance(node, Cross):
             now, before = (">", "<=") if node.above else ("<", ">=")
+            if lag == 0:
+                a, b = self._carry(node.a), self._carry(node.b)
+                return f"({a} {now} {b} and {a}_prev {before} {b}_prev)"
             return (
                 f"(i >= {lag + 1} and {self.at(node.a, lag)} {now} {self.at(node.b, lag)}"
                 f" and {self.at(node.a, lag + 1)} {before} {self.at(node.b, lag + 1)})"
@@ -124,10 +148,10 @@ def run_set(open_, high, low, close, volume, {slots}rules, cash0, periods_per_ye
     order = no_order()
     bar_stats = bar_stats_start(cash0)
     stats = trade_stats_start()
-    for i in range(n):
-        entry = {entry}
+{start}    for i in range(n):
+{body}        entry = {entry}
         exit_ = {exit}
-        book, stops, order, stats, equity, _ = bar_step(
+{end}        book, stops, order, stats, equity, _ = bar_step(
             i, n - 1, open_[i], high[i], low[i], close[i], entry, exit_, book, stops, order,
             rules, stats,
         )
@@ -156,6 +180,7 @@ def plan(rules: RuleSet) -> Plan:
         _parts(root, outputs, scalars)
     source = _Source(list(outputs), list(scalars))
     entry, exit_ = (source.at(root, 0) for root in rules.roots())
+    start, body, end = source.statements("    ")
     slots = [f"t{j}" for j in range(len(outputs))] + [f"s{m}" for m in range(len(scalars))]
     set_slots = [f"table[rows[k, {j}]]," for j in range(len(outputs))]
     set_slots += [f"scalars[k, {m}]," for m in range(len(scalars))]
@@ -165,6 +190,9 @@ def plan(rules: RuleSet) -> Plan:
         set_slots=" ".join(set_slots),
         entry=entry,
         exit=exit_,
+        start=start,
+        body=body,
+        end=end,
     )
     return Plan(tuple(outputs.values()), tuple(scalars.values()), text)
 
