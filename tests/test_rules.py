@@ -3,7 +3,7 @@ the array form equal to the bar-by-bar form bit for bit, on random rule trees.""
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import fastbt
@@ -116,6 +116,25 @@ def test_a_parameter_declared_identically_twice_is_one_parameter_with_narrowed_b
     (window,) = gather_params(rules)
     # declared without bounds; sma needs >= 1 and rsi >= 2: the narrower bound holds
     assert (window.name, window.kind, window.default, window.minimum) == ("w", int, 5, 2)
+
+
+def test_an_indicator_s_own_parameter_rules_hold_in_the_strategy():
+    gap = fastbt.rules.test_gap  # its rule: fast < slow
+    with pytest.raises(
+        ValueError, match=r"test_gap\(\): parameter 'fast' must be below 'slow', got fast=5 slow=3"
+    ):
+        gap(close, 5, 3)
+    short, long_ = param("short", 1, 0), param("long", 4, 1)
+    strategy = _rule_strategy(gap(close, short, long_) > 0, gap(close, 2, long_) < 0)
+    with pytest.raises(
+        ValueError,
+        match=r"`test_gap\(close, short, long\)`: parameter 'fast' must be below 'slow', got fast=6 slow=4",
+    ):
+        strategy.resolve({"short": 6}, 100)
+    with pytest.raises(ValueError, match=r"`test_gap\(close, 2, long\)`: .* got fast=2 slow=2"):
+        strategy.resolve({"long": 2}, 100)
+    columns = {"short": np.array([0, 3, 1]), "long": np.array([4, 4, 2])}
+    assert strategy.valid_sets(columns, 100).tolist() == [True, True, False]
 
 
 def test_constraints_from_strings_and_param_comparisons_reject_bad_sets():
@@ -271,7 +290,10 @@ def indicator_outputs(draw):
             args.append(
                 draw(st.sampled_from([p.default, float(low_bound), float(low_bound) + 0.5]))
             )
-    call = fastbt.rules.indicator(kind.name)(*inputs, *args)
+    try:  # parameter values that break the kind's own rules (e.g. fast < slow) are redrawn
+        call = fastbt.rules.indicator(kind.name)(*inputs, *args)
+    except ValueError:
+        assume(False)
     if len(kind.outputs) == 1:
         return call
     return getattr(call, draw(st.sampled_from(kind.outputs)))

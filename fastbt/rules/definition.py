@@ -5,7 +5,7 @@ import operator
 import re
 from dataclasses import dataclass, replace
 
-from fastbt.rules.language import RESERVED, check_param_fits
+from fastbt.rules.language import RESERVED, check_param_fits, kind_constraints
 from fastbt.rules.nodes import CONDITION, Compare, Const, IndicatorCall, Node, ParamRef
 from fastbt.strategies.spec import Constraint, Param
 
@@ -185,3 +185,50 @@ def _term(text: str, names: list[str], rule):
             f"(declared: {', '.join(names) or 'none'}; n_bars is the number of bars)"
         )
     return lambda values, n_bars: values[text]
+
+
+class _Placeholder:
+    """Formats as ``{name:spec}``: turns an indicator's message template, written with
+    its own parameter names, into one written with the strategy's."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __format__(self, spec: str) -> str:
+        return "{" + self.name + (f":{spec}" if spec else "") + "}"
+
+
+def indicator_constraints(rules: tuple[tuple[str, Node], ...]) -> tuple[Constraint, ...]:
+    """The constraints of the indicator kinds the rules use (e.g. MACD's fast < slow),
+    restated over the strategy's parameters, for calls given parameters. (A call with
+    numbers only was checked when written.)"""
+    made, seen = [], set()
+    for _, root in rules:
+        for node in root.walk():
+            if not isinstance(node, IndicatorCall) or node.key() in seen:
+                continue
+            seen.add(node.key())
+            if all(isinstance(a, Const) for a in node.args):
+                continue
+            names = [p.name for p in node.kind.params]
+            for rule in kind_constraints(node.kind):
+                made.append(_restated(rule, node, names))
+    return tuple(made)
+
+
+def _restated(rule: Constraint, call: IndicatorCall, names: list[str]) -> Constraint:
+    def given(values):
+        return {
+            n: a.value if isinstance(a, Const) else values[a.name]
+            for n, a in zip(names, call.args, strict=True)
+        }
+
+    template = rule.message.format(
+        **{
+            n: a.value if isinstance(a, Const) else _Placeholder(a.name)
+            for n, a in zip(names, call.args, strict=True)
+        }
+    )
+    return Constraint(
+        lambda values, n_bars: rule.holds(given(values), None), f"`{call!r}`: {template}"
+    )

@@ -117,6 +117,11 @@ class IndicatorFunction:
         inputs = tuple(self._input(name, given) for name in kind.inputs)
         values = tuple(self._param(p, given.get(p.name, p.default)) for p in kind.params)
         call = IndicatorCall(kind, inputs, values)
+        if all(isinstance(v, Const) for v in values):
+            for rule in kind_constraints(kind):
+                given = {p.name: v.value for p, v in zip(kind.params, values, strict=True)}
+                if not rule.holds(given, None):
+                    raise ValueError(f"{kind.name}(): {rule.message.format(**given)}")
         return Output(call, 0) if len(kind.outputs) == 1 else call
 
     def _input(self, name: str, given: dict) -> Node:
@@ -176,6 +181,11 @@ def check_param_fits(decl: Param, spec: Param, kind_name: str) -> None:
             f"parameter '{decl.name}': its default does not suit {kind_name}() "
             f"parameter '{spec.name}': {error}"
         ) from None
+
+
+def kind_constraints(kind: IndicatorKind) -> tuple:
+    """Rules between a kind's parameters (e.g. MACD's fast < slow), if it has any."""
+    return getattr(kind, "constraints", ())
 
 
 def indicator(name: str) -> IndicatorFunction:

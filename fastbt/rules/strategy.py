@@ -7,6 +7,7 @@ from fastbt.rules.definition import (
     constraint,
     constraint_text,
     gather_params,
+    indicator_constraints,
 )
 from fastbt.rules.nodes import Compare, Const, Cross, Output, ParamRef
 from fastbt.rules.stream import reference_class
@@ -40,7 +41,8 @@ def strategy(
         params=params,
         signals=RuleSignals(ruleset),
         reference=reference_class(name, ruleset),
-        constraints=tuple(constraint(c, params) for c in constraints),
+        constraints=tuple(constraint(c, params) for c in constraints)
+        + indicator_constraints(rules),
         indicators=RuleIndicators(ruleset),
         rules=ruleset,
     )
