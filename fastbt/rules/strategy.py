@@ -11,7 +11,7 @@ from fastbt.rules.definition import (
 )
 from fastbt.rules.nodes import Compare, Const, Cross, Output, ParamRef
 from fastbt.rules.stream import reference_class
-from fastbt.strategies.spec import Indicator, Strategy
+from fastbt.strategies.spec import Constraint, Indicator, Strategy
 
 
 def strategy(
@@ -31,6 +31,8 @@ def strategy(
     """
     if not isinstance(name, str) or not name:
         raise ValueError(f"a strategy needs a name (a non-empty string), got {name!r}")
+    if isinstance(constraints, str | Constraint | Compare):
+        constraints = (constraints,)  # one constraint given on its own
     rules = (("entry", check_rule("entry", entry, True)), ("exit", check_rule("exit", exit, True)))
     params = gather_params(rules)
     texts = tuple(t for t in map(constraint_text, constraints) if t is not None)
