@@ -106,7 +106,7 @@ def run_chunk(
 ):
     """Worker entry point for one chunk (``params`` already sliced to its sets):
     ``(chunk, metrics)`` or ``(chunk, error text)``. It never raises, so one failing
-    chunk cannot take the others down."""
+    chunk cannot take the others down; only Ctrl-C stops it (and the sweep)."""
     import numba
 
     previous = numba.get_num_threads()
@@ -115,6 +115,20 @@ def run_chunk(
             numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
         return chunk, run_sets(bars, strategy, params, options, periods_per_year)
     except Exception as error:  # reported by the parent with the chunk's name
+        if _interrupted(error):
+            raise KeyboardInterrupt from error
         return chunk, f"{type(error).__name__}: {error}"
     finally:
         numba.set_num_threads(previous)  # leave the caller's thread count as it was
+
+
+def _interrupted(error: BaseException) -> bool:
+    """Whether ``error`` stands for Ctrl-C: a SIGINT that lands while Python calls a
+    compiled kernel surfaces as a SystemError caused by the KeyboardInterrupt."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
