@@ -293,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--engine", choices=("fast", "reference"), default="fast")
     verify = commands.add_parser("verify", help="run both engines and compare them")
     _add_run_options(verify)
-    commands.add_parser("strategies", help="list strategies, parameters and defaults")
+    strategies = commands.add_parser("strategies", help="list strategies, parameters and defaults")
     demo = commands.add_parser("demo", help="backtests on the bundled data, cross-checked")
     demo.add_argument(
         "--reports",
@@ -338,7 +338,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_options(sweep)
     from fastbt.walkforward.cli import add_walkforward_parser
 
-    add_walkforward_parser(commands)
+    walkforward = add_walkforward_parser(commands)
+    for command in (run, verify, strategies, sweep, walkforward):
+        command.add_argument(
+            "--import",
+            dest="imports",
+            action="append",
+            default=[],
+            metavar="MODULE",
+            help="a .py file or module whose strategies to register first, repeatable",
+        )
 
     report = commands.add_parser(
         "report", help="HTML/PDF report of a saved result (run --save) or sweep (sweep --out)"
@@ -567,6 +576,8 @@ def _command_strategies(args) -> None:
 
     for strategy in fastbt.list_strategies():
         print(f"{strategy.name}: {strategy.description}")
+        for rule, expression in strategy.rules.rules if strategy.rules is not None else ():
+            print(f"    {rule}: {expression!r}")
         for param in strategy.params:
             print(f"    {param.describe()}  {param.doc}")
 
@@ -869,6 +880,10 @@ def main(argv: list[str] | None = None) -> int:
         from fastbt.errors import DataWarning, RunWarning, SweepError, VerificationError
 
         try:
+            for source in getattr(args, "imports", ()):
+                from fastbt.strategies import import_strategies
+
+                import_strategies(source)
             status = _COMMANDS[args.command](args) or 0
             sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
         except BrokenPipeError:

@@ -20,6 +20,7 @@ import fastbt
 from fastbt.data.validate import bar_arrays
 from fastbt.kernels.simulate import simulate
 from fastbt.kernels.sweep import run_crossings, sweep_crossings
+from fastbt.rules.fused import sweep_arguments
 from fastbt.strategies.sweep_inputs import ma_cross_sweep_inputs, rsi_sweep_inputs, set_levels
 
 assert numba.config.BOUNDSCHECK == 1
@@ -71,6 +72,11 @@ for symbol in ("GOOG", "EURUSD", "BTCUSD"):
                     o.cash, 252.0)
             checked = sweep_crossings.py_func(*args)
             np.testing.assert_array_equal(checked, sweep_crossings(*args))
+    for name, params in (("ma_cross", grids[0][1]), ("rsi", grids[1][1])):
+        for options in option_sets:
+            rule_kernel, args = sweep_arguments(fastbt.get_strategy(name).rules, arrays, params,
+                                                fastbt.RunOptions(**options), 252.0)
+            np.testing.assert_array_equal(rule_kernel.py_func(*args), rule_kernel(*args))
 print("ok")
 """
 

@@ -217,7 +217,7 @@ def sweep(
         desc="sweep",
         disable=not progress,
     )
-    in_process = prefer_in_process(spec.sweep_inputs is not None or signals is not None, work)
+    in_process = prefer_in_process(spec.fused or signals is not None, work)
     try:
         for chunk, outcome in run_tasks(
             run_chunk,
