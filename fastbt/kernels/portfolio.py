@@ -545,7 +545,7 @@ def portfolio_pass(
                 (trades, stats, record),
             )
         # 4. This bar's entry orders placed or cancelled; its batch, at the closes.
-        if orders is not None:
+        if orders is not None:  # noqa: SIM102  (Numba prunes only a lone `is None` test)
             if entry_orders:
                 place_entry_orders(i, orders[i], close[i], holdings, rules)
         if rules.fill_at_close:
