@@ -339,6 +339,9 @@ def build_parser() -> argparse.ArgumentParser:
     from fastbt.walkforward.cli import add_walkforward_parser
 
     add_walkforward_parser(commands)
+    from fastbt.portfolio.cli import add_portfolio_parser
+
+    add_portfolio_parser(commands)
 
     report = commands.add_parser(
         "report", help="HTML/PDF report of a saved result (run --save) or sweep (sweep --out)"
@@ -830,6 +833,13 @@ def _command_walkforward(args) -> int:
     return command_walkforward(args)
 
 
+def _command_portfolio(args) -> int:
+    """``portfolio``: in fastbt.portfolio.cli."""
+    from fastbt.portfolio.cli import command_portfolio
+
+    return command_portfolio(args)
+
+
 def _command_server(args) -> int:
     """``serve`` and ``user``: handled by fastbt.server.cli (imports the server extra)."""
     from fastbt.server.cli import run
@@ -844,6 +854,7 @@ _COMMANDS = {
     "demo": _command_demo,
     "sweep": _command_sweep,
     "walkforward": _command_walkforward,
+    "portfolio": _command_portfolio,
     "report": _command_report,
     "fetch": _command_fetch,
     "data": _command_data,
