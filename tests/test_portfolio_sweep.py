@@ -93,3 +93,8 @@ def test_invalid_sets_are_dropped_and_counted():
 def test_bad_portfolio_sweeps_are_refused(strategy, kwargs, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         fastbt.sweep(DATA, strategy, progress=False, **kwargs)
+
+
+def test_signal_arrays_are_refused_in_portfolio_sweeps():
+    with pytest.raises(ValueError, match="a portfolio sweep takes a strategy"):
+        fastbt.sweep(DATA, "ma_cross", portfolio=True, signals=([True], [False]), progress=False)

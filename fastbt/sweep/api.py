@@ -172,6 +172,14 @@ def sweep(
     if portfolio or is_cross_sectional(strategy):
         from fastbt.sweep.portfolio import sweep_portfolio
 
+        if signals is not None:
+            raise ValueError(
+                "signals= sweeps one symbol's signal variants; a portfolio sweep takes a "
+                "strategy and its grid"
+            )
+        where = {"interval": interval, "store": store}
+        load_options = (load_options or {}) | {k: v for k, v in where.items() if v is not None}
+
         execution = {
             "n_jobs": n_jobs,
             "backend": backend,
