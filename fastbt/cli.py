@@ -339,7 +339,10 @@ def build_parser() -> argparse.ArgumentParser:
     from fastbt.walkforward.cli import add_walkforward_parser
 
     walkforward = add_walkforward_parser(commands)
-    for command in (run, verify, strategies, sweep, walkforward):
+    from fastbt.portfolio.cli import add_portfolio_parser
+
+    portfolio = add_portfolio_parser(commands)
+    for command in (run, verify, strategies, sweep, walkforward, portfolio):
         command.add_argument(
             "--import",
             dest="imports",
@@ -841,6 +844,13 @@ def _command_walkforward(args) -> int:
     return command_walkforward(args)
 
 
+def _command_portfolio(args) -> int:
+    """``portfolio``: in fastbt.portfolio.cli."""
+    from fastbt.portfolio.cli import command_portfolio
+
+    return command_portfolio(args)
+
+
 def _command_server(args) -> int:
     """``serve`` and ``user``: handled by fastbt.server.cli (imports the server extra)."""
     from fastbt.server.cli import run
@@ -855,6 +865,7 @@ _COMMANDS = {
     "demo": _command_demo,
     "sweep": _command_sweep,
     "walkforward": _command_walkforward,
+    "portfolio": _command_portfolio,
     "report": _command_report,
     "fetch": _command_fetch,
     "data": _command_data,

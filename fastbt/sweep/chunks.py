@@ -117,6 +117,9 @@ def run_chunk(
     try:
         if threads is not None:
             numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+        runner = getattr(strategy, "run_sets", None)  # portfolio sets run their own way
+        if runner is not None:
+            return chunk, runner(bars, params, options, periods_per_year)
         return chunk, run_sets(bars, strategy, params, options, periods_per_year)
     except Exception as error:  # reported by the parent with the chunk's name
         if _interrupted(error):
