@@ -8,6 +8,7 @@ so both give identical bits.
 
 import numpy as np
 
+from fastbt.kernels.signals import crossover
 from fastbt.rules.definition import RuleSet, distinct
 from fastbt.rules.nodes import (
     Arithmetic,
@@ -83,14 +84,9 @@ def _node(node, out: dict, columns: dict, values: dict, n: int):
 
 
 def crossing(a: np.ndarray, b: np.ndarray, above: bool) -> np.ndarray:
-    """Bar i where ``a`` crosses ``b``: strict now, non-strict at i-1; never at bar 0."""
-    out = np.zeros(a.shape[0], dtype=np.bool_)
-    with np.errstate(invalid="ignore"):
-        if above:
-            out[1:] = (a[1:] > b[1:]) & (a[:-1] <= b[:-1])
-        else:
-            out[1:] = (a[1:] < b[1:]) & (a[:-1] >= b[:-1])
-    return out
+    """Bar i where ``a`` crosses ``b``: strict now, non-strict at i-1; never at bar 0
+    (the kernels' ``crossover``, one pass without temporaries)."""
+    return crossover(np.ascontiguousarray(a), np.ascontiguousarray(b), above)
 
 
 def shifted(a: np.ndarray, n: int) -> np.ndarray:
