@@ -106,10 +106,14 @@ def weights_frame(weights, index: pd.DatetimeIndex, symbols) -> pd.DataFrame:
             parsed = pd.NaT
         if parsed is pd.NaT:
             raise InvalidInput((*where, stamp), f"{stamp!r} is not an ISO timestamp (2024-01-31)")
-        if (parsed.tz is None) != (index.tz is None):
-            zone = f"in {index.tz}: give it with its UTC offset" if index.tz else "without offset"
-            raise InvalidInput((*where, stamp), f"the data's timestamps are {zone}")
-        stamps.append(parsed.tz_convert(index.tz) if parsed.tz is not None else parsed)
+        # as start and end: a stamp without offset is in the data's zone
+        if index.tz is not None:
+            parsed = (
+                parsed.tz_localize(index.tz) if parsed.tz is None else parsed.tz_convert(index.tz)
+            )
+        elif parsed.tz is not None:
+            parsed = parsed.tz_convert("UTC").tz_localize(None)
+        stamps.append(parsed)
     frame = pd.DataFrame(np.nan, index=pd.DatetimeIndex(stamps), columns=list(symbols))
     for stamp, (text, row) in zip(stamps, rows.items(), strict=True):
         if stamp not in index:

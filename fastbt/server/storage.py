@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from fastbt.formatting import json_safe
 from fastbt.storage.files import read_parquet, replace_atomically, write_atomic, write_text_atomic
 from fastbt.sweep.export import SUMMARY_FILE
 from fastbt.sweep.results import part_ids
@@ -38,16 +39,16 @@ def results_payload(result) -> dict:
     payload = result.to_dict()
     if not hasattr(result, "symbols"):
         return payload
-    table = result.trades.astype(object).where(result.trades.notna(), None)
+    table = result.trades.astype(object)
     for column in table.columns:
         if pd.api.types.is_datetime64_any_dtype(result.trades[column]):
-            table[column] = [None if t is None else t.isoformat() for t in table[column]]
-    weights = result.weights.astype(object).where(result.weights.notna(), None)
+            table[column] = [None if pd.isna(t) else t.isoformat() for t in table[column]]
+    weights = result.weights
     return {
         "kind": "portfolio",
         **payload,
-        "trade_table": table.to_dict("records"),
-        "weights": {str(s): weights[s].tolist() for s in weights.columns},
+        "trade_table": json_safe(table.to_dict("records")),
+        "weights": {str(s): json_safe(weights[s].tolist()) for s in weights.columns},
     }
 
 

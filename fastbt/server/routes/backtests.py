@@ -144,7 +144,7 @@ def _result(svc: Svc, row: Backtest) -> fastbt.Result | fastbt.PortfolioResult:
 def backtest_results(backtest_id: RunId, user: UserId, db: Db, svc: Svc) -> Response:
     """Metrics, trades and the per-bar equity, cash and position (``Result.to_dict``;
     ``fastbt.Result.from_dict`` turns the answer back into a Result). A portfolio's:
-    ``PortfolioResult.to_dict`` (``fastbt.PortfolioResult.from_dict`` reads it back) plus
+    ``PortfolioResult.to_dict`` (``fastbt.PortfolioResult.from_json`` reads it back) plus
     ``kind``, the trade table with symbols and the weights held."""
     row = owned_or_404(db, Backtest, backtest_id, user)
     completed_or_409(row)
