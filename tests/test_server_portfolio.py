@@ -170,6 +170,7 @@ def _first_day(symbol_row: dict) -> dict:
         ({"weights": {"not a date": {"AAA": 0.5}}}, ["body", "weights"], "ISO timestamp"),
         ({"weights": [{"AAA": 0.5}]}, ["body", "weights"], "timestamp"),
         ({"strategy": "momentum_rotation"}, ["body", "weights"], "not both"),
+        ({"weights": None}, ["body", "strategy"], "strategy or weights"),
         ({"symbols": ["AAA", "NOPE"]}, ["body", "symbols", 1], "unknown symbol"),
         ({"symbols": ["AAA", "AAA"]}, ["body", "symbols", 1], "twice"),
         ({"symbol": "AAA"}, ["body", "symbol"], "not both"),
