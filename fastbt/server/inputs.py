@@ -182,8 +182,11 @@ def _params_error(error: ValueError, where: tuple) -> InvalidInput:
 
 def backtest(body: BacktestCreate, home: Path) -> BacktestInput:
     """Check a backtest request as ``fastbt.run`` would; return what to run."""
+    for name in ("weights", "order_sequence", "partial", "align"):
+        if getattr(body, name) is not None:
+            raise InvalidInput(("body", name), f"{name} applies to portfolios: give symbols")
     options = run_options(body.options)
-    spec = strategy(body.strategy)
+    spec = strategy(body.strategy or "ma_cross")
     interval = _interval(body.interval)
     if (body.symbol is None) == (body.bars is None):
         raise InvalidInput(("body", "symbol"), "give either a symbol or uploaded bars")

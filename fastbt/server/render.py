@@ -48,6 +48,31 @@ def backtest_report(result_dir: Path, title: str) -> bytes:
     return render_html(fastbt.Result.from_parquet(result_dir), title=title).encode()
 
 
+def portfolio_chart(result_dir: Path, chart_type: str) -> bytes:
+    import fastbt
+    from fastbt.report import to_png
+    from fastbt.report.portfolio import (
+        portfolio_drawdown_chart,
+        portfolio_equity_chart,
+        weights_chart,
+    )
+
+    charts = {
+        "equity": portfolio_equity_chart,
+        "drawdown": portfolio_drawdown_chart,
+        "weights": weights_chart,
+    }
+    return to_png(charts[chart_type](fastbt.PortfolioResult.from_parquet(result_dir)))
+
+
+def portfolio_report(result_dir: Path, title: str) -> bytes:
+    import fastbt
+    from fastbt.report.portfolio import render_portfolio_html
+
+    result = fastbt.PortfolioResult.from_parquet(result_dir)
+    return render_portfolio_html(result, title=title).encode()
+
+
 def sweep_report(table_dir: Path, metric: str, top_n: int, title: str) -> bytes:
     import fastbt
     from fastbt.report import render_sweep_html

@@ -19,7 +19,8 @@ from fastbt.options import finite_number
 
 Number = int | float
 Status = Literal["pending", "running", "completed", "failed"]
-ChartType = Literal["equity", "drawdown", "returns", "monthly", "price"]
+ChartType = Literal["equity", "drawdown", "returns", "monthly", "price", "weights"]
+PORTFOLIO_CHARTS = ("equity", "drawdown", "weights")  # the chart types a portfolio has
 
 _OPTIONS_DOC = (
     "Run options of fastbt.run: cash, commission, fixed_fee, slippage, fill "
@@ -113,16 +114,65 @@ class BacktestCreate(_Body):
                     "params": {"fast": 10, "slow": 30},
                     "options": {"commission": 0.001},
                     "start": "2006-01-01",
-                }
+                },
+                {
+                    "name": "momentum rotation",
+                    "symbols": ["AAPL", "MSFT", "GOOG"],
+                    "strategy": "momentum_rotation",
+                    "params": {"lookback": 126, "top_k": 2, "rebalance": "M"},
+                    "options": {"commission": 0.001},
+                },
+                {
+                    "name": "60/40",
+                    "symbols": ["SPY", "TLT"],
+                    "weights": {
+                        "2020-01-02": {"SPY": 0.6, "TLT": 0.4},
+                        "2020-07-01": {"SPY": 0.6, "TLT": 0.4},
+                    },
+                    "order_sequence": "value",
+                    "partial": True,
+                },
             ]
         }
     )
 
     name: Text = Field("", max_length=200)
     description: Text = Field("", max_length=5000)
-    strategy: Text = Field("ma_cross", max_length=100, description="see GET /strategies")
+    strategy: Text | None = Field(
+        None,
+        max_length=100,
+        description="see GET /strategies; default ma_cross. With symbols: momentum_rotation "
+        "(params lookback, top_k, rebalance) or a strategy run on every symbol",
+    )
     symbol: Text | None = Field(
         None, max_length=100, description="a symbol of GET /symbols (store or bundled sample)"
+    )
+    symbols: list[Text] | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="a portfolio: these symbols share one cash balance (instead of symbol); "
+        "give strategy or weights (docs/portfolios.md)",
+    )
+    weights: dict[Text, dict[Text, float | None]] | list[dict[Text, Text | float | None]] | None = (
+        Field(
+            None,
+            description="portfolio target weights instead of a strategy: timestamp -> "
+            "{symbol: weight}, or a list of rows {timestamp, symbol: weight, ...}. Each "
+            "timestamp a bar of the data, each symbol one of symbols, each weight in [0, 1]; "
+            "bars and symbols left out (or null) get no order",
+        )
+    )
+    order_sequence: Literal["value", "symbol"] | None = Field(
+        None, description="portfolio: order of a bar's orders (default value)"
+    )
+    partial: bool | None = Field(
+        None, description="portfolio: cut a buy to the cash left (default true) or skip it"
+    )
+    align: Literal["inner", "ffill"] | None = Field(
+        None,
+        description="portfolio: put the symbols on one timestamp index first (default: they "
+        "must share one)",
     )
     bars: Bars | None = Field(None, description="uploaded bars instead of a symbol")
     interval: Text | None = Field(None, max_length=8, description=_INTERVAL_DOC)
@@ -202,7 +252,13 @@ class _RunOut(BaseModel):
 
 class BacktestOut(_RunOut):
     params: dict[str, Any]
+    kind: Literal["single", "portfolio"] = Field(
+        description="single: one symbol (or uploaded bars); portfolio: symbols sharing cash"
+    )
     symbol: str | None
+    portfolio: dict[str, Any] | None = Field(
+        None, description="portfolio: symbols, order_sequence, partial, align, weights given"
+    )
     data: Literal["symbol", "upload"]
     start: str | None
     end: str | None
@@ -212,6 +268,11 @@ class BacktestOut(_RunOut):
         description="what the loader said about the bars, e.g. the repairs it made "
         "(timestamps sorted, duplicates dropped); empty when it had nothing to say"
     )
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _single_by_default(cls, value: str | None) -> str:
+        return value or "single"  # rows written before portfolios have no kind
 
     @field_validator("warnings", mode="before")
     @classmethod
@@ -245,6 +306,27 @@ class BacktestResults(BaseModel):
     equity: list[float | None]
     cash: list[float | None]
     position: list[float | None]
+
+
+class PortfolioResults(BaseModel):
+    """``PortfolioResult.to_dict()`` of a portfolio run plus its id, the trade table with
+    symbols (``trade_table``) and the weights held (symbol -> per-bar list on ``index``)."""
+
+    id: int
+    kind: Literal["portfolio"]
+    strategy: str
+    engine: str
+    symbols: list[str]
+    params: dict[str, Any]
+    options: dict[str, Any]
+    metrics: dict[str, Number | None]
+    trades: list[dict[str, Any]]
+    trade_table: list[dict[str, Any]]
+    index: list[str]
+    equity: list[float | None]
+    cash: list[float | None]
+    positions: list[list[float | None]]
+    weights: dict[str, list[float | None]]
 
 
 class Chart(BaseModel):

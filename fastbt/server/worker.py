@@ -19,7 +19,7 @@ from sqlalchemy import update
 
 import fastbt
 from fastbt.formatting import json_safe
-from fastbt.server import inputs
+from fastbt.server import inputs, portfolio_inputs
 from fastbt.server.db import COMPLETED, FAILED, PENDING, RUNNING, Backtest, Database, Sweep, utcnow
 from fastbt.server.fair import FairQueue
 from fastbt.server.settings import Settings
@@ -147,20 +147,33 @@ class Workers:
             bars = inputs.symbol_bars(row.symbol, row.interval, self.home)
         return inputs.sliced(bars, row.start, row.end)
 
+    def _run(self, row: Backtest):
+        """(result, number of bars) of a backtest or a portfolio backtest."""
+        if not row.is_portfolio:
+            bars = self.load_bars(row)
+            return fastbt.run(bars, row.strategy, **row.options, **row.params), len(bars)
+        settings = row.portfolio
+        bars, _ = portfolio_inputs.portfolio_bars(
+            settings["symbols"], row.interval, settings["align"], self.home
+        )
+        weights = None
+        if settings["weights"]:
+            weights = self.files.read_frame(self.files.weights_path(row.id))
+        return portfolio_inputs.run(row, bars, weights), len(bars.index)
+
     def _run_backtest(self, run_id: int) -> None:
         row = self._start(Backtest, run_id)
         if row is None:
             return
         try:
-            bars = self.load_bars(row)
-            result = fastbt.run(bars, row.strategy, **row.options, **row.params)
+            result, n_bars = self._run(row)
             result.to_parquet(self.files.result_dir(run_id))
             self.files.write_results(run_id, result)
         except Exception as error:
             self._finish(Backtest, run_id, FAILED, error=_error_text(error))
             return
         recorded = self._finish(
-            Backtest, run_id, COMPLETED, metrics=json_safe(result.metrics), n_bars=len(bars)
+            Backtest, run_id, COMPLETED, metrics=json_safe(result.metrics), n_bars=n_bars
         )
         if not recorded:
             self.files.delete_backtest(run_id)
