@@ -134,7 +134,9 @@ import numpy as np
 from numba import njit, prange
 
 from fastbt.kernels.metrics import N_METRICS, bar_stats_add, bar_stats_start, trade_stats_start
-from fastbt.kernels.simulate import bar_step, no_order, no_stops, run_metrics, start_book
+from fastbt.kernels.simulate import (
+    bar_step, empty_log, no_order, no_stops, run_metrics, start_book,
+)
 from fastbt.kernels.sweep import with_levels
 
 nan = np.nan
@@ -148,12 +150,13 @@ def run_set(open_, high, low, close, volume, {slots}rules, cash0, periods_per_ye
     order = no_order()
     bar_stats = bar_stats_start(cash0)
     stats = trade_stats_start()
+    log = empty_log()  # closed trades are counted, not recorded
 {start}    for i in range(n):
 {body}        entry = {entry}
         exit_ = {exit}
-{end}        book, stops, order, stats, equity, _ = bar_step(
+{end}        book, stops, order, stats, equity, log = bar_step(
             i, n - 1, open_[i], high[i], low[i], close[i], entry, exit_, book, stops, order,
-            rules, stats,
+            rules, stats, log,
         )
         bar_stats = bar_stats_add(bar_stats, equity, book.qty != 0.0)
     return run_metrics(bar_stats, stats, book, cash0, close, periods_per_year)
