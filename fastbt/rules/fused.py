@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from fastbt._numba_cache import CACHE_ENABLED
+from fastbt.indicators import INDICATORS
 from fastbt.rules.arrays import evaluate_nodes
 from fastbt.rules.definition import RuleSet
 from fastbt.rules.nodes import (
@@ -32,6 +33,7 @@ from fastbt.rules.nodes import (
     Compare,
     Const,
     Cross,
+    IndicatorCall,
     Logic,
     Negate,
     Not,
@@ -55,8 +57,34 @@ class Plan:
     source: str
 
 
+def _bbands_parts(output: Output):
+    """A Bollinger band as the kernel reads it: ``sma(x, w) -/+ k * std(x, w)``, the
+    float operations ``bbands`` itself performs (its middle is the SMA's bits, its
+    spread ``k * std``), so the same bits. The table then holds one SMA and one
+    deviation row per window, not every band per (window, k): a sweep over k costs
+    no indicator work."""
+    (source,), (window, k) = output.call.inputs, output.call.args
+    middle = Output(IndicatorCall(INDICATORS["sma"], (source,), (window,)), 0)
+    if output.name == "middle":
+        return middle
+    spread = Arithmetic("*", k, Output(IndicatorCall(INDICATORS["std"], (source,), (window,)), 0))
+    return Arithmetic("+" if output.name == "upper" else "-", middle, spread)
+
+
+# Outputs the kernel computes from rows of simpler indicators (by kind).
+_EXPANSIONS = {"bbands": _bbands_parts} if {"sma", "std"} <= set(INDICATORS) else {}
+
+
+def _expanded(node):
+    """``node`` as the kernel computes it (see ``_EXPANSIONS``); most nodes as they are."""
+    if isinstance(node, Output) and node.call.kind.name in _EXPANSIONS:
+        return _EXPANSIONS[node.call.kind.name](node)
+    return node
+
+
 def _parts(node, outputs: dict, scalars: dict) -> None:
     """Collect the table outputs and scalars the kernel reads (not indicator internals)."""
+    node = _expanded(node)
     if isinstance(node, Output):
         outputs.setdefault(node.key(), node)
     elif isinstance(node, Const | ParamRef):
@@ -96,6 +124,7 @@ class _Source:
 
     def at(self, node, lag: int) -> str:
         bar = "i" if lag == 0 else f"i - {lag}"
+        node = _expanded(node)
         if isinstance(node, Output):
             return f"t{self.outputs[node.key()]}[{bar}]"
         if isinstance(node, Price):

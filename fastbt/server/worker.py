@@ -153,7 +153,8 @@ class Workers:
             return
         try:
             bars = self.load_bars(row)
-            result = fastbt.run(bars, row.strategy, **row.options, **row.params)
+            strategy = inputs.run_strategy(row.strategy, row.rules)
+            result = fastbt.run(bars, strategy, **row.options, **row.params)
             result.to_parquet(self.files.result_dir(run_id))
             self.files.write_results(run_id, result)
         except Exception as error:
@@ -188,7 +189,7 @@ class Workers:
             }
             table = fastbt.sweep(
                 frames,
-                row.strategy,
+                inputs.run_strategy(row.strategy, row.rules),
                 inputs.grid_values(row.grid),
                 out=self.files.table_dir(run_id),
                 chunk_size=row.chunk_size,

@@ -53,6 +53,7 @@ def create_backtest(body: BacktestCreate, user: UserId, db: Db, svc: Svc, respon
         name=body.name,
         description=body.description,
         strategy=checked.strategy,
+        rules=checked.rules,
         params=checked.params,
         symbol=None if body.bars is not None else checked.bars.attrs["symbol"],
         data_ref="upload" if body.bars is not None else None,
@@ -134,7 +135,9 @@ def backtest_chart(
     row = owned_or_404(db, Backtest, backtest_id, user)
     completed_or_409(row)
     path = svc.files.backtest_dir(row.id) / "cache" / f"{chart_type}.png"
-    png = rendered(svc, row, path, render.backtest_chart, svc.files.result_dir(row.id), chart_type)
+    png = rendered(
+        svc, row, path, render.backtest_chart, svc.files.result_dir(row.id), chart_type, row.rules
+    )
     if format == "png":
         return Response(png, media_type="image/png")
     chart = Chart(id=row.id, chart_type=chart_type, data=_base64(png))
@@ -148,7 +151,8 @@ def backtest_report(backtest_id: RunId, user: UserId, db: Db, svc: Svc) -> HTMLR
     completed_or_409(row)
     path = svc.files.backtest_dir(row.id) / "cache" / "report.html"
     title = row.name or f"backtest {row.id}"
-    html = rendered(svc, row, path, render.backtest_report, svc.files.result_dir(row.id), title)
+    result_dir = svc.files.result_dir(row.id)
+    html = rendered(svc, row, path, render.backtest_report, result_dir, title, row.rules)
     return HTMLResponse(html)
 
 
