@@ -37,7 +37,7 @@ def rule_strategy(document: dict, where: tuple = ("body", "strategy")) -> fastbt
         spec = strategy_from_json(document)
     except RuleJSONError as error:
         raise InvalidInput((*where, *error.path), str(error)) from None
-    if spec.name in fastbt.list_strategies():
+    if spec.name in {registered.name for registered in fastbt.list_strategies()}:
         raise InvalidInput(
             (*where, "name"),
             f"'{spec.name}' is the name of a registered strategy; send "
