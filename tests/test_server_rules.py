@@ -151,6 +151,7 @@ LOOK_AHEAD = {"op": "shift", "args": [{"op": ">", "args": [{"price": "close"}, 1
         (_changed("name", "a\x00b"), ["name"], "NUL"),
         (_changed("exit.args.0", 10**400), ["exit", "args", 0], "too large"),
         (_changed("colour", "red"), ["colour"], "unknown field(s) colour"),
+        (_changed("params.1.name", {}), ["params", 1, "name"], "must be a string"),
         (42, [], "must be a strategy name"),
     ],
 )

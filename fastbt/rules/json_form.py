@@ -201,6 +201,10 @@ def _params(items) -> dict:
         extra = sorted(set(item) - {"name", "default", "minimum", "maximum", "doc"})
         if extra:
             raise RuleJSONError((*where, extra[0]), f"unknown field(s) {', '.join(extra)}")
+        if not isinstance(item["name"], str):
+            raise RuleJSONError(
+                (*where, "name"), f"a parameter's name must be a string, got {item['name']!r}"
+            )
         if item["name"] in declared:
             raise RuleJSONError((*where, "name"), f"parameter '{item['name']}' is declared twice")
         declared[item["name"]] = _named(where, lambda item=item: param(**item))
