@@ -21,6 +21,7 @@ from fastbt.rules import (
     strategy_from_json,
     strategy_to_json,
 )
+from fastbt.rules.json_form import RuleJSONError
 from tests.rule_kinds import CHANNEL  # noqa: F401  (registers test_channel)
 
 
@@ -86,7 +87,7 @@ def _with(**changes):
             _with(entry__args__0__args__0__indicator="smaa"),
             r"entry.args\[0\].args\[0\].indicator: unknown indicator 'smaa'",
         ),
-        (_with(entry__op="xor"), r"entry: unknown op 'xor' \(ops: "),
+        (_with(entry__op="xor"), r"entry.op: unknown op 'xor' \(ops: "),
         (_with(exit__args=[{"price": "close"}]), r"exit: op '<' takes 2 argument"),
         (
             _with(entry__args__0__args__0__params=[{"param": "fats"}]),
@@ -138,3 +139,11 @@ def test_a_declared_parameter_that_no_rule_uses_is_an_error():
     document["params"].append({"name": "unused", "default": 1})
     with pytest.raises(ValueError, match="params unused are declared but used by neither"):
         strategy_from_json(document)
+
+
+def test_an_error_carries_the_path_as_keys_and_positions():
+    document = _with(entry__args__0__args__0__params=[{"param": "fats"}])
+    with pytest.raises(RuleJSONError) as raised:
+        strategy_from_json(document)
+    assert raised.value.path == ("entry", "args", 0, "args", 0, "params", 0)
+    assert str(raised.value).startswith("entry.args[0].args[0].params[0]: unknown parameter")

@@ -176,6 +176,12 @@ def _params(body: BacktestCreate, bars: Universe) -> tuple[str, dict]:
         return "weights", {}
     if body.strategy is None:
         raise InvalidInput(("body", "strategy"), "a portfolio needs a strategy or weights")
+    if not isinstance(body.strategy, str):
+        raise InvalidInput(
+            ("body", "strategy"),
+            "a portfolio takes a registered strategy's name (GET /strategies); rule strategy "
+            "objects run in single backtests and sweeps",
+        )
     try:
         if body.strategy in CROSS_SECTIONAL:
             spec = CROSS_SECTIONAL[body.strategy]
@@ -194,7 +200,9 @@ def portfolio(body: BacktestCreate, home: Path, max_cells: int) -> PortfolioInpu
         if getattr(body, name) is not None:
             raise InvalidInput(("body", name), f"{name} applies to single backtests, not symbols")
     interval = inputs._interval(body.interval)
-    targets = body.weights is not None or body.strategy in CROSS_SECTIONAL
+    targets = body.weights is not None or (
+        isinstance(body.strategy, str) and body.strategy in CROSS_SECTIONAL
+    )
     options = _options(body.options, targets)
     with data_warnings.collected() as said:
         bars, interval = portfolio_bars(body.symbols, interval, body.align, home)

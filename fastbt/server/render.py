@@ -34,18 +34,30 @@ def _prepare(modules: tuple[str, ...]) -> None:
         importlib.import_module(module)
 
 
-def backtest_chart(result_dir: Path, chart_type: str) -> bytes:
+def _result(result_dir: Path, rules: dict | None):
+    """The stored result, with its rule strategy (sent as JSON) so a price chart draws
+    that strategy's indicators."""
+    import dataclasses
+
     import fastbt
+    from fastbt.rules import strategy_from_json
+
+    result = fastbt.Result.from_parquet(result_dir)
+    if rules is None:
+        return result
+    return dataclasses.replace(result, spec=strategy_from_json(rules))
+
+
+def backtest_chart(result_dir: Path, chart_type: str, rules: dict | None = None) -> bytes:
     from fastbt.report import chart_png
 
-    return chart_png(fastbt.Result.from_parquet(result_dir), chart_type)
+    return chart_png(_result(result_dir, rules), chart_type)
 
 
-def backtest_report(result_dir: Path, title: str) -> bytes:
-    import fastbt
+def backtest_report(result_dir: Path, title: str, rules: dict | None = None) -> bytes:
     from fastbt.report import render_html
 
-    return render_html(fastbt.Result.from_parquet(result_dir), title=title).encode()
+    return render_html(_result(result_dir, rules), title=title).encode()
 
 
 def portfolio_chart(result_dir: Path, chart_type: str) -> bytes:

@@ -10,12 +10,15 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SkipValidation,
     StrictFloat,
     StrictInt,
     field_validator,
 )
 
+from fastbt.indicators import INDICATORS
 from fastbt.options import finite_number
+from fastbt.rules.json_form import OPS
 
 Number = int | float
 Status = Literal["pending", "running", "completed", "failed"]
@@ -41,7 +44,7 @@ _INTERVAL_DOC = (
 _DATE_DOC = "First/last bar to use (inclusive), e.g. 2010-01-01; empty: all bars."
 
 
-def _plain_text(text: str) -> str:
+def plain_text(text: str) -> str:
     """Text a database can store and an answer can encode: no NUL characters
     (PostgreSQL cannot store them) and no lone UTF-16 surrogates (not UTF-8)."""
     if "\x00" in text:
@@ -67,7 +70,7 @@ def _plain_value(value: Any) -> Any:
     """One option or parameter value: plain text, a plain number, true/false or null.
     (A list or object is no value of either; refused here, its nesting is never walked.)"""
     if isinstance(value, str):
-        return _plain_text(value)
+        return plain_text(value)
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int | float):
@@ -79,7 +82,7 @@ def _kind(value: Any) -> str:
     return "array" if isinstance(value, list) else "object"
 
 
-Text = Annotated[str, AfterValidator(_plain_text)]  # every string of a request
+Text = Annotated[str, AfterValidator(plain_text)]  # every string of a request
 Value = Annotated[Any, AfterValidator(_plain_value)]
 Values = dict[Text, Value]  # options and params: names to values, checked by the library
 # no true/false or "5" where a number belongs, and nothing a float cannot hold
@@ -88,6 +91,119 @@ StrictNumber = Annotated[StrictInt | StrictFloat, AfterValidator(_plain_number)]
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------- rule strategies
+# The JSON form of a rule strategy (fastbt.rules.strategy_to_json), described for the
+# OpenAPI schema only: a request's tree is checked by the library's own reader
+# (fastbt.server.rule_input), so its errors name the bad part's path exactly.
+
+RULE_EXAMPLE = {
+    "name": "my_bb",
+    "description": "buy below the lower band, sell back above the middle band",
+    "params": [
+        {"name": "window", "default": 20, "minimum": 2},
+        {"name": "k", "default": 2.0, "minimum": 0.5, "maximum": 4.0},
+    ],
+    "entry": {
+        "op": "crosses_below",
+        "args": [
+            {"price": "close"},
+            {
+                "indicator": "bbands",
+                "inputs": [{"price": "close"}],
+                "params": [{"param": "window"}, {"param": "k"}],
+                "output": "lower",
+            },
+        ],
+    },
+    "exit": {
+        "op": "crosses_above",
+        "args": [
+            {"price": "close"},
+            {
+                "indicator": "bbands",
+                "inputs": [{"price": "close"}],
+                "params": [{"param": "window"}, {"param": "k"}],
+                "output": "middle",
+            },
+        ],
+    },
+    "constraints": [],
+}
+
+
+class PriceNode(BaseModel):
+    """A bar column."""
+
+    price: Literal["open", "high", "low", "close", "volume"]
+
+
+class ParamNode(BaseModel):
+    """A parameter declared in the strategy's ``params``."""
+
+    param: str
+
+
+class IndicatorNode(BaseModel):
+    """An indicator over input series (price columns, numbers and arithmetic on them)."""
+
+    indicator: str = Field(description=f"one of: {', '.join(sorted(INDICATORS))}")
+    inputs: list["RuleNode"] = Field(description="the kind's input series, in its order")
+    params: list[float | ParamNode] = Field(
+        default_factory=list, description="the kind's parameters in order; missing: defaults"
+    )
+    output: str | None = Field(
+        None, description="for kinds with several outputs (bbands: upper, middle, lower)"
+    )
+
+
+class OpNode(BaseModel):
+    """An operator: arithmetic (+ - * / neg), comparisons (> < >= <=), crossings,
+    logic (& | ~) or ``shift`` (the value ``n`` >= 1 bars earlier)."""
+
+    op: Literal[OPS]
+    args: list["RuleNode"] = Field(min_length=1, max_length=2)
+    n: int | None = Field(None, ge=1, description="bars back, for shift only")
+
+
+RuleNode = Annotated[
+    float | PriceNode | ParamNode | IndicatorNode | OpNode,
+    Field(description="a number or one node object"),
+]
+IndicatorNode.model_rebuild()
+OpNode.model_rebuild()
+
+
+class RuleParam(BaseModel):
+    name: str = Field(description="a Python identifier")
+    default: float = Field(description="a whole number makes an integer parameter")
+    minimum: float | None = None
+    maximum: float | None = None
+    doc: str = ""
+
+
+class RuleStrategy(BaseModel):
+    """A rule strategy as JSON (``fastbt.rules.strategy_to_json``): entry and exit
+    conditions as expression trees, parameters with their ranges, constraints like
+    ``"fast < slow"``. Read without evaluating code (docs/service.md, "Rule strategies")."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [RULE_EXAMPLE]})
+
+    name: str = Field(max_length=100, description="not a registered strategy's name")
+    description: str = ""
+    params: list[RuleParam] = Field(default_factory=list)
+    entry: RuleNode
+    exit: RuleNode
+    constraints: list[str] = Field(default_factory=list)
+
+
+# Shown as "a name or a RuleStrategy" in the schema; fastbt.server.inputs.strategy checks it.
+StrategyField = SkipValidation[Text | RuleStrategy]
+_STRATEGY_DOC = (
+    "a registered strategy's name (GET /strategies), or a rule strategy as a JSON "
+    "expression tree (RuleStrategy; limits in docs/service.md)"
+)
 
 
 class Bars(_Body):
@@ -132,17 +248,22 @@ class BacktestCreate(_Body):
                     "order_sequence": "value",
                     "partial": True,
                 },
+                {
+                    "name": "GOOG, my own Bollinger rules",
+                    "symbol": "GOOG",
+                    "strategy": RULE_EXAMPLE,
+                    "params": {"window": 30, "k": 2.5},
+                },
             ]
         }
     )
 
     name: Text = Field("", max_length=200)
     description: Text = Field("", max_length=5000)
-    strategy: Text | None = Field(
+    strategy: StrategyField | None = Field(
         None,
-        max_length=100,
-        description="see GET /strategies; default ma_cross. With symbols: momentum_rotation "
-        "(params lookback, top_k, rebalance) or a strategy run on every symbol",
+        description=_STRATEGY_DOC + "; default ma_cross. With symbols: momentum_rotation "
+        "(params lookback, top_k, rebalance) or a registered strategy run on every symbol",
     )
     symbol: Text | None = Field(
         None, max_length=100, description="a symbol of GET /symbols (store or bundled sample)"
@@ -202,14 +323,20 @@ class SweepCreate(_Body):
                     "strategy": "ma_cross",
                     "grid": {"fast": {"start": 2, "stop": 50}, "slow": [50, 100, 150, 200]},
                     "options": {"commission": 0.001},
-                }
+                },
+                {
+                    "name": "my own Bollinger rules",
+                    "symbols": ["GOOG"],
+                    "strategy": RULE_EXAMPLE,
+                    "grid": {"window": {"start": 10, "stop": 60, "step": 5}, "k": [1.5, 2.0, 2.5]},
+                },
             ]
         }
     )
 
     name: Text = Field("", max_length=200)
     description: Text = Field("", max_length=5000)
-    strategy: Text = Field("ma_cross", max_length=100)
+    strategy: StrategyField = Field("ma_cross", description=_STRATEGY_DOC)
     symbols: list[Text] = Field(min_length=1, max_length=100)
     interval: Text | None = Field(None, max_length=8, description=_INTERVAL_DOC)
     grid: dict[Text, list[StrictNumber | None] | GridRange] = Field(
@@ -231,7 +358,12 @@ class _RunOut(BaseModel):
     id: int
     name: str
     description: str
-    strategy: str
+    strategy: str = Field(description="the strategy's name")
+    rules: dict[str, Any] | None = Field(
+        None,
+        description="the rule strategy sent with the request, as stored and run "
+        "(its JSON form); null for a registered strategy",
+    )
     interval: str
     options: dict[str, Any]
     status: Status

@@ -151,7 +151,8 @@ class Workers:
         """(result, number of bars) of a backtest or a portfolio backtest."""
         if not row.is_portfolio:
             bars = self.load_bars(row)
-            return fastbt.run(bars, row.strategy, **row.options, **row.params), len(bars)
+            strategy = inputs.run_strategy(row.strategy, row.rules)
+            return fastbt.run(bars, strategy, **row.options, **row.params), len(bars)
         settings = row.portfolio
         bars, _ = portfolio_inputs.portfolio_bars(
             settings["symbols"], row.interval, settings["align"], self.home
@@ -201,7 +202,7 @@ class Workers:
             }
             table = fastbt.sweep(
                 frames,
-                row.strategy,
+                inputs.run_strategy(row.strategy, row.rules),
                 inputs.grid_values(row.grid),
                 out=self.files.table_dir(run_id),
                 chunk_size=row.chunk_size,

@@ -63,6 +63,7 @@ def create_backtest(body: BacktestCreate, user: UserId, db: Db, svc: Svc, respon
         name=body.name,
         description=body.description,
         strategy=checked.strategy,
+        rules=checked.rules,
         params=checked.params,
         symbol=None if body.bars is not None else checked.bars.attrs["symbol"],
         data_ref="upload" if body.bars is not None else None,
@@ -181,7 +182,8 @@ def backtest_chart(
     _chart_exists(row, chart_type)
     draw = render.portfolio_chart if row.is_portfolio else render.backtest_chart
     path = svc.files.backtest_dir(row.id) / "cache" / f"{chart_type}.png"
-    png = rendered(svc, row, path, draw, svc.files.result_dir(row.id), chart_type)
+    extra = () if row.is_portfolio else (row.rules,)
+    png = rendered(svc, row, path, draw, svc.files.result_dir(row.id), chart_type, *extra)
     if format == "png":
         return Response(png, media_type="image/png")
     chart = Chart(id=row.id, chart_type=chart_type, data=_base64(png))
@@ -196,7 +198,8 @@ def backtest_report(backtest_id: RunId, user: UserId, db: Db, svc: Svc) -> HTMLR
     path = svc.files.backtest_dir(row.id) / "cache" / "report.html"
     title = row.name or f"backtest {row.id}"
     report = render.portfolio_report if row.is_portfolio else render.backtest_report
-    html = rendered(svc, row, path, report, svc.files.result_dir(row.id), title)
+    extra = () if row.is_portfolio else (row.rules,)
+    html = rendered(svc, row, path, report, svc.files.result_dir(row.id), title, *extra)
     return HTMLResponse(html)
 
 
