@@ -12,6 +12,7 @@ import numpy as np
 from numba import njit, prange
 
 from fastbt._numba_cache import CACHE_ENABLED
+from fastbt.kernels.blocks import block_from_sums
 from fastbt.kernels.indicators import prefix_sum, rsi, window_mean
 from fastbt.kernels.jit import inline_kernel, kernel
 from fastbt.kernels.metrics import (
@@ -98,9 +99,16 @@ def run_crossings(
     rules,
     cash0,
     periods_per_year,
+    ends,
+    blocks_out,
 ):
     """One backtest whose entry is ``entry_a`` crossing ``entry_b`` (above or below) and
-    whose exit is ``exit_a`` crossing ``exit_b``; returns the metrics row."""
+    whose exit is ``exit_a`` crossing ``exit_b``; returns the metrics row.
+
+    The bars run in segments ending at ``ends`` (``blocks.segment_ends``); after each
+    segment but the first, that block's (count, mean, M2) of the bar returns goes to
+    row j-1 of ``blocks_out``, from the change of the running sums (no per-bar work).
+    """
     n = close.shape[0]
     book = start_book(cash0)
     stops = no_stops()
@@ -110,28 +118,40 @@ def run_crossings(
     # Each series' previous value is carried over from the last bar (NaN before bar 0,
     # which never crosses).
     ea_prev = eb_prev = xa_prev = xb_prev = np.nan
-    for i in range(n):
-        ea, eb = _value(entry_a, i), _value(entry_b, i)
-        xa, xb = _value(exit_a, i), _value(exit_b, i)
-        entry = crosses(ea_prev, ea, eb_prev, eb, entry_above)
-        exit_ = crosses(xa_prev, xa, xb_prev, xb, exit_above)
-        ea_prev, eb_prev, xa_prev, xb_prev = ea, eb, xa, xb
-        book, stops, order, stats, equity, _ = bar_step(
-            i,
-            n - 1,
-            open_[i],
-            high[i],
-            low[i],
-            close[i],
-            entry,
-            exit_,
-            book,
-            stops,
-            order,
-            rules,
-            stats,
-        )
-        bar_stats = bar_stats_add(bar_stats, equity, book.qty != 0.0)
+    start = 0
+    for j in range(ends.shape[0]):
+        stop = ends[j]
+        sum_before, sum2_before = bar_stats.sum_r, bar_stats.sum_r2
+        for i in range(start, stop):
+            ea, eb = _value(entry_a, i), _value(entry_b, i)
+            xa, xb = _value(exit_a, i), _value(exit_b, i)
+            entry = crosses(ea_prev, ea, eb_prev, eb, entry_above)
+            exit_ = crosses(xa_prev, xa, xb_prev, xb, exit_above)
+            ea_prev, eb_prev, xa_prev, xb_prev = ea, eb, xa, xb
+            book, stops, order, stats, equity, _ = bar_step(
+                i,
+                n - 1,
+                open_[i],
+                high[i],
+                low[i],
+                close[i],
+                entry,
+                exit_,
+                book,
+                stops,
+                order,
+                rules,
+                stats,
+            )
+            bar_stats = bar_stats_add(bar_stats, equity, book.qty != 0.0)
+        if j > 0:
+            block_from_sums(
+                blocks_out[j - 1],
+                bar_stats.sum_r - sum_before,
+                bar_stats.sum_r2 - sum2_before,
+                float(stop - start),
+            )
+        start = stop
     return run_metrics(bar_stats, stats, book, cash0, close, periods_per_year)
 
 
@@ -157,10 +177,13 @@ def sweep_crossings(
     rules,
     cash0,
     periods_per_year,
+    ends,
+    blocks_out,
 ):
     """Metrics (sets x ``N_METRICS``) for every set k, whose series are row
     ``*_rows[k]`` of the matching table and whose levels are ``sl[k]``, ``tp[k]`` (NaN:
-    off) and ``entry_offset[k]``."""
+    off) and ``entry_offset[k]``. Segments end at ``ends``; set k's block statistics go
+    to ``blocks_out[k]`` (sets x S x 3; S = 0 when blocks are off)."""
     n_sets = entry_a_rows.shape[0]
     out = np.empty((n_sets, N_METRICS))
     for k in prange(n_sets):
@@ -178,5 +201,7 @@ def sweep_crossings(
             with_levels(rules, sl[k], tp[k], entry_offset[k]),
             cash0,
             periods_per_year,
+            ends,
+            blocks_out[k],
         )
     return out
