@@ -13,9 +13,9 @@ from fastbt.kernels.metrics import COUNT_METRICS, METRIC_NAMES
 from fastbt.options import RunOptions
 from fastbt.periods import infer_periods_per_year
 from fastbt.progress import progress_bar
+from fastbt.stats.cscv import check_blocks
 from fastbt.strategies import get_strategy
 from fastbt.strategies.external import VARIANT, check_source, signals_strategy
-from fastbt.stats.cscv import check_blocks
 from fastbt.sweep.blocks import ATTR as BLOCKS_ATTR
 from fastbt.sweep.blocks import BlockCollector, read_blocks, write_blocks
 from fastbt.sweep.chunks import plan_chunks, run_chunk
