@@ -167,25 +167,49 @@ def split_layout(blocks: int):
     return order, last_bit, groups, complement, combination
 
 
-def cscv_passes(set_stats: np.ndarray, use_mean: bool, n_ranges: int):
+BATCH = 1 << 16  # sets per kernel call, so progress can be shown between calls
+
+
+def _batches(n_sets: int, n_ranges: int):
+    """Per batch of sets, the bounds of its ranges of sets (``n_ranges`` threads' work)."""
+    for start in range(0, n_sets, BATCH):
+        stop = min(start + BATCH, n_sets)
+        yield np.linspace(start, stop, min(n_ranges, stop - start) + 1).astype(np.int64)
+
+
+def cscv_passes(set_stats: np.ndarray, use_mean: bool, n_ranges: int, advance=None):
     """Both passes over (N, S, 3) block statistics of equal-length blocks. Per split, in
     ``itertools.combinations`` order: the winner, its in- and out-of-sample comparison
     value (the mean, or ``f(Sharpe) = Sharpe |Sharpe|``; -inf for NaN) and how many sets
-    are below and equal to the latter out of sample."""
+    are below and equal to the latter out of sample. ``advance(sets)``, if given, is
+    called after each batch of each pass."""
     order, last_bit, groups, complement, combination = split_layout(set_stats.shape[1])
     n_half = float(set_stats[0, 0, 0] * (set_stats.shape[1] // 2))
-    bounds = np.linspace(0, len(set_stats), min(n_ranges, len(set_stats)) + 1).astype(np.int64)
     args = (set_stats, order, last_bit, groups)
-    winners, is_values, oos_values = split_winners(*args, complement, n_half, use_mean, bounds)
-    # Ranges in set order: a later range's winner replaces only a strictly better one.
-    winner, is_value, oos_value = winners[0], is_values[0], oos_values[0]
-    for r in range(1, len(winners)):
-        better = is_values[r] > is_value
-        winner = np.where(better, winners[r], winner)
-        is_value = np.where(better, is_values[r], is_value)
-        oos_value = np.where(better, oos_values[r], oos_value)
+    winner = is_value = oos_value = None
+    for bounds in _batches(len(set_stats), n_ranges):
+        winners, is_values, oos_values = split_winners(*args, complement, n_half, use_mean, bounds)
+        # Ranges in set order: a later range's winner replaces only a strictly better one.
+        for r in range(len(winners)):
+            if winner is None:
+                winner, is_value, oos_value = winners[r], is_values[r], oos_values[r]
+                continue
+            better = is_values[r] > is_value
+            winner = np.where(better, winners[r], winner)
+            is_value = np.where(better, is_values[r], is_value)
+            oos_value = np.where(better, oos_values[r], oos_value)
+        if advance is not None:
+            advance(bounds[-1] - bounds[0])
     # Split g's out-of-sample values are its complement's in-sample values.
-    below, equal = rank_counts(*args, n_half, use_mean, bounds, oos_value[complement])
+    target = oos_value[complement]
+    below = np.zeros(len(target), dtype=np.int64)
+    equal = np.zeros(len(target), dtype=np.int64)
+    for bounds in _batches(len(set_stats), n_ranges):
+        batch_below, batch_equal = rank_counts(*args, n_half, use_mean, bounds, target)
+        below += batch_below
+        equal += batch_equal
+        if advance is not None:
+            advance(bounds[-1] - bounds[0])
     below, equal = below[complement], equal[complement]
     in_order = np.argsort(combination)
     return tuple(v[in_order] for v in (winner, is_value, oos_value, below, equal))

@@ -277,11 +277,13 @@ def _metric_value(values: np.ndarray, use_mean: bool) -> np.ndarray:
 
 
 def pbo_from_set_blocks(
-    set_stats: np.ndarray, metric: str = "sharpe", n_trimmed: int = 0
+    set_stats: np.ndarray, metric: str = "sharpe", n_trimmed: int = 0, progress: bool = False
 ) -> PBOResult:
     """``pbo_from_block_stats`` for statistics laid out per set, (N, S, 3), as a sweep
     keeps them, on the compiled kernel (``fastbt.kernels.cscv``): memory O(splits x
-    ``_SET_RANGES``) besides the input, whatever N is; the same result to rounding."""
+    ``_SET_RANGES``) besides the input, whatever N is; the same result to rounding.
+    ``progress`` shows a bar over both passes."""
+    from fastbt.progress import progress_bar
     from fastbt.kernels.cscv import cscv_passes
 
     stats = np.ascontiguousarray(_check_stats(set_stats, metric, 0))
@@ -289,7 +291,12 @@ def pbo_from_set_blocks(
     if not (stats[:, :, 0] == stats[0, 0, 0]).all() or not stats[0, 0, 0] >= 2:
         raise ValueError("block statistics must all count the same number (>= 2) of bars")
     use_mean = metric == "mean"
-    winners, is_best, oos_best, below, equal = cscv_passes(stats, use_mean, _SET_RANGES)
+    with progress_bar(
+        total=2 * n_sets, unit="set", unit_scale=True, desc="PBO", disable=not progress
+    ) as bar:
+        winners, is_best, oos_best, below, equal = cscv_passes(
+            stats, use_mean, _SET_RANGES, bar.update
+        )
     is_best, oos_best = (_metric_value(v, use_mean) for v in (is_best, oos_best))
     return _pbo_result(winners, is_best, oos_best, below, equal, n_sets, blocks, metric, n_trimmed)
 
