@@ -28,13 +28,16 @@ parallel_kernel = njit(cache=CACHE_ENABLED, nogil=True, error_model="numpy", par
 
 
 @kernel
-def _side_sums(stats, k, pivot, first, order, last_bit, x, y):
+def _side_sums(stats, k, pivot, first, order, last_bit, x, y, level):
     """Set k's (x, y) sums over every subset of blocks ``first .. first + S/2 - 1``,
-    stored in ``order`` (subset masks grouped by size)."""
+    stored in ``order`` (subset masks grouped by size); ``level``: the subset's common
+    mean when all its blocks are flat at one level (M2 0, equal means), else NaN."""
     n_sub = last_bit.shape[0]
     mask_x = np.empty(n_sub)
     mask_y = np.empty(n_sub)
+    mask_level = np.empty(n_sub)
     mask_x[0] = mask_y[0] = 0.0
+    mask_level[0] = np.nan  # the empty subset: its level is the other side's
     for mask in range(1, n_sub):
         b = first + last_bit[mask]
         rest = mask & (mask - 1)
@@ -42,9 +45,12 @@ def _side_sums(stats, k, pivot, first, order, last_bit, x, y):
         d = stats[k, b, 1] - pivot
         mask_x[mask] = mask_x[rest] + n * d
         mask_y[mask] = mask_y[rest] + (stats[k, b, 2] + n * d * d)
+        same = stats[k, b, 2] == 0.0 and (rest == 0 or mask_level[rest] == stats[k, b, 1])
+        mask_level[mask] = stats[k, b, 1] if same else np.nan
     for pos in range(n_sub):
         x[pos] = mask_x[order[pos]]
         y[pos] = mask_y[order[pos]]
+        level[pos] = mask_level[order[pos]]
 
 
 @kernel
@@ -58,24 +64,32 @@ def _split_values(
     for b in range(n_blocks):
         total += stats[k, b, 1]
     pivot = total / n_blocks  # equal block lengths: the full-sample mean
-    _side_sums(stats, k, pivot, 0, order, last_bit, lo_x, lo_y)
-    _side_sums(stats, k, pivot, n_blocks // 2, order, last_bit, hi_x, hi_y)
+    n_sub = last_bit.shape[0]
+    lo_level = np.empty(n_sub)
+    hi_level = np.empty(n_sub)
+    _side_sums(stats, k, pivot, 0, order, last_bit, lo_x, lo_y, lo_level)
+    _side_sums(stats, k, pivot, n_blocks // 2, order, last_bit, hi_x, hi_y, hi_level)
     inv_n = 1.0 / n_half
     dof = n_half - 1.0
     g = 0
     for group in range(groups.shape[0]):
         lo_start, lo_stop, hi_start, hi_stop = groups[group]
         width = lo_stop - lo_start
+        lo_empty = group == 0  # the in-sample half lies in the second side only
+        hi_empty = group == groups.shape[0] - 1
         for h in range(hi_start, hi_stop):
-            hx, hy = hi_x[h], hi_y[h]
+            hx, hy, hl = hi_x[h], hi_y[h], hi_level[h]
             for j in range(width):
                 sx = lo_x[lo_start + j] + hx
                 mean = pivot + sx * inv_n
                 if use_mean:
                     values[g + j] = mean
                 else:
+                    ll = lo_level[lo_start + j]
+                    flat = (ll == hl) or (lo_empty and hl == hl) or (hi_empty and ll == ll)
                     m2 = lo_y[lo_start + j] + hy - sx * sx * inv_n
-                    values[g + j] = mean * abs(mean) * dof / m2 if m2 > 0.0 else -np.inf
+                    ok = m2 > 0.0 and not flat
+                    values[g + j] = mean * abs(mean) * dof / m2 if ok else -np.inf
             g += width
 
 

@@ -67,6 +67,8 @@ def combine_block_stats(stats: np.ndarray, combos: np.ndarray | None = None) -> 
     ``M2 = sum (M2_b + n_b d_b^2) - (sum n_b d_b)^2 / n``. Block means sit close to p, so
     the subtraction loses nothing of note (tested against direct sums to 1e-12). The sums
     run in block order, so identical sets get identical bits (their ties stay ties).
+    A group whose blocks are all flat at one level (M2 0 and equal means: e.g. no trade,
+    every return 0) has M2 exactly 0, not the rounding left by the subtraction.
     """
     counts, means, m2 = stats[..., 0], stats[..., 1], stats[..., 2]
     pivot = (counts * means).sum(axis=0) / counts.sum(axis=0)
@@ -78,14 +80,18 @@ def combine_block_stats(stats: np.ndarray, combos: np.ndarray | None = None) -> 
     membership = np.zeros((len(combos), len(stats)), dtype=bool)
     membership[np.arange(len(combos))[:, None], combos] = True
     sums = np.zeros((3, len(combos), stats.shape[1]))
+    level = np.full((len(combos), stats.shape[1]), np.inf)  # inf: no block yet
+    flat = np.ones((len(combos), stats.shape[1]), dtype=bool)
     for block in range(len(stats)):  # block order, the same for every set
         chosen = membership[:, block : block + 1]
         for total, part in zip(sums, parts, strict=True):
             np.add(total, part[block], out=total, where=chosen)
+        same = (m2[block] == 0) & ((level == np.inf) | (level == means[block]))
+        flat &= ~chosen | same
+        level = np.where(chosen, means[block], level)
     count, shift, squares = sums
-    combined = np.stack(
-        [count, pivot + shift / count, np.maximum(squares - shift**2 / count, 0.0)], axis=-1
-    )
+    spread = np.where(flat, 0.0, np.maximum(squares - shift**2 / count, 0.0))
+    combined = np.stack([count, pivot + shift / count, spread], axis=-1)
     return combined[0] if every_block else combined
 
 

@@ -45,6 +45,8 @@ def sweep_to_parquet(table: pd.DataFrame, directory) -> Path:
     if BLOCKS_ATTR in table.attrs:
         path.mkdir(parents=True, exist_ok=True)
         save_blocks(table.attrs[BLOCKS_ATTR], path)
+        table = table.copy(deep=False)
+        table.attrs = {k: v for k, v in table.attrs.items() if k != BLOCKS_ATTR}
     write_atomic(pa.Table.from_pandas(table, preserve_index=False), part_path(path, 0))
     write_summary(table, path)
     return path
