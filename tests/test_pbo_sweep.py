@@ -264,7 +264,7 @@ def test_too_few_bars_for_the_blocks_names_the_symbol_and_the_way_out(goog):
 
 
 def test_verdict_edge_cases_give_documented_nans_or_clear_errors(goog, ma_sweep):
-    with pytest.raises(ValueError, match="no block statistics.*blocks=16"):
+    with pytest.raises(ValueError, match=r"no block statistics.*blocks=16"):
         fastbt.sweep_verdict(fastbt.sweep(goog, "ma_cross", GRID, progress=False))
     with pytest.raises(ValueError, match="n_trials='effective' needs the sets' bar returns"):
         fastbt.sweep_verdict(ma_sweep, n_trials="effective")

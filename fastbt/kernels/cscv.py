@@ -71,6 +71,9 @@ def _split_values(
     _side_sums(stats, k, pivot, n_blocks // 2, order, last_bit, hi_x, hi_y, hi_level)
     inv_n = 1.0 / n_half
     dof = n_half - 1.0
+    any_flat = False
+    for b in range(n_blocks):
+        any_flat |= stats[k, b, 2] == 0.0
     g = 0
     for group in range(groups.shape[0]):
         lo_start, lo_stop, hi_start, hi_stop = groups[group]
@@ -79,16 +82,23 @@ def _split_values(
         hi_empty = group == groups.shape[0] - 1
         for h in range(hi_start, hi_stop):
             hx, hy, hl = hi_x[h], hi_y[h], hi_level[h]
-            for j in range(width):
-                sx = lo_x[lo_start + j] + hx
-                mean = pivot + sx * inv_n
-                if use_mean:
-                    values[g + j] = mean
-                else:
-                    ll = lo_level[lo_start + j]
-                    flat = (ll == hl) or (lo_empty and hl == hl) or (hi_empty and ll == ll)
+            if use_mean:
+                for j in range(width):
+                    values[g + j] = pivot + (lo_x[lo_start + j] + hx) * inv_n
+            elif not any_flat:  # no block without spread: no flat half (vectorises)
+                for j in range(width):
+                    sx = lo_x[lo_start + j] + hx
+                    mean = pivot + sx * inv_n
                     m2 = lo_y[lo_start + j] + hy - sx * sx * inv_n
-                    ok = m2 > 0.0 and not flat
+                    values[g + j] = mean * abs(mean) * dof / m2 if m2 > 0.0 else -np.inf
+            else:
+                for j in range(width):
+                    sx = lo_x[lo_start + j] + hx
+                    mean = pivot + sx * inv_n
+                    m2 = lo_y[lo_start + j] + hy - sx * sx * inv_n
+                    ll = lo_level[lo_start + j]
+                    flat = (ll == hl) | (lo_empty & (hl == hl)) | (hi_empty & (ll == ll))
+                    ok = (m2 > 0.0) & (not flat)
                     values[g + j] = mean * abs(mean) * dof / m2 if ok else -np.inf
             g += width
 

@@ -105,9 +105,10 @@ def run_crossings(
     """One backtest whose entry is ``entry_a`` crossing ``entry_b`` (above or below) and
     whose exit is ``exit_a`` crossing ``exit_b``; returns the metrics row.
 
-    The bars run in segments ending at ``ends`` (``blocks.segment_ends``); after each
-    segment but the first, that block's (count, mean, M2) of the bar returns goes to
-    row j-1 of ``blocks_out``, from the change of the running sums (no per-bar work).
+    The bars fall into segments ending at ``ends`` (``blocks.segment_ends``); at the end
+    of each segment but the first, that block's (count, mean, M2) of the bar returns goes
+    to row j-1 of ``blocks_out``, from the change of the running sums since the
+    segment began (one comparison per bar, no other per-bar work).
     """
     n = close.shape[0]
     book = start_book(cash0)
@@ -118,40 +119,43 @@ def run_crossings(
     # Each series' previous value is carried over from the last bar (NaN before bar 0,
     # which never crosses).
     ea_prev = eb_prev = xa_prev = xb_prev = np.nan
-    start = 0
-    for j in range(ends.shape[0]):
-        stop = ends[j]
-        sum_before, sum2_before = bar_stats.sum_r, bar_stats.sum_r2
-        for i in range(start, stop):
-            ea, eb = _value(entry_a, i), _value(entry_b, i)
-            xa, xb = _value(exit_a, i), _value(exit_b, i)
-            entry = crosses(ea_prev, ea, eb_prev, eb, entry_above)
-            exit_ = crosses(xa_prev, xa, xb_prev, xb, exit_above)
-            ea_prev, eb_prev, xa_prev, xb_prev = ea, eb, xa, xb
-            book, stops, order, stats, equity, _ = bar_step(
-                i,
-                n - 1,
-                open_[i],
-                high[i],
-                low[i],
-                close[i],
-                entry,
-                exit_,
-                book,
-                stops,
-                order,
-                rules,
-                stats,
-            )
-            bar_stats = bar_stats_add(bar_stats, equity, book.qty != 0.0)
-        if j > 0:
-            block_from_sums(
-                blocks_out[j - 1],
-                bar_stats.sum_r - sum_before,
-                bar_stats.sum_r2 - sum2_before,
-                float(stop - start),
-            )
-        start = stop
+    segment = 1 if ends[0] == 0 and ends.shape[0] > 1 else 0  # no oldest bars to drop
+    segment_start, segment_end = 0, ends[segment]
+    sum_before = sum2_before = 0.0
+    for i in range(n):
+        ea, eb = _value(entry_a, i), _value(entry_b, i)
+        xa, xb = _value(exit_a, i), _value(exit_b, i)
+        entry = crosses(ea_prev, ea, eb_prev, eb, entry_above)
+        exit_ = crosses(xa_prev, xa, xb_prev, xb, exit_above)
+        ea_prev, eb_prev, xa_prev, xb_prev = ea, eb, xa, xb
+        book, stops, order, stats, equity, _ = bar_step(
+            i,
+            n - 1,
+            open_[i],
+            high[i],
+            low[i],
+            close[i],
+            entry,
+            exit_,
+            book,
+            stops,
+            order,
+            rules,
+            stats,
+        )
+        bar_stats = bar_stats_add(bar_stats, equity, book.qty != 0.0)
+        if i + 1 == segment_end:
+            if segment > 0:
+                block_from_sums(
+                    blocks_out[segment - 1],
+                    bar_stats.sum_r - sum_before,
+                    bar_stats.sum_r2 - sum2_before,
+                    float(segment_end - segment_start),
+                )
+            sum_before, sum2_before = bar_stats.sum_r, bar_stats.sum_r2
+            segment += 1
+            segment_start = segment_end
+            segment_end = ends[segment] if segment < ends.shape[0] else n + 1
     return run_metrics(bar_stats, stats, book, cash0, close, periods_per_year)
 
 

@@ -289,8 +289,8 @@ def pbo_from_set_blocks(
     keeps them, on the compiled kernel (``fastbt.kernels.cscv``): memory O(splits x
     ``_SET_RANGES``) besides the input, whatever N is; the same result to rounding.
     ``progress`` shows a bar over both passes."""
-    from fastbt.progress import progress_bar
     from fastbt.kernels.cscv import cscv_passes
+    from fastbt.progress import progress_bar
 
     stats = np.ascontiguousarray(_check_stats(set_stats, metric, 0))
     n_sets, blocks = stats.shape[:2]

@@ -59,6 +59,37 @@ class SweepVerdict:
         return summary_html("Is the best set real?", [], [], extra=rows + notes)
 
 
+def _number(value: float, digits: str = ".3f") -> str:
+    return "NaN" if value is None or not np.isfinite(value) else format(value, digits)
+
+
+def verdict_facts(row) -> list[tuple[str, str]]:
+    """One symbol's verdict as (name, text) pairs, for the CLI and the report."""
+    best = ", ".join(f"{k}={v}" for k, v in (row["best"] or {}).items()) or "none"
+    split_info = (
+        f"{math.comb(int(row['blocks']), int(row['blocks']) // 2):,} splits of "
+        f"{int(row['blocks'])} blocks; oldest {int(row['n_trimmed'])} bars dropped"
+    )
+    facts = [
+        ("best set (by Sharpe)", best),
+        ("its Sharpe per bar", _number(row["sharpe"], ".4f")),
+        ("deflated Sharpe ratio (DSR)", _number(row["dsr"])),
+        ("SR0: luck's best Sharpe per bar", _number(row["sr0"], ".4f")),
+        ("N trials", _number(row["n_trials"], ",.0f")),
+        ("PSR (vs 0)", _number(row["psr"])),
+        ("PBO", f"{_number(row['pbo'])} ({split_info})"),
+        ("probability of out-of-sample loss", _number(row["prob_loss"])),
+        (
+            "degradation line (OOS on IS)",
+            f"slope {_number(row['slope'])}, intercept {_number(row['intercept'], '.4f')}, "
+            f"R² {_number(row['r2'])}",
+        ),
+    ]
+    if row["note"]:
+        facts.append(("note", row["note"]))
+    return facts
+
+
 def _parameter_columns(table: pd.DataFrame) -> list[str]:
     from fastbt.kernels.metrics import METRIC_NAMES
 
