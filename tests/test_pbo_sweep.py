@@ -3,6 +3,7 @@ statistics that give exactly what the direct T x N route gives (fastbt.stats on 
 sets' bar returns from ``fastbt.run``), through every sweep path, chunking, out=/resume
 and load_sweep; bad input fails clearly or gives a documented NaN."""
 
+import json
 import math
 
 import numpy as np
@@ -287,3 +288,45 @@ def test_fewer_trials_deflate_less(ma_sweep):
     full = fastbt.sweep_verdict(ma_sweep).table.iloc[0]
     fewer = fastbt.sweep_verdict(ma_sweep, n_trials=3).table.iloc[0]
     assert fewer["n_trials"] == 3 and fewer["sr0"] < full["sr0"] and fewer["dsr"] > full["dsr"]
+
+
+def test_report_has_the_verdict_section_only_with_blocks(goog, ma_sweep):
+    from fastbt.report import render_sweep_html
+
+    page = render_sweep_html(ma_sweep)
+    assert "Is the best set real?" in page and "deflated Sharpe ratio (DSR)" in page
+    assert "PBO: logit histogram" in page  # the chart
+    plain = fastbt.sweep(goog, "ma_cross", GRID, progress=False, **OPTIONS)
+    assert "Is the best set real?" not in render_sweep_html(plain)
+
+
+def _cli(*args):
+    from tests.test_cli import cli
+
+    return cli(*args)
+
+
+def test_cli_pbo_prints_the_verdict_of_the_api(ma_sweep):
+    grid = ["-g", "fast=3:12:2", "-g", "slow=15:60:11", "--commission", "0.001"]
+    completed = _cli("sweep", "GOOG", *grid, "--pbo", "--blocks", "8", "--json")
+    assert completed.returncode == 0, completed.stderr
+    served = json.loads(completed.stdout)["verdict"][0]
+    expected = fastbt.sweep_verdict(ma_sweep).table.iloc[0]
+    for name in ("pbo", "dsr", "sr0", "n_trials", "prob_loss", "slope"):
+        assert served[name] == pytest.approx(expected[name], rel=1e-12)
+    text = _cli("sweep", "GOOG", *grid, "--pbo", "--blocks", "8", "--no-progress").stdout
+    assert "Is the best set real? GOOG" in text and f"PBO: {expected['pbo']:.3f}" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--pbo", "--blocks", "3"], "blocks must be an even whole number >= 2"),
+        (["--blocks", "4000"], "bars are too few for blocks=4000"),
+    ],
+)
+def test_cli_bad_blocks_is_one_line_exit_2(args, fragment):
+    from tests.test_cli import assert_one_line_error
+
+    completed = _cli("sweep", "GOOG", "-g", "fast=3:5", "-g", "slow=10:12", *args)
+    assert_one_line_error(completed, fragment)

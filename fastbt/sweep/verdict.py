@@ -90,6 +90,11 @@ def verdict_facts(row) -> list[tuple[str, str]]:
     return facts
 
 
+def _plain(value):
+    """A NumPy scalar as the Python number it holds (for printing and JSON)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _parameter_columns(table: pd.DataFrame) -> list[str]:
     from fastbt.kernels.metrics import METRIC_NAMES
 
@@ -135,7 +140,7 @@ def _symbol_verdict(rows, stats, blocks, n_trimmed, metric, n_trials, progress):
         return row, None, None
     best = int(np.argmax(np.where(finite, per_bar, -np.inf)))
     chosen = rows.iloc[best]
-    row["best"] = {c: chosen[c] for c in _parameter_columns(rows)}
+    row["best"] = {c: _plain(chosen[c]) for c in _parameter_columns(rows)}
     deflated = dsr_from_moments(
         per_bar[best], n_bars, chosen["skew"], chosen["kurtosis"], per_bar, n_trials
     )
