@@ -330,3 +330,10 @@ def test_cli_bad_blocks_is_one_line_exit_2(args, fragment):
 
     completed = _cli("sweep", "GOOG", "-g", "fast=3:5", "-g", "slow=10:12", *args)
     assert_one_line_error(completed, fragment)
+
+
+def test_verdict_shows_as_html_and_text(ma_sweep):
+    verdict = fastbt.sweep_verdict(ma_sweep)
+    page = verdict._repr_html_()
+    assert "Is the best set real?" in page and f"{verdict.table.pbo.iloc[0]:.4g}" in page
+    assert repr(verdict).startswith("SweepVerdict\n") and "GOOG" in repr(verdict)
