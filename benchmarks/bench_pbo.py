@@ -17,6 +17,7 @@ long and how much memory CSCV takes on a 10^6-set GOOG sweep.
 import argparse
 import gc
 import importlib.util
+import os
 import statistics
 import subprocess
 import sys
@@ -160,6 +161,7 @@ def pbo_scale(n_sets: int) -> list[str]:
     verdict = fastbt.sweep_verdict(table)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     extra = _status("VmHWM") - baseline
+    load = os.getloadavg()[0]
     row = verdict.table.iloc[0]
     log(str(verdict))
     return [
@@ -175,6 +177,10 @@ def pbo_scale(n_sets: int) -> list[str]:
         f"{wall:.1f} | {cpu:.1f} | {extra / 2**20:,.0f} MiB | < {TARGET_SECONDS:.0f} s: "
         f"{'met' if wall < TARGET_SECONDS else 'NOT met'}; < 1 GiB: "
         f"{'met' if extra < TARGET_EXTRA else 'NOT met'} |",
+        "",
+        f"Load average at the end of the verdict: {load:.1f} on {os.cpu_count()} CPUs (the "
+        "machine is shared: wall time stretches with it; CPU time is the work itself, "
+        "which on 2 free cores takes about half of it in wall time).",
         "",
         f"Verdict: PBO {row.pbo:.3f}, DSR {row.dsr:.3f} (SR0 {row.sr0:.4f} per bar, "
         f"N = {row.n_trials:,.0f}), best {row.best}, per-bar Sharpe {row.sharpe:.4f}, "

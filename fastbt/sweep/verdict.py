@@ -180,7 +180,8 @@ def sweep_verdict(
     trials = _n_trials(n_trials, len(table))
     rows, pbo_results, dsr_results = [], {}, {}
     for symbol, stats in blocks.stats.items():
-        symbol_rows = table[table["symbol"] == symbol]
+        mine = (table["symbol"] == symbol).to_numpy()
+        symbol_rows = table if mine.all() else table[mine]  # one symbol: no copy
         if len(symbol_rows) != len(stats):
             raise ValueError(
                 f"{symbol}: the table has {len(symbol_rows):,} rows but the sweep ran "
