@@ -13,6 +13,19 @@ from fastbt.display import plot_sweep, sweep_summary
 from fastbt.engine import run, verify
 from fastbt.errors import DataWarning, RunWarning, SweepError, VerificationError
 from fastbt.options import RunOptions
+from fastbt.portfolio import (
+    Alignment,
+    PortfolioResult,
+    Universe,
+    align,
+    equal_weight,
+    inverse_volatility,
+    momentum_rotation,
+    rebalance,
+    run_portfolio,
+    universe,
+    verify_portfolio,
+)
 from fastbt.reference.history import History
 from fastbt.reference.strategies import ReferenceStrategy
 from fastbt.result import Result
@@ -43,6 +56,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "SAMPLES",
+    "Alignment",
     "Constraint",
     "DataWarning",
     "FetchResult",
@@ -50,6 +64,7 @@ __all__ = [
     "MarketStore",
     "Panel",
     "Param",
+    "PortfolioResult",
     "ReferenceStrategy",
     "Result",
     "RunOptions",
@@ -57,19 +72,26 @@ __all__ = [
     "StoreError",
     "Strategy",
     "SweepError",
+    "Universe",
     "VerificationError",
     "WalkForward",
     "__version__",
+    "align",
     "best",
+    "equal_weight",
     "fetch",
     "get_strategy",
+    "inverse_volatility",
     "list_strategies",
     "load",
     "load_sweep",
+    "momentum_rotation",
     "pivot",
     "plot_sweep",
+    "rebalance",
     "register_strategy",
     "run",
+    "run_portfolio",
     "stats",
     "sweep",
     "sweep_from_json",
@@ -81,6 +103,8 @@ __all__ = [
     "synthetic",
     "synthetic_universe",
     "top",
+    "universe",
     "verify",
+    "verify_portfolio",
     "walk_forward",
 ]

@@ -293,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--engine", choices=("fast", "reference"), default="fast")
     verify = commands.add_parser("verify", help="run both engines and compare them")
     _add_run_options(verify)
-    commands.add_parser("strategies", help="list strategies, parameters and defaults")
+    strategies = commands.add_parser("strategies", help="list strategies, parameters and defaults")
     demo = commands.add_parser("demo", help="backtests on the bundled data, cross-checked")
     demo.add_argument(
         "--reports",
@@ -350,7 +350,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_options(sweep)
     from fastbt.walkforward.cli import add_walkforward_parser
 
-    add_walkforward_parser(commands)
+    walkforward = add_walkforward_parser(commands)
+    from fastbt.portfolio.cli import add_portfolio_parser
+
+    portfolio = add_portfolio_parser(commands)
+    for command in (run, verify, strategies, sweep, walkforward, portfolio):
+        command.add_argument(
+            "--import",
+            dest="imports",
+            action="append",
+            default=[],
+            metavar="MODULE",
+            help="a .py file or module whose strategies to register first, repeatable",
+        )
 
     report = commands.add_parser(
         "report", help="HTML/PDF report of a saved result (run --save) or sweep (sweep --out)"
@@ -579,6 +591,8 @@ def _command_strategies(args) -> None:
 
     for strategy in fastbt.list_strategies():
         print(f"{strategy.name}: {strategy.description}")
+        for rule, expression in strategy.rules.rules if strategy.rules is not None else ():
+            print(f"    {rule}: {expression!r}")
         for param in strategy.params:
             print(f"    {param.describe()}  {param.doc}")
 
@@ -871,6 +885,13 @@ def _command_walkforward(args) -> int:
     return command_walkforward(args)
 
 
+def _command_portfolio(args) -> int:
+    """``portfolio``: in fastbt.portfolio.cli."""
+    from fastbt.portfolio.cli import command_portfolio
+
+    return command_portfolio(args)
+
+
 def _command_server(args) -> int:
     """``serve`` and ``user``: handled by fastbt.server.cli (imports the server extra)."""
     from fastbt.server.cli import run
@@ -885,6 +906,7 @@ _COMMANDS = {
     "demo": _command_demo,
     "sweep": _command_sweep,
     "walkforward": _command_walkforward,
+    "portfolio": _command_portfolio,
     "report": _command_report,
     "fetch": _command_fetch,
     "data": _command_data,
@@ -910,6 +932,10 @@ def main(argv: list[str] | None = None) -> int:
         from fastbt.errors import DataWarning, RunWarning, SweepError, VerificationError
 
         try:
+            for source in getattr(args, "imports", ()):
+                from fastbt.strategies import import_strategies
+
+                import_strategies(source)
             status = _COMMANDS[args.command](args) or 0
             sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
         except BrokenPipeError:

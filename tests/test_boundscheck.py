@@ -18,9 +18,10 @@ import numba
 import numpy as np
 import fastbt
 from fastbt.data.validate import bar_arrays
-from fastbt.kernels.simulate import simulate
 from fastbt.kernels.blocks import segment_ends
+from fastbt.kernels.simulate import simulate
 from fastbt.kernels.sweep import run_crossings, sweep_crossings
+from fastbt.rules.fused import sweep_arguments
 from fastbt.strategies.sweep_inputs import ma_cross_sweep_inputs, rsi_sweep_inputs, set_levels
 
 assert numba.config.BOUNDSCHECK == 1
@@ -78,6 +79,19 @@ for symbol in ("GOOG", "EURUSD", "BTCUSD"):
                 checked_out = np.empty_like(out)
                 checked = sweep_crossings.py_func(*args, ends, checked_out)
                 np.testing.assert_array_equal(checked, sweep_crossings(*args, ends, out))
+                np.testing.assert_array_equal(checked_out, out)
+    for name, params in (("ma_cross", grids[0][1]), ("rsi", grids[1][1])):
+        n_sets, n_bars = len(next(iter(params.values()))), len(arrays["close"])
+        for options in option_sets:
+            for blocks in (None, 4):
+                ends = segment_ends(n_bars, blocks)
+                out = np.empty((n_sets, 0 if blocks is None else blocks, 3))
+                checked_out = np.empty_like(out)
+                rule_kernel, args = sweep_arguments(fastbt.get_strategy(name).rules, arrays,
+                                                    params, fastbt.RunOptions(**options), 252.0,
+                                                    ends, out)
+                checked = rule_kernel.py_func(*args[:-1], checked_out)
+                np.testing.assert_array_equal(checked, rule_kernel(*args))
                 np.testing.assert_array_equal(checked_out, out)
 print("ok")
 """

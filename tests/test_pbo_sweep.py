@@ -5,6 +5,7 @@ and load_sweep; bad input fails clearly or gives a documented NaN."""
 
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,10 @@ from numba import njit
 
 import fastbt
 from fastbt import stats
+from fastbt.data.validate import bar_arrays
 from fastbt.stats.cscv import pbo_from_block_stats, pbo_from_set_blocks
+from fastbt.strategies.sweep_inputs import ma_cross_sweep_inputs
+from fastbt.sweep.chunks import run_sets
 
 CASH = fastbt.RunOptions().cash
 GRID = {"fast": range(3, 12, 2), "slow": range(15, 60, 11)}
@@ -162,6 +166,37 @@ def test_set_by_set_strategy_keeps_blocks_too(goog):
         rtol=1e-12,
         atol=1e-15,
     )
+
+
+@pytest.mark.parametrize("n_bars", [400, 403])  # no oldest bars left out, then 3
+def test_hand_written_crossing_kernel_gives_the_rule_kernels_blocks(goog, ma_returns, n_bars):
+    rule = fastbt.get_strategy("ma_cross")
+    hand = replace(rule, rules=None, sweep_inputs=ma_cross_sweep_inputs)
+    arrays = bar_arrays(goog.iloc[:n_bars])
+    sets = {"fast": np.array([3, 5, 9]), "slow": np.array([15, 26, 59])}
+    options = fastbt.RunOptions(**OPTIONS)
+    got = {}
+    for strategy in (rule, hand):
+        blocks_out = np.full((3, 4, 3), np.nan)
+        metrics = run_sets(arrays, strategy, sets, options, 252.0, blocks_out)
+        got[strategy.sweep_inputs is None] = metrics, blocks_out
+    np.testing.assert_array_equal(got[True][0], got[False][0])
+    np.testing.assert_array_equal(got[True][1], got[False][1])
+    returns = np.column_stack(
+        [
+            _returns(fastbt.run(goog.iloc[:n_bars], "ma_cross", fast=f, slow=s, **OPTIONS).equity)
+            for f, s in zip(sets["fast"], sets["slow"], strict=True)
+        ]
+    )
+    np.testing.assert_allclose(
+        got[True][1], stats.block_stats(returns, 4).transpose(1, 0, 2), rtol=1e-9, atol=1e-15
+    )
+
+
+def test_portfolio_sweeps_refuse_blocks_and_say_why():
+    data = fastbt.synthetic_universe(3, 120, seed=1)
+    with pytest.raises(ValueError, match=r"blocks= is not available for portfolio sweeps.*"):
+        fastbt.sweep(data, "momentum_rotation", {"lookback": [5], "top_k": [1]}, blocks=4)
 
 
 def test_chunks_out_resume_and_load_sweep_keep_the_blocks(goog, ma_sweep, tmp_path):

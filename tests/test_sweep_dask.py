@@ -67,3 +67,19 @@ def test_dask_backend_brings_the_block_statistics_back(cluster):
     )
     pd.testing.assert_frame_equal(remote, local)
     assert (remote.attrs["blocks"].stats["GOOG"] == local.attrs["blocks"].stats["GOOG"]).all()
+
+
+def test_dask_backend_runs_portfolio_sweeps(cluster):
+    data = fastbt.synthetic_universe(4, 200, seed=1)
+    grid = {"lookback": [5, 20], "top_k": [1, 2]}
+    local = fastbt.sweep(data, "momentum_rotation", grid, progress=False)
+    remote = fastbt.sweep(
+        data,
+        "momentum_rotation",
+        grid,
+        chunk_size=3,
+        progress=False,
+        backend="dask",
+        scheduler=cluster.scheduler_address,
+    )
+    pd.testing.assert_frame_equal(remote, local)

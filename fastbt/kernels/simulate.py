@@ -65,6 +65,12 @@ NO_TRADE = (-1.0,) + (0.0,) * (N_TRADE_FIELDS - 1)
 
 
 @inline_kernel
+def empty_log():
+    """The closed-trade log before any trade: ``(last, previous)``."""
+    return (NO_TRADE, NO_TRADE)
+
+
+@inline_kernel
 def no_order():
     """Nothing pending."""
     return Order(NO_ORDER, 0, 0.0, NEVER, 0.0)
@@ -83,15 +89,13 @@ def entry_order(side, bar, close, rules):
 
 
 @inline_kernel
-def count_trade(trade, closed, stats):
-    """Fold ``trade`` (entry_bar -1: none) into the statistics and into the bar's closed
-    trades ``(count, first, second)``."""
+def count_trade(trade, log, stats):
+    """Fold ``trade`` (entry_bar -1: none) into the statistics and the ``log`` of the
+    last two closed trades ``(last, previous)``."""
     if trade[0] < 0.0:
-        return closed, stats
-    count, first, second = closed
-    closed = (1, trade, second) if count == 0 else (2, first, trade)
+        return log, stats
     stop_exit = trade[10] == EXIT_SL or trade[10] == EXIT_TP
-    return closed, trade_stats_add(stats, trade[7], trade[8], trade[9] > 0.0, stop_exit)
+    return (trade, log[0]), trade_stats_add(stats, trade[7], trade[8], trade[9] > 0.0, stop_exit)
 
 
 @inline_kernel
@@ -157,18 +161,19 @@ def fill_entry_order(order, bar, open_, high, low, book, rules):
 
 
 @inline_kernel
-def bar_step(i, last, open_, high, low, close, entry, exit_, book, stops, order, rules, stats):
-    """Steps 1-6 of bar ``i``; returns ``(book, stops, order, trade_stats, equity, closed)``.
+def bar_step(i, last, open_, high, low, close, entry, exit_, book, stops, order, rules, stats, log):
+    """Steps 1-6 of bar ``i``; returns ``(book, stops, order, trade_stats, equity, log)``.
 
     ``book``, ``stops`` and ``order`` are the state carried from bar to bar. Closed
-    trades are folded into ``trade_stats``; ``closed`` is ``(count, first, second)``,
-    this bar's closed trades as rows of ``TRADE_FIELDS``. A bar closes at most two: one
-    that starts in a position opens at most one more (at the open or at the close), and
-    one that starts flat at most two (an entry order, then a reversal at the close).
+    trades are folded into ``trade_stats`` and ``log`` keeps the last two as rows of
+    ``TRADE_FIELDS`` (``empty_log()`` to start). A bar closes at most two: one that
+    starts in a position opens at most one more (at the open or at the close), and one
+    that starts flat at most two (an entry order, then a reversal at the close); so a
+    recording caller finds every trade of the bar in ``log``. A caller that only wants
+    metrics ignores ``log`` and Numba drops it (a per-bar row would cost ~2x).
     """
-    closed = (0, NO_TRADE, NO_TRADE)
     if book.ruined:
-        return book, stops, order, stats, 0.0, closed
+        return book, stops, order, stats, 0.0, log
     stop_filled = False
     # 1-2. Pending orders (a market order and an entry order are never both pending).
     if order.kind == MARKET:
@@ -176,11 +181,11 @@ def bar_step(i, last, open_, high, low, close, entry, exit_, book, stops, order,
         book, stops, trade = fill_market(
             order.side, i, open_, order.signal_close, live_from, book, rules
         )
-        closed, stats = count_trade(trade, closed, stats)
+        log, stats = count_trade(trade, log, stats)
         order = no_order()
     elif order.kind != NO_ORDER:
         book, stops, order, trade = fill_entry_order(order, i, open_, high, low, book, rules)
-        closed, stats = count_trade(trade, closed, stats)
+        log, stats = count_trade(trade, log, stats)
         stop_filled = trade[0] >= 0.0
     # 3. Stops.
     if i >= stops.live_from:
@@ -190,7 +195,7 @@ def bar_step(i, last, open_, high, low, close, entry, exit_, book, stops, order,
             slips = rules.slip_sl if reason == EXIT_SL else rules.slip_tp
             slippage = rules.slippage if slips else 0.0
             book, trade = close_position(book, i, price, slippage, reason, rules)
-            closed, stats = count_trade(trade, closed, stats)
+            log, stats = count_trade(trade, log, stats)
             stops = no_stops()
             stop_filled = True
         elif rules.trail:
@@ -208,22 +213,22 @@ def bar_step(i, last, open_, high, low, close, entry, exit_, book, stops, order,
         elif target != held:
             if rules.fill_at_close:
                 book, stops, trade = fill_market(target, i, close, close, i + 1, book, rules)
-                closed, stats = count_trade(trade, closed, stats)
+                log, stats = count_trade(trade, log, stats)
             elif i < last:
                 order = Order(MARKET, target, 0.0, NEVER, close)
     # 5. Close at the end.
     if rules.close_at_end and i == last and book.qty != 0.0:
         book, trade = close_position(book, i, close, rules.slippage, EXIT_END, rules)
-        closed, stats = count_trade(trade, closed, stats)
+        log, stats = count_trade(trade, log, stats)
         stops = no_stops()
     # 6. Mark to market; ruin closes the account.
     equity = book.cash + book.qty * close
     if equity <= 0.0 and not rules.ruin_continue:
         if book.qty != 0.0:
             book, trade = close_position(book, i, close, rules.slippage, EXIT_RUIN, rules)
-            closed, stats = count_trade(trade, closed, stats)
-        return close_account(book), no_stops(), no_order(), stats, 0.0, closed
-    return book, stops, order, stats, equity, closed
+            log, stats = count_trade(trade, log, stats)
+        return close_account(book), no_stops(), no_order(), stats, 0.0, log
+    return book, stops, order, stats, equity, log
 
 
 @inline_kernel
@@ -260,8 +265,23 @@ def simulate(open_, high, low, close, entry, exit_, cash0, rules, periods_per_ye
     ``trades`` rows follow ``TRADE_FIELDS``; a position still open at the end is
     the last row, with ``exit_bar`` -1 and NaN exit fields.
     """
+    # Two compiled loops: without recording (None), the trade rows bar_step hands
+    # back are dead code and cost nothing per bar.
+    if record:
+        return _simulate(
+            open_, high, low, close, entry, exit_, cash0, rules, periods_per_year, True
+        )
+    return _simulate(open_, high, low, close, entry, exit_, cash0, rules, periods_per_year, None)
+
+
+@kernel
+def _simulate(open_, high, low, close, entry, exit_, cash0, rules, periods_per_year, recording):
+    """``simulate``; ``recording`` is True or None, a type so that Numba compiles the
+    recording code in or out."""
     n = close.shape[0]
-    keep = n if record else 0
+    keep = 0
+    if recording is not None:
+        keep = n
     equity_out = np.empty(keep)
     cash_out = np.empty(keep)
     position_out = np.empty(keep)
@@ -269,7 +289,7 @@ def simulate(open_, high, low, close, entry, exit_, cash0, rules, periods_per_ye
     # order fills and the position reverses at the close; that bar ends in a position,
     # and before the next such bar one must end flat without opening any. So n + 1
     # rows always suffice.
-    trades = np.empty((n + 1 if record else 0, N_TRADE_FIELDS))
+    trades = np.empty((n + 1 if keep > 0 else 0, N_TRADE_FIELDS))
 
     book = start_book(cash0)
     stops = no_stops()
@@ -277,8 +297,9 @@ def simulate(open_, high, low, close, entry, exit_, cash0, rules, periods_per_ye
     bar_stats = bar_stats_start(cash0)
     stats = trade_stats_start()
     n_recorded = 0
+    log = empty_log()
     for i in range(n):
-        book, stops, order, stats, equity, closed = bar_step(
+        book, stops, order, stats, equity, log = bar_step(
             i,
             n - 1,
             open_[i],
@@ -292,27 +313,29 @@ def simulate(open_, high, low, close, entry, exit_, cash0, rules, periods_per_ye
             order,
             rules,
             stats,
+            log,
         )
         bar_stats = bar_stats_add(bar_stats, equity, book.qty != 0.0)
-        if record:
-            count, first, second = closed
-            if count > 0:
-                n_recorded = _store_row(trades, n_recorded, first)
-            if count > 1:
-                n_recorded = _store_row(trades, n_recorded, second)
+        if recording is not None:
+            new = int(stats.trades) - n_recorded  # trades closed on this bar: 0, 1 or 2
+            if new > 1:
+                n_recorded = _store_row(trades, n_recorded, log[1])
+            if new > 0:
+                n_recorded = _store_row(trades, n_recorded, log[0])
             equity_out[i] = equity
             cash_out[i] = book.cash
             position_out[i] = book.qty
 
-    if record and book.qty != 0.0:
-        trades[n_recorded, :] = np.nan
-        trades[n_recorded, 0] = book.entry_bar
-        trades[n_recorded, 1] = book.entry_price
-        trades[n_recorded, 2] = -1.0
-        trades[n_recorded, 4] = abs(book.qty)
-        trades[n_recorded, 5] = book.entry_fee
-        trades[n_recorded, 9] = 1.0 if book.qty > 0.0 else -1.0
-        n_recorded += 1
+    rows = n_recorded
+    if recording is not None and book.qty != 0.0:
+        trades[rows, :] = np.nan
+        trades[rows, 0] = book.entry_bar
+        trades[rows, 1] = book.entry_price
+        trades[rows, 2] = -1.0
+        trades[rows, 4] = abs(book.qty)
+        trades[rows, 5] = book.entry_fee
+        trades[rows, 9] = 1.0 if book.qty > 0.0 else -1.0
+        rows += 1
 
     metrics = run_metrics(bar_stats, stats, book, cash0, close, periods_per_year)
-    return metrics, equity_out, cash_out, position_out, trades[:n_recorded].copy()
+    return metrics, equity_out, cash_out, position_out, trades[:rows].copy()

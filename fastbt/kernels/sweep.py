@@ -1,7 +1,8 @@
 """Fused sweep kernels: one pass per parameter set over shared indicator tables.
 
 A set's entry and exit are crossings of two series, each a row of a table
-(moving averages, RSI values, or a one-column table of constant levels). The
+(moving averages, RSI values, or constant levels: a table whose rows repeat one
+value, stored once with a zero stride). The
 indicator tables are computed once and only read here; each set then runs the
 simulation of ``simulate.bar_step`` with the streaming metrics, keeping no
 per-bar arrays. A set may also have its own ``sl``, ``tp`` and ``entry_offset``
@@ -12,7 +13,7 @@ import numpy as np
 from numba import njit, prange
 
 from fastbt._numba_cache import CACHE_ENABLED
-from fastbt.kernels.blocks import block_from_sums
+from fastbt.kernels.blocks import first_segment, segment_done
 from fastbt.kernels.indicators import prefix_sum, rsi, window_mean
 from fastbt.kernels.jit import inline_kernel, kernel
 from fastbt.kernels.metrics import (
@@ -23,7 +24,7 @@ from fastbt.kernels.metrics import (
 )
 from fastbt.kernels.rules import Rules
 from fastbt.kernels.signals import crosses
-from fastbt.kernels.simulate import bar_step, no_order, no_stops, run_metrics, start_book
+from fastbt.kernels.simulate import bar_step, empty_log, no_order, no_stops, run_metrics, start_book
 
 parallel_kernel = njit(cache=CACHE_ENABLED, nogil=True, error_model="numpy", parallel=True)
 
@@ -45,12 +46,6 @@ def rsi_table(close, windows):
     for k in range(windows.shape[0]):
         table[k] = rsi(close, windows[k])
     return table
-
-
-@inline_kernel
-def _value(row, i):
-    """Series value at bar i; a one-element row is a constant level."""
-    return row[0] if row.shape[0] == 1 else row[i]
 
 
 @inline_kernel
@@ -119,16 +114,15 @@ def run_crossings(
     # Each series' previous value is carried over from the last bar (NaN before bar 0,
     # which never crosses).
     ea_prev = eb_prev = xa_prev = xb_prev = np.nan
-    segment = 1 if ends[0] == 0 and ends.shape[0] > 1 else 0  # no oldest bars to drop
-    segment_start, segment_end = 0, ends[segment]
-    sum_before = sum2_before = 0.0
+    segments = first_segment(ends)
+    log = empty_log()  # closed trades are counted, not recorded
     for i in range(n):
-        ea, eb = _value(entry_a, i), _value(entry_b, i)
-        xa, xb = _value(exit_a, i), _value(exit_b, i)
+        ea, eb = entry_a[i], entry_b[i]
+        xa, xb = exit_a[i], exit_b[i]
         entry = crosses(ea_prev, ea, eb_prev, eb, entry_above)
         exit_ = crosses(xa_prev, xa, xb_prev, xb, exit_above)
         ea_prev, eb_prev, xa_prev, xb_prev = ea, eb, xa, xb
-        book, stops, order, stats, equity, _ = bar_step(
+        book, stops, order, stats, equity, log = bar_step(
             i,
             n - 1,
             open_[i],
@@ -142,20 +136,13 @@ def run_crossings(
             order,
             rules,
             stats,
+            log,
         )
         bar_stats = bar_stats_add(bar_stats, equity, book.qty != 0.0)
-        if i + 1 == segment_end:
-            if segment > 0:
-                block_from_sums(
-                    blocks_out[segment - 1],
-                    bar_stats.sum_r - sum_before,
-                    bar_stats.sum_r2 - sum2_before,
-                    float(segment_end - segment_start),
-                )
-            sum_before, sum2_before = bar_stats.sum_r, bar_stats.sum_r2
-            segment += 1
-            segment_start = segment_end
-            segment_end = ends[segment] if segment < ends.shape[0] else n + 1
+        if i + 1 == segments.end:
+            segments = segment_done(
+                segments, bar_stats.sum_r, bar_stats.sum_r2, ends, blocks_out, n
+            )
     return run_metrics(bar_stats, stats, book, cash0, close, periods_per_year)
 
 

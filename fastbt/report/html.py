@@ -119,6 +119,7 @@ def trade_list(
         return [
             {
                 "number": start + k + 1,
+                "symbol": t.get("symbol", ""),  # portfolio trades name their symbol
                 "entry_time": _time(t["entry_time"], clock),
                 "entry_price": price.format(t["entry_price"]),
                 "exit_time": _time(t["exit_time"], clock),

@@ -50,9 +50,17 @@ def rsi_sweep_inputs(close: np.ndarray, params: dict) -> CrossingInputs:
     windows, (window,) = _distinct(params["window"])
     table = rsi_table(close, windows.astype(np.int64))
     levels, (low, high) = _distinct(params["oversold"], params["overbought"])
-    level_table = np.ascontiguousarray(levels.astype(np.float64).reshape(-1, 1))
+    level_table = constant_rows(levels.astype(np.float64), len(close))
     return CrossingInputs(
         table, window, level_table, low, False, table, window, level_table, high, True
+    )
+
+
+def constant_rows(levels: np.ndarray, n_bars: int) -> np.ndarray:
+    """Read-only table whose row k is ``levels[k]`` at every bar, without storing the
+    repeats (a zero stride along the bars), so the kernel reads every series alike."""
+    return np.lib.stride_tricks.as_strided(
+        levels, shape=(len(levels), n_bars), strides=(levels.strides[0], 0), writeable=False
     )
 
 

@@ -12,6 +12,7 @@ from fastbt.errors import SweepError
 from fastbt.kernels.metrics import COUNT_METRICS, METRIC_NAMES
 from fastbt.options import RunOptions
 from fastbt.periods import infer_periods_per_year
+from fastbt.portfolio.rotation import is_cross_sectional
 from fastbt.progress import progress_bar
 from fastbt.stats.cscv import check_blocks
 from fastbt.strategies import get_strategy
@@ -76,6 +77,16 @@ def _rows(chunk, metrics: np.ndarray, params: dict, periods: float) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
+def resolve_chunk_size(chunk_size: int | None, out, resume: bool) -> int:
+    """The chunk size given, else the stored sweep's when resuming, else the default."""
+    if chunk_size is None and out is not None and resume:
+        chunk_size = stored_chunk_size(out)
+    size = DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size
+    if size <= 0:
+        raise ValueError(f"chunk_size must be positive, got {size}")
+    return size
+
+
 def _check_level_dimensions(grid: dict, run_options: dict) -> None:
     """A level swept in ``grid`` must not also be given as a run option: which would apply?"""
     defaults = RunOptions()
@@ -118,6 +129,7 @@ def sweep(
     grid: dict | None = None,
     *,
     signals=None,
+    portfolio: bool = False,
     n_jobs: int = -1,
     backend: str = "loky",
     scheduler=None,
@@ -159,9 +171,50 @@ def sweep(
     M2) of its bar returns on each of S equal blocks of bars (the oldest ``n_bars mod S``
     bars left out) at no per-bar cost: ``table.attrs["blocks"]`` (a ``SweepBlocks``,
     saved with ``out=``), which ``fastbt.sweep_verdict`` turns into PBO and the DSR.
+    ``portfolio=True`` (implied by ``strategy="momentum_rotation"``) runs every set as
+    one portfolio over all the symbols, sharing one cash balance: one row per set with
+    the portfolio metrics (docs/sweeps.md, "Portfolio sweeps").
     """
     started = time.perf_counter()
     check_backend(backend, scheduler)
+    if portfolio or is_cross_sectional(strategy):
+        from fastbt.sweep.portfolio import sweep_portfolio
+
+        if signals is not None:
+            raise ValueError(
+                "signals= sweeps one symbol's signal variants; a portfolio sweep takes a "
+                "strategy and its grid"
+            )
+        if blocks is not None:
+            raise ValueError(
+                "blocks= is not available for portfolio sweeps (the block statistics are "
+                "per symbol, a portfolio set has one shared equity); sweep the symbols "
+                "one by one (portfolio=False) to get blocks and fastbt.sweep_verdict"
+            )
+        where = {"interval": interval, "store": store}
+        load_options = (load_options or {}) | {k: v for k, v in where.items() if v is not None}
+
+        execution = {
+            "n_jobs": n_jobs,
+            "backend": backend,
+            "scheduler": scheduler,
+            "out": out,
+            "resume": resume,
+            "progress": progress,
+            "on_chunk": on_chunk,
+        }
+        return sweep_portfolio(
+            data,
+            strategy,
+            grid,
+            started=started,
+            chunk_size=resolve_chunk_size(chunk_size, out, resume),
+            sample=sample,
+            seed=seed,
+            load_options=load_options,
+            execution=execution,
+            **run_options,
+        )
     options = RunOptions.resolve(**run_options)
     check_source(strategy, signals, {})
     grid = {} if grid is None else grid
@@ -184,49 +237,98 @@ def sweep(
             f"no valid parameter sets: all {sets.n_total} combinations break a rule of "
             f"strategy '{spec.name}' (see `fastbt strategies`)"
         )
-    if chunk_size is None and out is not None and resume:
-        chunk_size = stored_chunk_size(out)
-    size = DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size
-    if size <= 0:
-        raise ValueError(f"chunk_size must be positive, got {size}")
+    size = resolve_chunk_size(chunk_size, out, resume)
     chunks = plan_chunks(symbols, len(sets), size)
     shown = sets.columns if signals is None else labelled_columns(spec.signals, sets.columns)
     arrays = {s: bar_arrays(f) for s, f in frames.items()}
     periods = {
         s: options.periods_per_year or infer_periods_per_year(f.index) for s, f in frames.items()
     }
+    fingerprint = {
+        "strategy": spec.name,
+        "sets": _sets_digest(sets.columns),
+        "options": options.as_dict(),
+        "data": {
+            s: [len(f), str(f.index[0]), str(f.index[-1]), float(f["close"].sum())]
+            for s, f in frames.items()
+        },
+    }
+    if signals is not None:
+        fingerprint["signals"] = signals_digest(spec.signals)
+
+    def task(c):
+        params = {k: v[c.start : c.stop] for k, v in sets.columns.items()}
+        return (c, arrays[c.symbol], spec, params, options, periods[c.symbol])
+
+    return run_sweep_chunks(
+        chunks,
+        task,
+        shown,
+        periods,
+        fingerprint,
+        bars_of={s: len(f) for s, f in frames.items()},
+        fused=spec.fused or signals is not None,
+        attrs={
+            "strategy": spec.name,
+            "symbols": symbols,
+            "options": options.as_dict(),
+            "n_sets": len(sets),
+            "n_invalid": sets.n_invalid,
+            "n_total": sets.n_total,
+            "sampled": sets.sampled,
+        },
+        started=started,
+        out=out,
+        resume=resume,
+        size=size,
+        progress=progress,
+        n_jobs=n_jobs,
+        backend=backend,
+        scheduler=scheduler,
+        on_chunk=on_chunk,
+        blocks=blocks,
+    )
+
+
+def run_sweep_chunks(
+    chunks: list,
+    task,
+    shown: dict,
+    periods: dict,
+    fingerprint: dict,
+    *,
+    bars_of: dict,
+    fused: bool,
+    attrs: dict,
+    started: float,
+    out,
+    resume: bool,
+    size: int,
+    progress: bool,
+    n_jobs: int,
+    backend: str,
+    scheduler,
+    on_chunk,
+    blocks: int | None = None,
+) -> pd.DataFrame:
+    """Run the chunks not already in ``out`` (``task(chunk)``: the arguments of
+    ``run_chunk`` before ``blocks``), stream each finished one to ``out`` or keep it, and
+    return the table in chunk order with ``attrs["sweep"]`` (``attrs`` plus counts and
+    throughput) and, with ``blocks=S``, ``attrs["blocks"]`` (every chunk's block
+    statistics, read back from ``out`` for resumed chunks).
+    ``bars_of``/``periods``: bars and periods per year of each chunk's ``symbol``."""
     store = None
     if out is not None:
-        fingerprint = {
-            "strategy": spec.name,
-            "sets": _sets_digest(sets.columns),
-            "options": options.as_dict(),
-            "data": {
-                s: [len(f), str(f.index[0]), str(f.index[-1]), float(f["close"].sum())]
-                for s, f in frames.items()
-            },
-        }
-        if signals is not None:
-            fingerprint["signals"] = signals_digest(spec.signals)
         if blocks is not None:
-            fingerprint["blocks"] = blocks
+            fingerprint = fingerprint | {"blocks": blocks}
         store = ResultsDir(out, fingerprint, size, len(chunks), resume)
     todo = [c for c in chunks if store is None or not store.done(c.chunk_id)]
-    tasks = [
-        (
-            c,
-            arrays[c.symbol],
-            spec,
-            {k: v[c.start : c.stop] for k, v in sets.columns.items()},
-            options,
-            periods[c.symbol],
-            blocks,
-        )
-        for c in todo
-    ]
-    n_trimmed = {s: len(f) % blocks for s, f in frames.items()} if blocks else {}
-    collector = None if blocks is None else BlockCollector(symbols, len(sets), blocks, n_trimmed)
-    work = sum((c.stop - c.start) * len(frames[c.symbol]) for c in todo)
+    tasks = [(*task(c), blocks) for c in todo]
+    work = sum((c.stop - c.start) * bars_of[c.symbol] for c in todo)
+    collector = None
+    if blocks is not None:
+        n_trimmed = {s: bars_of[s] % blocks for s in dict.fromkeys(c.symbol for c in chunks)}
+        collector = BlockCollector(list(n_trimmed), attrs["n_sets"], blocks, n_trimmed)
     kept, failures = {}, []
     done, total = 0, sum(c.stop - c.start for c in todo)
     bar = progress_bar(
@@ -236,7 +338,7 @@ def sweep(
         desc="sweep",
         disable=not progress,
     )
-    in_process = prefer_in_process(spec.sweep_inputs is not None or signals is not None, work)
+    in_process = prefer_in_process(fused, work)
     try:
         for chunk, outcome in run_tasks(
             run_chunk,
@@ -287,14 +389,7 @@ def sweep(
     table = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     seconds = time.perf_counter() - started
     computed = total
-    table.attrs["sweep"] = {
-        "strategy": spec.name,
-        "symbols": symbols,
-        "options": options.as_dict(),
-        "n_sets": len(sets),
-        "n_invalid": sets.n_invalid,
-        "n_total": sets.n_total,
-        "sampled": sets.sampled,
+    table.attrs["sweep"] = attrs | {
         "n_rows": len(table),
         "n_resumed": len(chunks) - len(todo),
         "n_computed": computed,

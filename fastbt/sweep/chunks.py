@@ -10,6 +10,7 @@ from fastbt.kernels.blocks import equity_block_stats, segment_ends
 from fastbt.kernels.metrics import N_METRICS
 from fastbt.kernels.sweep import sweep_crossings
 from fastbt.options import RunOptions
+from fastbt.rules.fused import sweep_rules
 from fastbt.strategies import Strategy
 from fastbt.strategies.external import SignalTable
 from fastbt.strategies.sweep_inputs import set_levels
@@ -63,9 +64,9 @@ def run_sets(
 ) -> np.ndarray:
     """Metrics (sets x ``METRIC_NAMES``) for parameter sets on one symbol's arrays.
 
-    Strategies with ``sweep_inputs`` run fused on shared indicator tables, and
-    signals given as arrays fused on their own table; any other strategy runs its
-    signal function then the simulation, set by set.
+    Rule strategies and strategies with ``sweep_inputs`` run fused on shared
+    indicator tables, and signals given as arrays fused on their own table; any
+    other strategy runs its signal function then the simulation, set by set.
     ``params`` may hold ``sl``, ``tp`` and ``entry_offset`` columns besides the
     strategy's parameters. ``blocks_out`` (sets x S x 3), if given, receives each set's
     per-block (count, mean, M2) of its bar returns (``kernels.blocks``).
@@ -79,6 +80,10 @@ def run_sets(
             bars, strategy.signals, params, options, periods_per_year, ends, blocks_out
         )
     names = [p.name for p in strategy.params]
+    if strategy.sweep_inputs is None and strategy.rules is not None:
+        return sweep_rules(
+            strategy.rules, bars, params, options, periods_per_year, ends, blocks_out
+        )
     if strategy.sweep_inputs is not None:
         x = strategy.sweep_inputs(bars["close"], params)
         rules = options.rules()
@@ -131,17 +136,35 @@ def run_chunk(
 ):
     """Worker entry point for one chunk (``params`` already sliced to its sets):
     ``(chunk, (metrics, block statistics or None))`` or ``(chunk, error text)``. It
-    never raises, so one failing chunk cannot take the others down."""
+    never raises, so one failing chunk cannot take the others down; only Ctrl-C stops it
+    (and the sweep)."""
     import numba
 
     previous = numba.get_num_threads()
     try:
         if threads is not None:
             numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+        runner = getattr(strategy, "run_sets", None)  # portfolio sets run their own way
+        if runner is not None:  # metrics only: sweep() refuses blocks= for portfolios
+            return chunk, (runner(bars, params, options, periods_per_year), None)
         blocks_out = None if blocks is None else np.empty((chunk.stop - chunk.start, blocks, 3))
         metrics = run_sets(bars, strategy, params, options, periods_per_year, blocks_out)
         return chunk, (metrics, blocks_out)
     except Exception as error:  # reported by the parent with the chunk's name
+        if _interrupted(error):
+            raise KeyboardInterrupt from error
         return chunk, f"{type(error).__name__}: {error}"
     finally:
         numba.set_num_threads(previous)  # leave the caller's thread count as it was
+
+
+def _interrupted(error: BaseException) -> bool:
+    """Whether ``error`` stands for Ctrl-C: a SIGINT that lands while Python calls a
+    compiled kernel surfaces as a SystemError caused by the KeyboardInterrupt."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
