@@ -169,7 +169,7 @@ def test_set_by_set_strategy_keeps_blocks_too(goog):
 
 
 @pytest.mark.parametrize("n_bars", [400, 403])  # no oldest bars left out, then 3
-def test_hand_written_crossing_kernel_gives_the_rule_kernels_blocks(goog, ma_returns, n_bars):
+def test_hand_written_crossing_kernel_gives_the_rule_kernels_blocks(goog, n_bars):
     rule = fastbt.get_strategy("ma_cross")
     hand = replace(rule, rules=None, sweep_inputs=ma_cross_sweep_inputs)
     arrays = bar_arrays(goog.iloc[:n_bars])
@@ -184,7 +184,11 @@ def test_hand_written_crossing_kernel_gives_the_rule_kernels_blocks(goog, ma_ret
     np.testing.assert_array_equal(got[True][1], got[False][1])
     returns = np.column_stack(
         [
-            _returns(fastbt.run(goog.iloc[:n_bars], "ma_cross", fast=f, slow=s, **OPTIONS).equity)
+            _returns(
+                fastbt.run(
+                    goog.iloc[:n_bars], "ma_cross", fast=int(f), slow=int(s), **OPTIONS
+                ).equity
+            )
             for f, s in zip(sets["fast"], sets["slow"], strict=True)
         ]
     )
