@@ -335,6 +335,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_load_options(sweep)
     _add_store_option(sweep)
     sweep.add_argument("--json", action="store_true")
+    sweep.add_argument(
+        "--pbo",
+        action="store_true",
+        help="is the best set real? print PBO and the deflated Sharpe ratio (keeps --blocks)",
+    )
+    sweep.add_argument(
+        "--blocks",
+        type=int,
+        default=None,
+        metavar="S",
+        help="blocks of bars kept per set for PBO (even, >= 2; default 16 with --pbo)",
+    )
     _add_report_options(sweep)
     from fastbt.walkforward.cli import add_walkforward_parser
 
@@ -640,8 +652,23 @@ def _run_sweep(args):
         interval=args.interval,
         store=args.store,
         load_options=_load_options(args),
+        blocks=_blocks(args),
         **_execution_options(args),
     )
+
+
+def _blocks(args) -> int | None:
+    """``--blocks``, or 16 when ``--pbo`` asks for the verdict without it."""
+    return 16 if args.blocks is None and args.pbo else args.blocks
+
+
+def _print_verdict(verdict) -> None:
+    from fastbt.sweep.verdict import verdict_facts
+
+    for _, row in verdict.table.iterrows():
+        print(f"\nIs the best set real? {row.symbol}")
+        for name, text in verdict_facts(row):
+            print(f"  {name}: {text}")
 
 
 def _kept_after_interrupt(args) -> str:
@@ -682,6 +709,10 @@ def _command_sweep(args) -> int:
     info = table.attrs["sweep"]
     leaders = fastbt.top(table, args.top, args.sort, args.min_trades)
     not_ranked = len(table) - len(traded(table, args.min_trades))
+    verdict = None
+    if args.pbo:
+        verdict = fastbt.sweep_verdict(table, progress=not args.no_progress and not args.json)
+    args.verdict = verdict
     if args.json:
         payload = {
             key: info[key]
@@ -701,6 +732,8 @@ def _command_sweep(args) -> int:
         payload["min_trades"] = args.min_trades
         payload["n_not_ranked"] = not_ranked
         payload["top"] = leaders.to_dict(orient="records")
+        if verdict is not None:
+            payload["verdict"] = verdict.table.to_dict(orient="records")
         print(json.dumps(json_safe(payload), allow_nan=False, default=json_default))
         _write_reports(args, lambda: _render_sweep(table, args))
         return 0
@@ -713,6 +746,8 @@ def _command_sweep(args) -> int:
         f"{info['n_rows']:,} backtests ({info['n_sets']:,} sets x {len(info['symbols'])} "
         f"symbol(s)){_throughput(info)}; {info['n_invalid']:,} invalid sets dropped"
     )
+    if verdict is not None:
+        _print_verdict(verdict)
     _write_reports(args, lambda: _render_sweep(table, args))
     return 0
 
@@ -736,7 +771,13 @@ def _throughput(info: dict) -> str:
 def _render_sweep(table, args) -> str:
     from fastbt.report import render_sweep_html
 
-    return render_sweep_html(table, args.sort, max(args.top, 20), min_trades=args.min_trades)
+    return render_sweep_html(
+        table,
+        args.sort,
+        max(args.top, 20),
+        min_trades=args.min_trades,
+        verdict=getattr(args, "verdict", None),
+    )
 
 
 def _rows_table(rows, strategy: str, metric: str, options=()) -> str:

@@ -30,6 +30,9 @@ log = logging.getLogger("fastbt.server")
 
 PROGRESS_STEPS = 20  # a sweep is cut into about this many chunks per symbol
 
+# Blocks of bars a sweep keeps per set for its verdict (PBO, DSR) in GET /sweeps/{id}.
+VERDICT_BLOCKS = 16
+
 
 def sweep_chunk_size(n_sets: int) -> int:
     """Chunk size that makes progress visible in about ``PROGRESS_STEPS`` steps."""
@@ -200,6 +203,10 @@ class Workers:
             frames = {
                 s: inputs.symbol_bars(s, row.interval or None, self.home) for s in row.symbols
             }
+            # Block statistics whenever every symbol has enough bars, for the verdict.
+            blocks = (
+                VERDICT_BLOCKS if min(map(len, frames.values())) >= 2 * VERDICT_BLOCKS else None
+            )
             table = fastbt.sweep(
                 frames,
                 inputs.run_strategy(row.strategy, row.rules),
@@ -210,7 +217,12 @@ class Workers:
                 seed=row.seed,
                 progress=False,
                 on_chunk=stop_if_deleted,
+                blocks=blocks,
                 **row.options,
+            )
+            summary = dict(table.attrs["sweep"])
+            summary["verdict"] = (
+                fastbt.sweep_verdict(table).table.to_dict(orient="records") if blocks else None
             )
         except Exception as error:
             # a failed sweep keeps no partial table; a deleted one keeps nothing at all
@@ -221,7 +233,7 @@ class Workers:
             Sweep,
             run_id,
             COMPLETED,
-            summary=json_safe(table.attrs["sweep"]),
+            summary=json_safe(summary),
             n_total=len(table),
             n_done=len(table),
             progress=1.0,

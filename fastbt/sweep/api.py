@@ -14,8 +14,11 @@ from fastbt.options import RunOptions
 from fastbt.periods import infer_periods_per_year
 from fastbt.portfolio.rotation import is_cross_sectional
 from fastbt.progress import progress_bar
+from fastbt.stats.cscv import check_blocks
 from fastbt.strategies import get_strategy
 from fastbt.strategies.external import VARIANT, check_source, signals_strategy
+from fastbt.sweep.blocks import ATTR as BLOCKS_ATTR
+from fastbt.sweep.blocks import BlockCollector, read_blocks, write_blocks
 from fastbt.sweep.chunks import plan_chunks, run_chunk
 from fastbt.sweep.execute import check_backend, prefer_in_process, run_tasks
 from fastbt.sweep.export import write_summary
@@ -140,6 +143,7 @@ def sweep(
     store=None,
     load_options: dict | None = None,
     on_chunk=None,
+    blocks: int | None = None,
     **run_options,
 ) -> pd.DataFrame:
     """Backtest every parameter set of ``grid`` on every symbol; one row per pair.
@@ -163,6 +167,10 @@ def sweep(
     ``on_chunk(done, total)``, if given, is called in this thread after each finished
     chunk with the sets done and to do in this call; an exception it raises stops the
     sweep (a service uses it to cancel one).
+    ``blocks=S`` (an even number >= 2, e.g. 16) also keeps, per set, the (count, mean,
+    M2) of its bar returns on each of S equal blocks of bars (the oldest ``n_bars mod S``
+    bars left out) at no per-bar cost: ``table.attrs["blocks"]`` (a ``SweepBlocks``,
+    saved with ``out=``), which ``fastbt.sweep_verdict`` turns into PBO and the DSR.
     ``portfolio=True`` (implied by ``strategy="momentum_rotation"``) runs every set as
     one portfolio over all the symbols, sharing one cash balance: one row per set with
     the portfolio metrics (docs/sweeps.md, "Portfolio sweeps").
@@ -176,6 +184,12 @@ def sweep(
             raise ValueError(
                 "signals= sweeps one symbol's signal variants; a portfolio sweep takes a "
                 "strategy and its grid"
+            )
+        if blocks is not None:
+            raise ValueError(
+                "blocks= is not available for portfolio sweeps (the block statistics are "
+                "per symbol, a portfolio set has one shared equity); sweep the symbols "
+                "one by one (portfolio=False) to get blocks and fastbt.sweep_verdict"
             )
         where = {"interval": interval, "store": store}
         load_options = (load_options or {}) | {k: v for k, v in where.items() if v is not None}
@@ -210,6 +224,12 @@ def sweep(
         spec, grid = _signals_spec(signals, frames, grid)
     symbols = list(frames)
     n_bars = min(len(f) for f in frames.values())
+    if blocks is not None:
+        for symbol, frame in frames.items():
+            try:
+                check_blocks(len(frame), blocks)
+            except ValueError as error:
+                raise ValueError(f"{symbol}: {error}") from None
     _check_level_dimensions(grid, run_options)
     sets = expand_grid(spec, grid, n_bars, sample=sample, seed=seed, options=options)
     if len(sets) == 0:
@@ -266,6 +286,7 @@ def sweep(
         backend=backend,
         scheduler=scheduler,
         on_chunk=on_chunk,
+        blocks=blocks,
     )
 
 
@@ -288,17 +309,26 @@ def run_sweep_chunks(
     backend: str,
     scheduler,
     on_chunk,
+    blocks: int | None = None,
 ) -> pd.DataFrame:
     """Run the chunks not already in ``out`` (``task(chunk)``: the arguments of
-    ``run_chunk``), stream each finished one to ``out`` or keep it, and return the table
-    in chunk order with ``attrs["sweep"]`` (``attrs`` plus counts and throughput).
+    ``run_chunk`` before ``blocks``), stream each finished one to ``out`` or keep it, and
+    return the table in chunk order with ``attrs["sweep"]`` (``attrs`` plus counts and
+    throughput) and, with ``blocks=S``, ``attrs["blocks"]`` (every chunk's block
+    statistics, read back from ``out`` for resumed chunks).
     ``bars_of``/``periods``: bars and periods per year of each chunk's ``symbol``."""
     store = None
     if out is not None:
+        if blocks is not None:
+            fingerprint = fingerprint | {"blocks": blocks}
         store = ResultsDir(out, fingerprint, size, len(chunks), resume)
     todo = [c for c in chunks if store is None or not store.done(c.chunk_id)]
-    tasks = [task(c) for c in todo]
+    tasks = [(*task(c), blocks) for c in todo]
     work = sum((c.stop - c.start) * bars_of[c.symbol] for c in todo)
+    collector = None
+    if blocks is not None:
+        n_trimmed = {s: bars_of[s] % blocks for s in dict.fromkeys(c.symbol for c in chunks)}
+        collector = BlockCollector(list(n_trimmed), attrs["n_sets"], blocks, n_trimmed)
     kept, failures = {}, []
     done, total = 0, sum(c.stop - c.start for c in todo)
     bar = progress_bar(
@@ -321,7 +351,12 @@ def run_sweep_chunks(
             if isinstance(outcome, str):
                 failures.append(f"{chunk.describe()} failed: {outcome}")
                 continue
-            rows = _rows(chunk, outcome, shown, periods[chunk.symbol])
+            metrics, block_stats = outcome
+            rows = _rows(chunk, metrics, shown, periods[chunk.symbol])
+            if collector is not None:
+                collector.add(chunk, block_stats)
+                if store is not None:  # before the part: a finished part has its blocks
+                    write_blocks(out, chunk.chunk_id, block_stats)
             if store is not None:
                 store.write(chunk.chunk_id, rows)
             else:
@@ -346,6 +381,11 @@ def run_sweep_chunks(
             + "\n  ".join(failures)
         )
     parts = [kept[c.chunk_id] if c.chunk_id in kept else store.read(c.chunk_id) for c in chunks]
+    if collector is not None and store is not None:
+        computed_ids = {c.chunk_id for c in todo}
+        for chunk in chunks:
+            if chunk.chunk_id not in computed_ids:
+                collector.add(chunk, read_blocks(out, chunk.chunk_id))
     table = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     seconds = time.perf_counter() - started
     computed = total
@@ -357,6 +397,9 @@ def run_sweep_chunks(
         "sets_per_second": _rate(computed, seconds),
         "bar_evaluations_per_second": _rate(work, seconds),
     }
+    if collector is not None:
+        table.attrs["sweep"] |= {"blocks": int(blocks), "n_trimmed": n_trimmed}
+        table.attrs[BLOCKS_ATTR] = collector.finish()
     if store is not None:
         write_summary(table, out)
     return table

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from fastbt.engine import simulate_strategy
+from fastbt.kernels.blocks import equity_block_stats, segment_ends
 from fastbt.kernels.metrics import N_METRICS
 from fastbt.kernels.sweep import sweep_crossings
 from fastbt.options import RunOptions
@@ -48,8 +49,18 @@ def _set_options(options: RunOptions, params: dict, k: int) -> RunOptions:
     return replace(options, **{n: None if math.isnan(v) else v for n, v in levels.items()})
 
 
+def no_blocks(n_sets: int) -> np.ndarray:
+    """The ``blocks_out`` of a sweep without block statistics: sets x 0 x 3."""
+    return np.empty((n_sets, 0, 3))
+
+
 def run_sets(
-    bars: dict, strategy: Strategy, params: dict, options: RunOptions, periods_per_year: float
+    bars: dict,
+    strategy: Strategy,
+    params: dict,
+    options: RunOptions,
+    periods_per_year: float,
+    blocks_out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Metrics (sets x ``METRIC_NAMES``) for parameter sets on one symbol's arrays.
 
@@ -57,14 +68,22 @@ def run_sets(
     indicator tables, and signals given as arrays fused on their own table; any
     other strategy runs its signal function then the simulation, set by set.
     ``params`` may hold ``sl``, ``tp`` and ``entry_offset`` columns besides the
-    strategy's parameters.
+    strategy's parameters. ``blocks_out`` (sets x S x 3), if given, receives each set's
+    per-block (count, mean, M2) of its bar returns (``kernels.blocks``).
     """
-    if isinstance(strategy.signals, SignalTable):
-        return run_signal_sets(bars, strategy.signals, params, options, periods_per_year)
-    names = [p.name for p in strategy.params]
     n_sets = len(next(iter(params.values()))) if params else 1
+    blocks_out = no_blocks(n_sets) if blocks_out is None else blocks_out
+    n_blocks = blocks_out.shape[1]
+    ends = segment_ends(len(bars["close"]), n_blocks or None)
+    if isinstance(strategy.signals, SignalTable):
+        return run_signal_sets(
+            bars, strategy.signals, params, options, periods_per_year, ends, blocks_out
+        )
+    names = [p.name for p in strategy.params]
     if strategy.sweep_inputs is None and strategy.rules is not None:
-        return sweep_rules(strategy.rules, bars, params, options, periods_per_year)
+        return sweep_rules(
+            strategy.rules, bars, params, options, periods_per_year, ends, blocks_out
+        )
     if strategy.sweep_inputs is not None:
         x = strategy.sweep_inputs(bars["close"], params)
         rules = options.rules()
@@ -90,12 +109,18 @@ def run_sets(
             rules,
             options.cash,
             periods_per_year,
+            ends,
+            blocks_out,
         )
     out = np.empty((n_sets, N_METRICS))
     for k in range(n_sets):
         values = [params[name][k].item() for name in names]
         set_options = _set_options(options, params, k)
-        out[k] = simulate_strategy(bars, strategy, values, set_options, periods_per_year, False)[0]
+        out[k], equity, *_ = simulate_strategy(
+            bars, strategy, values, set_options, periods_per_year, n_blocks > 0
+        )
+        if n_blocks:
+            equity_block_stats(equity, set_options.cash, ends, blocks_out[k])
     return out
 
 
@@ -106,11 +131,13 @@ def run_chunk(
     params: dict,
     options: RunOptions,
     periods_per_year: float,
+    blocks: int | None = None,
     threads: int | None = None,
 ):
     """Worker entry point for one chunk (``params`` already sliced to its sets):
-    ``(chunk, metrics)`` or ``(chunk, error text)``. It never raises, so one failing
-    chunk cannot take the others down; only Ctrl-C stops it (and the sweep)."""
+    ``(chunk, (metrics, block statistics or None))`` or ``(chunk, error text)``. It
+    never raises, so one failing chunk cannot take the others down; only Ctrl-C stops it
+    (and the sweep)."""
     import numba
 
     previous = numba.get_num_threads()
@@ -118,9 +145,11 @@ def run_chunk(
         if threads is not None:
             numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
         runner = getattr(strategy, "run_sets", None)  # portfolio sets run their own way
-        if runner is not None:
-            return chunk, runner(bars, params, options, periods_per_year)
-        return chunk, run_sets(bars, strategy, params, options, periods_per_year)
+        if runner is not None:  # metrics only: sweep() refuses blocks= for portfolios
+            return chunk, (runner(bars, params, options, periods_per_year), None)
+        blocks_out = None if blocks is None else np.empty((chunk.stop - chunk.start, blocks, 3))
+        metrics = run_sets(bars, strategy, params, options, periods_per_year, blocks_out)
+        return chunk, (metrics, blocks_out)
     except Exception as error:  # reported by the parent with the chunk's name
         if _interrupted(error):
             raise KeyboardInterrupt from error
