@@ -4,7 +4,8 @@ All Sharpe ratios here are per bar (``mean / std(ddof=1)``, not annualised), ske
 biased and kurtosis is the biased raw kurtosis (3 for a normal). See docs/overfitting.md.
 
 - ``psr``, ``dsr``, ``min_trl``, ``min_btl``, ``effective_n_trials``: Sharpe-ratio tests
-  (``psr_from_moments``, ``dsr_from_moments``: the same from summary numbers).
+  (``psr_from_moments``, ``dsr_from_moments``, ``min_trl_from_moments``: the same
+  from summary numbers).
 - ``pbo``, ``block_stats``, ``pbo_from_block_stats``: probability of backtest overfitting.
 - ``haircut``: multiple-testing haircut (needs ``fastbt[stats]``).
 - ``spa``: White's Reality Check and Hansen's SPA (needs ``fastbt[stats]``).
@@ -21,6 +22,7 @@ from fastbt.stats.probabilistic import (
     expected_max_factor,
     min_btl,
     min_trl,
+    min_trl_from_moments,
     psr,
     psr_from_moments,
 )
@@ -41,6 +43,7 @@ __all__ = [
     "haircut",
     "min_btl",
     "min_trl",
+    "min_trl_from_moments",
     "moments",
     "pbo",
     "pbo_from_block_stats",

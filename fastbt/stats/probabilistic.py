@@ -43,19 +43,29 @@ def psr(returns, benchmark: float = 0.0) -> float:
     return psr_from_moments(m.sharpe, m.n, m.skew, m.kurtosis, benchmark)
 
 
+def min_trl_from_moments(
+    sharpe: float, skew: float, kurtosis: float, benchmark: float = 0.0, prob: float = 0.95
+) -> float:
+    """MinTRL from summary numbers (per-bar Sharpe, biased skew, raw kurtosis), in bars.
+
+    ``inf`` when the Sharpe ratio is not above the benchmark (no length is enough); NaN
+    when there is no Sharpe ratio or the spread is not positive (two-valued returns)."""
+    if not 0.0 < prob < 1.0:
+        raise ValueError(f"prob must be between 0 and 1 (exclusive); got {prob}")
+    spread = _sharpe_spread(sharpe, skew, kurtosis)
+    if not (math.isfinite(sharpe) and spread > 0):
+        return float("nan")
+    if sharpe <= benchmark:
+        return float("inf")
+    return 1.0 + spread * (_NORMAL.inv_cdf(prob) / (sharpe - benchmark)) ** 2
+
+
 def min_trl(returns, benchmark: float = 0.0, prob: float = 0.95) -> float:
     """Minimum track record length in bars: how many bars with these moments it takes
     for PSR(benchmark) to reach ``prob``. ``inf`` when the Sharpe ratio is not above
     the benchmark (no length is enough); NaN when the returns are flat."""
-    if not 0.0 < prob < 1.0:
-        raise ValueError(f"prob must be between 0 and 1 (exclusive); got {prob}")
     m = moments(returns)
-    spread = _sharpe_spread(m.sharpe, m.skew, m.kurtosis)
-    if not (math.isfinite(m.sharpe) and spread > 0):
-        return float("nan")
-    if m.sharpe <= benchmark:
-        return float("inf")
-    return 1.0 + spread * (_NORMAL.inv_cdf(prob) / (m.sharpe - benchmark)) ** 2
+    return min_trl_from_moments(m.sharpe, m.skew, m.kurtosis, benchmark, prob)
 
 
 def expected_max_factor(n_trials: float) -> float:
