@@ -6,14 +6,12 @@ with wkhtmltoimage (installed with wkhtmltopdf).
 """
 
 import html
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import nbclient
 import nbformat
-from PIL import Image
+from html_png import html_to_png
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "images" / "notebook-goog.png"
 CELLS = (
@@ -60,31 +58,12 @@ def main() -> int:
     notebook.cells = [nbformat.v4.new_code_cell(source) for source in CELLS]
     nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3").execute()
     page = "".join(render(cell, k + 1) for k, cell in enumerate(notebook.cells))
-    with tempfile.TemporaryDirectory() as folder:
-        source = Path(folder) / "notebook.html"
-        source.write_text(
-            f"<!DOCTYPE html><html><head><meta charset='utf-8'><style>{STYLE}</style></head>"
-            f"<body>{page}</body></html>",
-            encoding="utf-8",
-        )
-        OUT.parent.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run(
-            [
-                "wkhtmltoimage",
-                "--quiet",
-                "--width",
-                "980",
-                "--disable-javascript",
-                str(source),
-                str(OUT),
-            ],
-            check=False,
-        )
-    if done.returncode != 0:
-        print("wkhtmltoimage failed", file=sys.stderr)
+    html_page = (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><style>{STYLE}</style></head>"
+        f"<body>{page}</body></html>"
+    )
+    if not html_to_png(html_page, OUT, 980):
         return 1
-    # a 256-colour palette keeps the file small (charts and text have few colours)
-    Image.open(OUT).convert("RGB").quantize(256).save(OUT, optimize=True)
     print(OUT)
     return 0
 
