@@ -11,9 +11,8 @@ import numpy as np
 from numba import njit, prange
 
 from fastbt._numba_cache import CACHE_ENABLED
-from fastbt.kernels.metrics import N_METRICS
 from fastbt.kernels.simulate import simulate
-from fastbt.kernels.sweep import with_levels
+from fastbt.kernels.sweep import metrics_width, with_levels
 
 parallel_kernel = njit(cache=CACHE_ENABLED, nogil=True, error_model="numpy", parallel=True)
 
@@ -34,11 +33,13 @@ def sweep_signals(
     rules,
     cash0,
     periods_per_year,
+    relative,
 ):
-    """Metrics (sets x ``N_METRICS``) for every set k: entry row ``entry_rows[k]``, exit
-    row ``exit_rows[k]``, levels ``sl[k]``, ``tp[k]`` (NaN: off) and ``entry_offset[k]``."""
+    """Metrics (sets x ``metrics_width(relative)``) for every set k: entry row
+    ``entry_rows[k]``, exit row ``exit_rows[k]``, levels ``sl[k]``, ``tp[k]`` (NaN: off) and
+    ``entry_offset[k]`` (``relative`` as in ``simulate``)."""
     n_sets = entry_rows.shape[0]
-    out = np.empty((n_sets, N_METRICS))
+    out = np.empty((n_sets, metrics_width(relative)))
     for k in prange(n_sets):
         out[k] = simulate(
             open_,
@@ -51,5 +52,6 @@ def sweep_signals(
             with_levels(rules, sl[k], tp[k], entry_offset[k]),
             periods_per_year,
             False,
+            relative,
         )[0]
     return out

@@ -87,6 +87,7 @@ def run_sets(
             rules,
             options.cash,
             periods_per_year,
+            None,
         )
     out = np.empty((n_sets, N_METRICS))
     for k in range(n_sets):

@@ -53,6 +53,7 @@ def run_signal_sets(
         rules,
         options.cash,
         periods_per_year,
+        None,
     )
 
 
