@@ -95,14 +95,17 @@ BarStats = namedtuple(
     ),
 )
 # Per bar, only when a risk-free series or a benchmark is given: sums of the excess
-# return x = r - f (f the bar's risk-free rate) and of the benchmark return b, and the
-# cross sums with the strategy's return r (r = 0 on a bar whose equity did not change).
+# return x = r - f (f the bar's risk-free rate; its spread from dx = x - x[0], so that a
+# constant x, as with no trades, has exactly 0 spread) and of the benchmark return b, and
+# the cross sums with the strategy's return r (r = 0 on a bar whose equity did not change).
 RelStats = namedtuple(
     "RelStats",
     (
         "sum_f",
         "sum_x",
-        "sum_x2",
+        "x_shift",
+        "sum_dx",
+        "sum_dx2",
         "sum_neg_x2",
         "sum_b",
         "sum_b2",
@@ -223,15 +226,17 @@ def bar_stats_add(stats, equity, exposed):
 @inline_kernel
 def rel_stats_start():
     """Relative statistics before the first bar."""
-    return RelStats(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    return RelStats(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
 @inline_kernel
-def rel_stats_add(stats, prev_equity, equity, f, b):
-    """Fold one bar into the relative statistics: ``f`` its risk-free rate, ``b`` the
-    benchmark's return (scalars: the caller reads its arrays)."""
+def rel_stats_add(stats, first, prev_equity, equity, f, b):
+    """Fold one bar (``first``: bar 0) into the relative statistics: ``f`` its risk-free
+    rate, ``b`` the benchmark's return (scalars: the caller reads its arrays)."""
     r = equity / prev_equity - 1.0 if equity != prev_equity else 0.0
     x = r - f
+    shift = x if first else stats.x_shift
+    dx = x - shift
     d = r - b
     sum_neg_x2 = stats.sum_neg_x2 + x * x if x < 0.0 else stats.sum_neg_x2
     up = b > 0.0
@@ -239,7 +244,9 @@ def rel_stats_add(stats, prev_equity, equity, f, b):
     return RelStats(
         stats.sum_f + f,
         stats.sum_x + x,
-        stats.sum_x2 + x * x,
+        shift,
+        stats.sum_dx + dx,
+        stats.sum_dx2 + dx * dx,
         sum_neg_x2,
         stats.sum_b + b,
         stats.sum_b2 + b * b,
@@ -311,16 +318,17 @@ def _sample_variance(total, squares, n):
 
 @kernel
 def relative_finish(metrics, bar_stats, rel, periods_per_year):
-    """``metrics`` (``METRIC_NAMES``) with Sharpe and Sortino of the excess returns,
-    followed by ``BENCHMARK_METRICS``."""
+    """``metrics`` (``METRIC_NAMES``) with Sharpe and Sortino of the excess returns (kept
+    as they are when every rate is 0: then x = r), followed by ``BENCHMARK_METRICS``."""
     n = bar_stats.bars
     root_p = math.sqrt(periods_per_year)
     out = np.full(N_METRICS + N_BENCHMARK_METRICS, np.nan)
     out[:N_METRICS] = metrics
     mean_x = rel.sum_x / n
-    std_x = math.sqrt(_sample_variance(rel.sum_x, rel.sum_x2, n))
-    out[3] = _ratio(mean_x, std_x) * root_p
-    out[4] = _ratio(mean_x, math.sqrt(rel.sum_neg_x2 / n)) * root_p
+    if rel.sum_f != 0.0:
+        std_x = math.sqrt(_sample_variance(rel.sum_dx, rel.sum_dx2, n))
+        out[3] = _ratio(mean_x, std_x) * root_p
+        out[4] = _ratio(mean_x, math.sqrt(rel.sum_neg_x2 / n)) * root_p
     var_r = _sample_variance(bar_stats.sum_r, bar_stats.sum_r2, n)
     var_b = _sample_variance(rel.sum_b, rel.sum_b2, n)
     var_d = _sample_variance(rel.sum_d, rel.sum_d2, n)

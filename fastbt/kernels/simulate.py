@@ -333,7 +333,9 @@ def _simulate(
             log,
         )
         if relative is not None:  # pruned at compile time when None
-            rel = rel_stats_add(rel, bar_stats.prev_equity, equity, relative[0, i], relative[1, i])
+            rel = rel_stats_add(
+                rel, i == 0, bar_stats.prev_equity, equity, relative[0, i], relative[1, i]
+            )
         bar_stats = bar_stats_add(bar_stats, equity, book.qty != 0.0)
         if recording is not None:
             new = int(stats.trades) - n_recorded  # trades closed on this bar: 0, 1 or 2

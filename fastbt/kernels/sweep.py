@@ -135,7 +135,9 @@ def run_crossings(
             log,
         )
         if relative is not None:  # pruned at compile time when None
-            rel = rel_stats_add(rel, bar_stats.prev_equity, equity, relative[0, i], relative[1, i])
+            rel = rel_stats_add(
+                rel, i == 0, bar_stats.prev_equity, equity, relative[0, i], relative[1, i]
+            )
         bar_stats = bar_stats_add(bar_stats, equity, book.qty != 0.0)
     return run_metrics(bar_stats, stats, rel, book, cash0, close, periods_per_year, relative)
 

@@ -109,7 +109,8 @@ def relative_metrics(
     n = len(r)
     root_p = math.sqrt(periods_per_year)
     nan = math.nan
-    std_x = np.std(x, ddof=1) if n >= 2 else nan
+    # std is shift-invariant; taking x[0] off first gives exactly 0 for a constant x.
+    std_x = np.std(x - x[0], ddof=1) if n >= 2 else nan
     downside = math.sqrt(np.mean(np.minimum(x, 0.0) ** 2))
     cov = np.sum((r - r.mean()) * (bench - bench.mean())) / (n - 1) if n >= 2 else nan
     var_b = np.var(bench, ddof=1) if n >= 2 else nan
@@ -117,9 +118,11 @@ def relative_metrics(
     beta = _ratio(cov, var_b)
     std_d = np.std(d, ddof=1) if n >= 2 else nan
     up, down = bench > 0, bench < 0
-    return {
+    excess = {  # with every rate 0, x is r and equity_metrics has them already
         "sharpe": _ratio(x.mean(), std_x) * root_p,
         "sortino": _ratio(x.mean(), downside) * root_p,
+    }
+    return (excess if rf.any() else {}) | {
         "alpha": (x.mean() - beta * np.mean(bench - rf)) * periods_per_year,
         "beta": beta,
         "tracking_error": std_d * root_p,
