@@ -9,10 +9,11 @@ import pandas as pd
 from fastbt.data.load import load
 from fastbt.data.validate import bar_arrays
 from fastbt.errors import SweepError
-from fastbt.kernels.metrics import COUNT_METRICS, METRIC_NAMES
+from fastbt.kernels.metrics import BENCHMARK_METRICS, COUNT_METRICS, METRIC_NAMES
 from fastbt.options import RunOptions
 from fastbt.periods import infer_periods_per_year
 from fastbt.progress import progress_bar
+from fastbt.relative import is_series, relative_rows, risk_free_label
 from fastbt.strategies import get_strategy
 from fastbt.strategies.external import VARIANT, check_source, signals_strategy
 from fastbt.sweep.chunks import plan_chunks, run_chunk
@@ -62,11 +63,12 @@ def _sets_digest(columns: dict) -> str:
     return digest.hexdigest()
 
 
-def _rows(chunk, metrics: np.ndarray, params: dict, periods: float) -> pd.DataFrame:
-    """One chunk's result rows: symbol, parameters, metrics."""
+def _rows(chunk, metrics: np.ndarray, params: dict, periods: float, names) -> pd.DataFrame:
+    """One chunk's result rows: symbol, parameters, metrics (``names``, in the kernels'
+    column order)."""
     rows = {"symbol": np.full(chunk.stop - chunk.start, chunk.symbol, dtype=object)}
     rows |= {name: values[chunk.start : chunk.stop] for name, values in params.items()}
-    for k, name in enumerate(METRIC_NAMES):
+    for k, name in enumerate(names):
         column = metrics[:, k]
         rows[name] = column.astype(np.int64) if name in COUNT_METRICS else column
     rows["periods_per_year"] = np.full(len(column), periods)
@@ -128,6 +130,8 @@ def sweep(
     store=None,
     load_options: dict | None = None,
     on_chunk=None,
+    risk_free=0.0,
+    benchmark=None,
     **run_options,
 ) -> pd.DataFrame:
     """Backtest every parameter set of ``grid`` on every symbol; one row per pair.
@@ -142,7 +146,8 @@ def sweep(
     ``entry_offset``, and the table's ``signals`` column names each row's variant. Symbols are read from the market-data
     ``store`` (bars of ``interval``, default 1d) or the bundled samples; ``load_options``
     are keyword arguments of ``fastbt.load`` (dayfirst=, symbol=, ...). ``run_options`` are those of
-    ``fastbt.run`` and apply to every set; ``sl``, ``tp`` and ``entry_offset`` may
+    ``fastbt.run`` and apply to every set (``risk_free`` and ``benchmark`` too, on each
+    symbol's index; the benchmark columns follow the metrics); ``sl``, ``tp`` and ``entry_offset`` may
     instead be grid dimensions (None: off). ``out`` streams finished chunks to a
     Parquet directory; ``resume=True`` continues an interrupted sweep there.
     The table's ``attrs["sweep"]`` records counts and the throughput of this call:
@@ -154,7 +159,7 @@ def sweep(
     """
     started = time.perf_counter()
     check_backend(backend, scheduler)
-    options = RunOptions.resolve(**run_options)
+    options = RunOptions.resolve(risk_free=risk_free_label(risk_free), **run_options)
     check_source(strategy, signals, {})
     grid = {} if grid is None else grid
     spec = get_strategy(strategy) if signals is None else None
@@ -181,6 +186,12 @@ def sweep(
     periods = {
         s: options.periods_per_year or infer_periods_per_year(f.index) for s, f in frames.items()
     }
+    # The kernels' optional per-bar input travels with each symbol's bar arrays.
+    for s, f in frames.items():
+        arrays[s]["relative"] = relative_rows(
+            risk_free, benchmark, f.index, periods[s], load_options or {}
+        )
+    names = METRIC_NAMES + (BENCHMARK_METRICS if benchmark is not None else ())
     store = None
     if out is not None:
         fingerprint = {
@@ -194,6 +205,8 @@ def sweep(
         }
         if signals is not None:
             fingerprint["signals"] = signals_digest(spec.signals)
+        if benchmark is not None or is_series(risk_free):
+            fingerprint["relative"] = _sets_digest({s: a["relative"] for s, a in arrays.items()})
         store = ResultsDir(out, fingerprint, size, len(chunks), resume)
     todo = [c for c in chunks if store is None or not store.done(c.chunk_id)]
     tasks = [
@@ -230,7 +243,7 @@ def sweep(
             if isinstance(outcome, str):
                 failures.append(f"{chunk.describe()} failed: {outcome}")
                 continue
-            rows = _rows(chunk, outcome, shown, periods[chunk.symbol])
+            rows = _rows(chunk, outcome, shown, periods[chunk.symbol], names)
             if store is not None:
                 store.write(chunk.chunk_id, rows)
             else:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from fastbt.engine import simulate_strategy
-from fastbt.kernels.metrics import N_METRICS
+from fastbt.kernels.metrics import N_BENCHMARK_METRICS, N_METRICS
 from fastbt.kernels.sweep import sweep_crossings
 from fastbt.options import RunOptions
 from fastbt.strategies import Strategy
@@ -56,8 +56,10 @@ def run_sets(
     signals given as arrays fused on their own table; any other strategy runs its
     signal function then the simulation, set by set.
     ``params`` may hold ``sl``, ``tp`` and ``entry_offset`` columns besides the
-    strategy's parameters.
+    strategy's parameters. ``bars["relative"]``, if there, is the kernels' per-bar
+    risk-free and benchmark input (``fastbt.relative.relative_rows``).
     """
+    relative = bars.get("relative")
     if isinstance(strategy.signals, SignalTable):
         return run_signal_sets(bars, strategy.signals, params, options, periods_per_year)
     names = [p.name for p in strategy.params]
@@ -87,13 +89,15 @@ def run_sets(
             rules,
             options.cash,
             periods_per_year,
-            None,
+            relative,
         )
-    out = np.empty((n_sets, N_METRICS))
+    out = np.empty((n_sets, N_METRICS + (0 if relative is None else N_BENCHMARK_METRICS)))
     for k in range(n_sets):
         values = [params[name][k].item() for name in names]
         set_options = _set_options(options, params, k)
-        out[k] = simulate_strategy(bars, strategy, values, set_options, periods_per_year, False)[0]
+        out[k] = simulate_strategy(
+            bars, strategy, values, set_options, periods_per_year, False, relative
+        )[0]
     return out
 
 

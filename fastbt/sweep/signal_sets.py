@@ -53,7 +53,7 @@ def run_signal_sets(
         rules,
         options.cash,
         periods_per_year,
-        None,
+        bars.get("relative"),
     )
 
 
