@@ -1,6 +1,7 @@
 """Risk-free rate and benchmark metrics (docs/metrics.md, "Risk-free rate and benchmark"):
 hand-computed values, fast == reference on generated cases, defaults unchanged, bad input."""
 
+import json
 import math
 
 import pandas as pd
@@ -12,6 +13,7 @@ import fastbt
 from fastbt.compare import compare_results
 from fastbt.kernels.metrics import BENCHMARK_METRICS, METRIC_NAMES
 from tests.helpers import make_bars, scripted
+from tests.test_cli import assert_one_line_error, cli
 from tests.test_properties import price_bars, strategy_and_params
 
 pytestmark = pytest.mark.filterwarnings("ignore::fastbt.RunWarning")
@@ -154,3 +156,33 @@ def test_fast_equals_reference(case):
 def test_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):
         _golden_run(**kwargs)
+
+
+def test_sweep_rows_equal_runs_with_rate_and_benchmark():
+    bars = fastbt.load("GOOG")
+    bench = fastbt.load("GOOG")["close"] ** 0.5  # a different price path on the same bars
+    kwargs = {"risk_free": 0.04, "benchmark": bench}
+    grid = {"fast": [5, 10], "slow": [30, 50]}
+    table = fastbt.sweep(bars, "ma_cross", grid=grid, progress=False, **kwargs)
+    assert list(table.columns[-8:]) == [*BENCHMARK_METRICS, "periods_per_year"]
+    for row in table.itertuples():
+        run = fastbt.run(bars, "ma_cross", fast=row.fast, slow=row.slow, **kwargs)
+        for name, value in run.metrics.items():
+            assert getattr(row, name) == pytest.approx(value, rel=1e-12, nan_ok=True), name
+    plain = fastbt.sweep(bars, "ma_cross", grid=grid, progress=False, risk_free=0.04)
+    assert "beta" not in plain.columns
+    assert plain["sharpe"].tolist() == table["sharpe"].tolist()
+
+
+def test_cli_flags():
+    completed = cli(
+        "run", "GOOG", "-p", "fast=10", "-p", "slow=30", "--risk-free", "0.04",
+        "--benchmark", "GOOG", "--json",
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    metrics = json.loads(completed.stdout)["metrics"]
+    api = fastbt.run("GOOG", "ma_cross", fast=10, slow=30, risk_free=0.04, benchmark="GOOG")
+    for name in ("sharpe", "sortino", "alpha", "beta", "up_capture"):
+        assert metrics[name] == pytest.approx(api.metrics[name], rel=1e-12)
+    assert_one_line_error(cli("run", "GOOG", "--risk-free", "-0.5"), "risk_free", "negative")
+    assert_one_line_error(cli("run", "GOOG", "--benchmark", "EURUSD"), "index of benchmark differs")
