@@ -18,7 +18,7 @@ from fastbt.options import RunOptions
 from fastbt.periods import infer_periods_per_year
 from fastbt.reference.engine import run_reference
 from fastbt.reference.metrics import relative_metrics
-from fastbt.relative import relative_rows, risk_free_label
+from fastbt.relative import benchmark_prices, relative_rows, risk_free_label
 from fastbt.result import Result, trades_frame
 from fastbt.strategies import Strategy, get_strategy
 from fastbt.strategies.external import NOT_VERIFIABLE, check_source, signals_strategy
@@ -225,7 +225,10 @@ def run(
         spec = signals_strategy(signals, bars.index, many=False)
     values = spec.resolve(params, len(bars))
     periods = options.periods_per_year or infer_periods_per_year(bars.index)
-    relative = relative_rows(risk_free, benchmark, bars.index, periods, load_options or {})
+    prices = None
+    if benchmark is not None:
+        prices = benchmark_prices(benchmark, bars.index, load_options or {})
+    relative = relative_rows(risk_free, prices, bars.index, periods)
     runner = _run_fast if engine == "fast" else _run_reference
     metrics, equity, cash_held, position, trades = runner(
         bars, spec, values, options, periods, relative
@@ -251,6 +254,8 @@ def run(
         engine=engine,
         bars=bars,
         spec=spec,
+        # The benchmark's prices, for the equity chart (not saved with the result).
+        extra={} if prices is None else {"benchmark": pd.Series(prices, index=index)},
     )
 
 

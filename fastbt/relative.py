@@ -104,17 +104,17 @@ def benchmark_returns(prices: np.ndarray) -> np.ndarray:
 
 
 def relative_rows(
-    risk_free, benchmark, index: pd.DatetimeIndex, periods_per_year: float, load_options: dict
+    risk_free, benchmark: np.ndarray | None, index: pd.DatetimeIndex, periods_per_year: float
 ) -> np.ndarray | None:
     """The kernels' ``relative`` input: None when the rate is the number 0 and there is no
     benchmark (nothing to do), else a (2, bars) array of per-bar risk-free rates and
-    benchmark returns (0 without a benchmark)."""
+    benchmark returns (0 without a benchmark). ``benchmark``: ``benchmark_prices``."""
     if not is_series(risk_free) and check_rate(risk_free) == 0 and benchmark is None:
         return None
     rows = np.zeros((2, len(index)))
     rows[0] = bar_rate(risk_free_rates(risk_free, index), periods_per_year)
     if benchmark is not None:
-        rows[1] = benchmark_returns(benchmark_prices(benchmark, index, load_options))
+        rows[1] = benchmark_returns(benchmark)
     return rows
 
 

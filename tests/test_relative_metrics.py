@@ -4,6 +4,7 @@ hand-computed values, fast == reference on generated cases, defaults unchanged, 
 import json
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -186,3 +187,21 @@ def test_cli_flags():
         assert metrics[name] == pytest.approx(api.metrics[name], rel=1e-12)
     assert_one_line_error(cli("run", "GOOG", "--risk-free", "-0.5"), "risk_free", "negative")
     assert_one_line_error(cli("run", "GOOG", "--benchmark", "EURUSD"), "index of benchmark differs")
+
+
+def test_report_shows_the_benchmark():
+    from fastbt.report.charts import equity_chart
+    from fastbt.report.html import render_html
+
+    bench = fastbt.load("GOOG")["close"] ** 0.5
+    result = fastbt.run("GOOG", "ma_cross", fast=10, slow=30, benchmark=bench)
+    page = render_html(result)
+    for name in BENCHMARK_METRICS:
+        assert f">{name}<" in page
+    (ax,) = equity_chart(result).axes
+    line = next(ln for ln in ax.get_lines() if ln.get_label() == "benchmark")
+    expected = 10_000 * bench / bench.iloc[0]
+    np.testing.assert_allclose(line.get_ydata(), expected.to_numpy())
+    plain = fastbt.run("GOOG", "ma_cross", fast=10, slow=30)
+    assert ">beta<" not in render_html(plain)
+    assert "benchmark" not in [ln.get_label() for ln in equity_chart(plain).axes[0].get_lines()]

@@ -13,7 +13,7 @@ from fastbt.kernels.metrics import BENCHMARK_METRICS, COUNT_METRICS, METRIC_NAME
 from fastbt.options import RunOptions
 from fastbt.periods import infer_periods_per_year
 from fastbt.progress import progress_bar
-from fastbt.relative import is_series, relative_rows, risk_free_label
+from fastbt.relative import benchmark_prices, is_series, relative_rows, risk_free_label
 from fastbt.strategies import get_strategy
 from fastbt.strategies.external import VARIANT, check_source, signals_strategy
 from fastbt.sweep.chunks import plan_chunks, run_chunk
@@ -188,9 +188,10 @@ def sweep(
     }
     # The kernels' optional per-bar input travels with each symbol's bar arrays.
     for s, f in frames.items():
-        arrays[s]["relative"] = relative_rows(
-            risk_free, benchmark, f.index, periods[s], load_options or {}
-        )
+        prices = None
+        if benchmark is not None:
+            prices = benchmark_prices(benchmark, f.index, load_options or {})
+        arrays[s]["relative"] = relative_rows(risk_free, prices, f.index, periods[s])
     names = METRIC_NAMES + (BENCHMARK_METRICS if benchmark is not None else ())
     store = None
     if out is not None:
