@@ -40,6 +40,12 @@ def ensure_environment() -> None:
     STAMP.write_text(wanted)
 
 
+# Test files run on two worker processes (one per core of the development and CI
+# machines): much of the suite is single-threaded Numba compiling and small runs.
+# A file stays on one worker, so its fixtures (servers, stores) are built once.
+TEST_WORKERS = ("-n", "2", "--dist", "loadfile")
+
+
 def run(*command: str, env: dict | None = None) -> int:
     return subprocess.run(command, cwd=ROOT, env={**os.environ, **(env or {})}).returncode
 
@@ -49,7 +55,7 @@ def main(argv: list[str]) -> int:
         "demo": lambda extra: run(str(BIN / "fastbt"), "demo", *extra),
         "test": lambda extra: (
             run(str(BIN / "ruff"), "check", "fastbt", "tests", "benchmarks")
-            or run(str(BIN / "python"), "-m", "pytest", *extra)
+            or run(str(BIN / "python"), "-m", "pytest", *TEST_WORKERS, *extra)
         ),
         "bench": lambda extra: (
             run(str(BIN / "python"), "-m", "pytest", "benchmarks", *extra)

@@ -110,7 +110,15 @@ def goog_sweep(grid: dict, options: dict):
     return lambda: fastbt.sweep({"GOOG": bars}, "ma_cross", grid, progress=False, **options)
 
 
-def worker(repeats: int) -> None:
+def cpu_timed(call) -> tuple[float, object]:
+    """Like ``timed``, in CPU seconds of this process (all its threads): on a loaded
+    machine this tracks the work done, where wall-clock tracks the neighbours."""
+    start = time.process_time()
+    out = call()
+    return time.process_time() - start, out
+
+
+def worker(repeats: int, cpu: bool) -> None:
     """Time this interpreter's fastbt (whatever PYTHONPATH selects); JSON on stdout."""
     log(f"worker: fastbt from {Path(fastbt.__file__).parent} ...")
     big = synthetic_bars()
@@ -128,7 +136,7 @@ def worker(repeats: int) -> None:
     times = {name: [] for name in cases}
     for _ in range(repeats):
         for name, call in cases.items():
-            times[name].append(timed(call)[0])
+            times[name].append((cpu_timed if cpu else timed)(call)[0])
     print(json.dumps({"times": times, "v2": has_v2()}))
 
 
@@ -142,10 +150,11 @@ def export_baseline(ref: str, into: Path) -> Path:
     return into
 
 
-def run_worker(pythonpath: Path, repeats: int) -> dict:
+def run_worker(pythonpath: Path, repeats: int, cpu: bool) -> dict:
     env = {**os.environ, "PYTHONPATH": str(pythonpath)}
     done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--worker", "--repeats", str(repeats)],
+        [sys.executable, str(SCRIPT), "--worker", "--repeats", str(repeats)]
+        + (["--cpu"] if cpu else []),
         env=env,
         capture_output=True,
         text=True,
@@ -298,10 +307,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=4, help="baseline/this alternations (4)")
     parser.add_argument("--baseline", default=BASELINE, help=f"git ref ({BASELINE})")
     parser.add_argument("--no-peers", action="store_true", help="skip vectorbt")
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="time fastbt in CPU seconds (process_time) instead of wall-clock: for a loaded machine",
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        worker(args.repeats)
+        worker(args.repeats, args.cpu)
         return 0
     started = time.perf_counter()
     notes = [
@@ -309,13 +323,18 @@ def main(argv: list[str] | None = None) -> int:
         f"{REPO}. Each in its own subprocess; {args.rounds} alternating rounds of "
         f"{args.repeats} timed calls after a warm-up call.",
     ]
+    if args.cpu:
+        notes.append(
+            "Timed in CPU seconds (`--cpu`: process_time, all threads) because the machine "
+            "was loaded; vectorbt's row stays wall-clock."
+        )
     results = {"base": {"times": {}}, "ours": {"times": {}}}
     with tempfile.TemporaryDirectory(prefix="fastbt-baseline-") as tmp:
         baseline = export_baseline(args.baseline, Path(tmp))
         for round_ in range(args.rounds):
             for key, path in (("base", baseline), ("ours", REPO)):
                 log(f"round {round_ + 1}/{args.rounds}: {key} ...")
-                got = run_worker(path, args.repeats)
+                got = run_worker(path, args.repeats, args.cpu)
                 results[key]["v2"] = got["v2"]
                 for name, times in got["times"].items():
                     results[key]["times"].setdefault(name, []).extend(times)

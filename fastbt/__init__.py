@@ -47,6 +47,7 @@ from fastbt.sweep import (
     sweep_to_csv,
     sweep_to_json,
     sweep_to_parquet,
+    sweep_verdict,
     top,
 )
 from fastbt.walkforward import WalkForward, walk_forward
@@ -98,6 +99,7 @@ __all__ = [
     "sweep_to_csv",
     "sweep_to_json",
     "sweep_to_parquet",
+    "sweep_verdict",
     "synthetic",
     "synthetic_universe",
     "top",

@@ -305,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--engine", choices=("fast", "reference"), default="fast")
     verify = commands.add_parser("verify", help="run both engines and compare them")
     _add_run_options(verify)
-    commands.add_parser("strategies", help="list strategies, parameters and defaults")
+    strategies = commands.add_parser("strategies", help="list strategies, parameters and defaults")
     demo = commands.add_parser("demo", help="backtests on the bundled data, cross-checked")
     demo.add_argument(
         "--reports",
@@ -347,10 +347,34 @@ def build_parser() -> argparse.ArgumentParser:
     _add_load_options(sweep)
     _add_store_option(sweep)
     sweep.add_argument("--json", action="store_true")
+    sweep.add_argument(
+        "--pbo",
+        action="store_true",
+        help="is the best set real? print PBO and the deflated Sharpe ratio (keeps --blocks)",
+    )
+    sweep.add_argument(
+        "--blocks",
+        type=int,
+        default=None,
+        metavar="S",
+        help="blocks of bars kept per set for PBO (even, >= 2; default 16 with --pbo)",
+    )
     _add_report_options(sweep)
     from fastbt.walkforward.cli import add_walkforward_parser
 
-    add_walkforward_parser(commands)
+    walkforward = add_walkforward_parser(commands)
+    from fastbt.portfolio.cli import add_portfolio_parser
+
+    portfolio = add_portfolio_parser(commands)
+    for command in (run, verify, strategies, sweep, walkforward, portfolio):
+        command.add_argument(
+            "--import",
+            dest="imports",
+            action="append",
+            default=[],
+            metavar="MODULE",
+            help="a .py file or module whose strategies to register first, repeatable",
+        )
 
     report = commands.add_parser(
         "report", help="HTML/PDF report of a saved result (run --save) or sweep (sweep --out)"
@@ -597,6 +621,8 @@ def _command_strategies(args) -> None:
 
     for strategy in fastbt.list_strategies():
         print(f"{strategy.name}: {strategy.description}")
+        for rule, expression in strategy.rules.rules if strategy.rules is not None else ():
+            print(f"    {rule}: {expression!r}")
         for param in strategy.params:
             print(f"    {param.describe()}  {param.doc}")
 
@@ -656,8 +682,23 @@ def _run_sweep(args):
         interval=args.interval,
         store=args.store,
         load_options=_load_options(args),
+        blocks=_blocks(args),
         **_execution_options(args),
     )
+
+
+def _blocks(args) -> int | None:
+    """``--blocks``, or 16 when ``--pbo`` asks for the verdict without it."""
+    return 16 if args.blocks is None and args.pbo else args.blocks
+
+
+def _print_verdict(verdict) -> None:
+    from fastbt.sweep.verdict import verdict_facts
+
+    for _, row in verdict.table.iterrows():
+        print(f"\nIs the best set real? {row.symbol}")
+        for name, text in verdict_facts(row):
+            print(f"  {name}: {text}")
 
 
 def _kept_after_interrupt(args) -> str:
@@ -698,6 +739,10 @@ def _command_sweep(args) -> int:
     info = table.attrs["sweep"]
     leaders = fastbt.top(table, args.top, args.sort, args.min_trades)
     not_ranked = len(table) - len(traded(table, args.min_trades))
+    verdict = None
+    if args.pbo:
+        verdict = fastbt.sweep_verdict(table, progress=not args.no_progress and not args.json)
+    args.verdict = verdict
     if args.json:
         payload = {
             key: info[key]
@@ -717,6 +762,8 @@ def _command_sweep(args) -> int:
         payload["min_trades"] = args.min_trades
         payload["n_not_ranked"] = not_ranked
         payload["top"] = leaders.to_dict(orient="records")
+        if verdict is not None:
+            payload["verdict"] = verdict.table.to_dict(orient="records")
         print(json.dumps(json_safe(payload), allow_nan=False, default=json_default))
         _write_reports(args, lambda: _render_sweep(table, args))
         return 0
@@ -729,6 +776,8 @@ def _command_sweep(args) -> int:
         f"{info['n_rows']:,} backtests ({info['n_sets']:,} sets x {len(info['symbols'])} "
         f"symbol(s)){_throughput(info)}; {info['n_invalid']:,} invalid sets dropped"
     )
+    if verdict is not None:
+        _print_verdict(verdict)
     _write_reports(args, lambda: _render_sweep(table, args))
     return 0
 
@@ -752,7 +801,13 @@ def _throughput(info: dict) -> str:
 def _render_sweep(table, args) -> str:
     from fastbt.report import render_sweep_html
 
-    return render_sweep_html(table, args.sort, max(args.top, 20), min_trades=args.min_trades)
+    return render_sweep_html(
+        table,
+        args.sort,
+        max(args.top, 20),
+        min_trades=args.min_trades,
+        verdict=getattr(args, "verdict", None),
+    )
 
 
 def _rows_table(rows, strategy: str, metric: str, options=()) -> str:
@@ -860,6 +915,13 @@ def _command_walkforward(args) -> int:
     return command_walkforward(args)
 
 
+def _command_portfolio(args) -> int:
+    """``portfolio``: in fastbt.portfolio.cli."""
+    from fastbt.portfolio.cli import command_portfolio
+
+    return command_portfolio(args)
+
+
 def _command_server(args) -> int:
     """``serve`` and ``user``: handled by fastbt.server.cli (imports the server extra)."""
     from fastbt.server.cli import run
@@ -874,6 +936,7 @@ _COMMANDS = {
     "demo": _command_demo,
     "sweep": _command_sweep,
     "walkforward": _command_walkforward,
+    "portfolio": _command_portfolio,
     "report": _command_report,
     "fetch": _command_fetch,
     "data": _command_data,
@@ -899,6 +962,10 @@ def main(argv: list[str] | None = None) -> int:
         from fastbt.errors import DataWarning, RunWarning, SweepError, VerificationError
 
         try:
+            for source in getattr(args, "imports", ()):
+                from fastbt.strategies import import_strategies
+
+                import_strategies(source)
             status = _COMMANDS[args.command](args) or 0
             sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
         except BrokenPipeError:

@@ -146,7 +146,7 @@ def render_processes(home: Path) -> list[int]:
     return found
 
 
-def wait_for(client: httpx.Client, path: str, timeout: float = 60) -> dict:
+def wait_for(client: httpx.Client, path: str, timeout: float = 300) -> dict:
     """Poll a run until it is completed or failed; its last state."""
     deadline = time.monotonic() + timeout
     while True:

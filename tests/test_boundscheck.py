@@ -18,8 +18,10 @@ import numba
 import numpy as np
 import fastbt
 from fastbt.data.validate import bar_arrays
+from fastbt.kernels.blocks import segment_ends
 from fastbt.kernels.simulate import simulate
 from fastbt.kernels.sweep import run_crossings, sweep_crossings
+from fastbt.rules.fused import sweep_arguments
 from fastbt.strategies.sweep_inputs import ma_cross_sweep_inputs, rsi_sweep_inputs, set_levels
 
 assert numba.config.BOUNDSCHECK == 1
@@ -29,7 +31,8 @@ for name, call in [
     ("simulate", lambda: simulate(close, close, close, close, np.zeros(49, np.bool_),
                                   np.zeros(50, np.bool_), 1e4, rules, 252.0, True, None)),
     ("run_crossings", lambda: run_crossings(close, close, close, close, close[:49], close, True,
-                                            close, close, False, rules, 1e4, 252.0, None)),
+                                            close, close, False, rules, 1e4, 252.0, None,
+                                            np.array([50]), np.empty((0, 3)))),
 ]:
     try:
         call()
@@ -69,8 +72,27 @@ for symbol in ("GOOG", "EURUSD", "BTCUSD"):
                     x.entry_a_rows, x.entry_b, x.entry_b_rows, x.entry_above, x.exit_a,
                     x.exit_a_rows, x.exit_b, x.exit_b_rows, x.exit_above, *levels, o.rules(),
                     o.cash, 252.0, None)
-            checked = sweep_crossings.py_func(*args)
-            np.testing.assert_array_equal(checked, sweep_crossings(*args))
+            n_sets, n_bars = len(x.entry_a_rows), len(arrays["close"])
+            for blocks in (None, 4):
+                ends = segment_ends(n_bars, blocks)
+                out = np.empty((n_sets, 0 if blocks is None else blocks, 3))
+                checked_out = np.empty_like(out)
+                checked = sweep_crossings.py_func(*args, ends, checked_out)
+                np.testing.assert_array_equal(checked, sweep_crossings(*args, ends, out))
+                np.testing.assert_array_equal(checked_out, out)
+    for name, params in (("ma_cross", grids[0][1]), ("rsi", grids[1][1])):
+        n_sets, n_bars = len(next(iter(params.values()))), len(arrays["close"])
+        for options in option_sets:
+            for blocks in (None, 4):
+                ends = segment_ends(n_bars, blocks)
+                out = np.empty((n_sets, 0 if blocks is None else blocks, 3))
+                checked_out = np.empty_like(out)
+                rule_kernel, args = sweep_arguments(fastbt.get_strategy(name).rules, arrays,
+                                                    params, fastbt.RunOptions(**options), 252.0,
+                                                    ends, out)
+                checked = rule_kernel.py_func(*args[:-1], checked_out)
+                np.testing.assert_array_equal(checked, rule_kernel(*args))
+                np.testing.assert_array_equal(checked_out, out)
 print("ok")
 """
 

@@ -99,6 +99,7 @@ def test_strategies_lists_parameters_and_defaults():
     assert "slow=200" in completed.stdout
     assert "window=14" in completed.stdout and "oversold=30.0" in completed.stdout
     assert "overbought=70.0" in completed.stdout
+    assert "entry: crosses_above(sma(close, fast), sma(close, slow))" in completed.stdout
 
 
 def test_csv_file_source_and_data_notes(tmp_path):

@@ -102,13 +102,13 @@ def test_price_chart_shows_the_strategys_indicators_and_fills(goog, eurusd):
     (ax,) = report.price_chart(goog).axes
     assert ax.get_title() == "Price and trades: ma_cross(fast=10, slow=30) on GOOG"
     expected = goog.bars["close"].rolling(10).mean().to_numpy()
-    np.testing.assert_allclose(line(ax, "SMA(10)").get_ydata(), expected, equal_nan=True)
-    assert len(line(ax, "SMA(30)").get_ydata()) == len(goog.bars)
+    np.testing.assert_allclose(line(ax, "sma(close, 10)").get_ydata(), expected, equal_nan=True)
+    assert len(line(ax, "sma(close, 30)").get_ydata()) == len(goog.bars)
     entries = scatter(ax, "entry").get_offsets()
     np.testing.assert_allclose(entries[:, 1], goog.trades["entry_price"])
     price, panel = report.price_chart(eurusd).axes  # RSI gets its own panel
     assert line(price, "close").get_ydata()[-1] == eurusd.bars["close"].iloc[-1]
-    assert panel.get_ylabel() == "RSI(10)"
+    assert panel.get_ylabel() == "rsi(close, 10)"
     levels = sorted(x.get_ydata()[0] for x in panel.get_lines() if x.get_linestyle() == ":")
     assert levels == [30.0, 70.0]
 

@@ -17,6 +17,7 @@ pytest.importorskip("httpx")
 pytest.importorskip("sqlalchemy")
 
 import matplotlib.image
+import numpy as np
 import pandas as pd
 import sqlalchemy
 
@@ -687,6 +688,20 @@ def test_sweep_equals_fastbt_sweep(alice, bob):
         progress=False,
     )
     ranked = fastbt.top(expected, len(expected), "sharpe", min_trades=0).reset_index(drop=True)
+    verdict = fastbt.sweep_verdict(
+        fastbt.sweep(
+            ["GOOG", "EURUSD"],
+            "ma_cross",
+            {"fast": range(5, 16), "slow": [20, 25, 30, 35, 40]},
+            commission=0.001,
+            progress=False,
+            blocks=16,
+        )
+    ).table
+    served_verdict = pd.DataFrame(state["summary"]["verdict"])
+    assert list(served_verdict.symbol) == ["GOOG", "EURUSD"]
+    for name in ("pbo", "dsr", "sr0", "n_trials", "prob_loss", "slope"):
+        np.testing.assert_allclose(served_verdict[name], verdict[name], rtol=1e-12)
     # every digit: pandas' to_json kept 10 decimals (1e-11 became 0.0)
     pd.testing.assert_frame_equal(served, ranked, check_dtype=False, check_exact=True)
     page = alice.get(url, params={"sort": "sharpe", "skip": 10, "limit": 5}).json()

@@ -172,10 +172,10 @@ def test_failed_chunk_is_named_others_kept_and_resume_completes(tmp_path, monkey
 
     original = chunks.run_sets
 
-    def broken(bars, strategy, params, options, periods):
+    def broken(bars, strategy, params, *rest):
         if params["fast"][0] == reference.fast.iloc[80]:
             raise RuntimeError("disk on fire")
-        return original(bars, strategy, params, options, periods)
+        return original(bars, strategy, params, *rest)
 
     monkeypatch.setattr(chunks, "run_sets", broken)
     with pytest.raises(

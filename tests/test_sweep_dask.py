@@ -51,3 +51,35 @@ def test_dask_backend_accepts_an_existing_client(cluster, tmp_path):
         )
         assert client.status == "running"  # a client we were given stays open
     pd.testing.assert_frame_equal(remote, local, check_dtype=False)
+
+
+def test_dask_backend_brings_the_block_statistics_back(cluster):
+    local = fastbt.sweep("GOOG", "ma_cross", GRID, chunk_size=15, progress=False, blocks=8)
+    remote = fastbt.sweep(
+        "GOOG",
+        "ma_cross",
+        GRID,
+        chunk_size=15,
+        progress=False,
+        blocks=8,
+        backend="dask",
+        scheduler=cluster.scheduler_address,
+    )
+    pd.testing.assert_frame_equal(remote, local)
+    assert (remote.attrs["blocks"].stats["GOOG"] == local.attrs["blocks"].stats["GOOG"]).all()
+
+
+def test_dask_backend_runs_portfolio_sweeps(cluster):
+    data = fastbt.synthetic_universe(4, 200, seed=1)
+    grid = {"lookback": [5, 20], "top_k": [1, 2]}
+    local = fastbt.sweep(data, "momentum_rotation", grid, progress=False)
+    remote = fastbt.sweep(
+        data,
+        "momentum_rotation",
+        grid,
+        chunk_size=3,
+        progress=False,
+        backend="dask",
+        scheduler=cluster.scheduler_address,
+    )
+    pd.testing.assert_frame_equal(remote, local)

@@ -15,7 +15,7 @@ from fastbt.kernels.indicators import rsi, sma
 from fastbt.kernels.jit import kernel
 from fastbt.kernels.oscillators import macd, momentum, roc, rsi_wilder, stoch
 from fastbt.kernels.ranges import atr, true_range
-from fastbt.kernels.runs import defined_runs
+from fastbt.kernels.runs import all_defined, defined_runs
 
 # One-series, one-window indicators, chosen by code (Numba cannot cache a kernel
 # that receives another kernel as an argument).
@@ -53,6 +53,8 @@ def _windowed(code, run, window):
 @kernel
 def windowed(code, source, window):
     """Indicator ``code`` of ``source``, computed afresh on every run of defined values."""
+    if all_defined(source):  # the usual case (a price column): one run, no copies
+        return _windowed(code, source, window)
     out = np.full(source.shape[0], np.nan)
     starts, stops = defined_runs(~np.isnan(source))
     for r in range(starts.shape[0]):
@@ -68,6 +70,10 @@ def _hlc_runs(high, low, close):
 @kernel
 def ranged(code, high, low, close, window):
     """True range (``window`` unused) or ATR of every run where high, low and close are defined."""
+    if all_defined(high) and all_defined(low) and all_defined(close):
+        if code == TRANGE:
+            return true_range(high, low, close)
+        return atr(high, low, close, window, code == ATR_WILDER)
     out = np.full(close.shape[0], np.nan)
     starts, stops = _hlc_runs(high, low, close)
     for r in range(starts.shape[0]):
@@ -151,6 +157,8 @@ def atr_wilder_kind(high, low, close, window):
 
 @kernel
 def bbands_kind(source, window, k):
+    if all_defined(source):
+        return bbands(source, window, k)
     n = source.shape[0]
     middle, upper, lower = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
     starts, stops = defined_runs(~np.isnan(source))
@@ -162,6 +170,8 @@ def bbands_kind(source, window, k):
 
 @kernel
 def macd_kind(source, fast, slow, signal):
+    if all_defined(source):
+        return macd(source, fast, slow, signal)
     n = source.shape[0]
     line, signal_line, hist = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
     starts, stops = defined_runs(~np.isnan(source))
@@ -173,6 +183,8 @@ def macd_kind(source, fast, slow, signal):
 
 @kernel
 def donchian_kind(high, low, window):
+    if all_defined(high) and all_defined(low):
+        return donchian(high, low, window)
     n = high.shape[0]
     upper, lower, middle = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
     starts, stops = defined_runs(~(np.isnan(high) | np.isnan(low)))
@@ -184,6 +196,8 @@ def donchian_kind(high, low, window):
 
 @kernel
 def stoch_kind(high, low, close, window, d_window):
+    if all_defined(high) and all_defined(low) and all_defined(close):
+        return stoch(high, low, close, window, d_window)
     n = close.shape[0]
     k, d = np.full(n, np.nan), np.full(n, np.nan)
     starts, stops = _hlc_runs(high, low, close)

@@ -425,7 +425,53 @@ def simulate_portfolio(
     rows follow ``PORTFOLIO_TRADE_FIELDS``; positions held at the end come last,
     one row each with ``exit_bar`` -1 and NaN exit fields.
     """
+    return portfolio_pass(
+        open_,
+        high,
+        low,
+        close,
+        orders,
+        None,
+        0,
+        None,
+        targets,
+        cash0,
+        rules,
+        by_value,
+        partial,
+        periods_per_year,
+        record,
+    )
+
+
+@kernel
+def portfolio_pass(
+    open_,
+    high,
+    low,
+    close,
+    orders,
+    ranks,
+    top_k,
+    rebalance,
+    targets,
+    cash0,
+    rules,
+    by_value,
+    partial,
+    periods_per_year,
+    record,
+):
+    """The one per-bar portfolio simulation behind ``simulate_portfolio`` and the
+    momentum-rotation sweep. The orders of bar j are ``orders[j]``, or (``orders`` None)
+    they are momentum rotation's target weights built from ``ranks[j]`` (the
+    symbols by trailing return, best first; -1 in column 0 before the lookback),
+    ``top_k`` and the ``rebalance`` bar mask, exactly as ``momentum_weights`` would
+    write row j. One of ``orders`` and ``ranks`` is None; Numba compiles only the
+    branch of the other."""
     n, n_symbols = close.shape
+    rotation_row = np.full(n_symbols, np.nan)
+    rotation_row_empty = True
     keep = n if record else 0
     equity_out = np.zeros(keep)
     cash_out = np.zeros(keep)
@@ -443,13 +489,26 @@ def simulate_portfolio(
         if ruined:
             bar_stats = bar_stats_add(bar_stats, 0.0, False)
             continue
+        # The orders decided on bar j: run at this bar's opens (j = i - 1) or closes.
+        j = i if rules.fill_at_close else max(i - 1, 0)
+        if orders is not None:
+            row = orders[j]
+        if ranks is not None:
+            row = rotation_row
+            if rebalance[j] and ranks[j, 0] >= 0:
+                for r in range(n_symbols):
+                    row[ranks[j, r]] = 1.0 / top_k if r < top_k else 0.0
+                rotation_row_empty = False
+            elif not rotation_row_empty:
+                row[:] = np.nan
+                rotation_row_empty = True
         # 1. The batch decided on the previous bar, at the opens.
         if not rules.fill_at_close and i > 0:
             live_from = i if rules.stop_on_fill_bar else i + 1
             account, stats = run_batch(
                 i,
                 i - 1,
-                orders[i - 1],
+                row,
                 open_[i],
                 holdings,
                 account,
@@ -486,13 +545,14 @@ def simulate_portfolio(
                 (trades, stats, record),
             )
         # 4. This bar's entry orders placed or cancelled; its batch, at the closes.
-        if entry_orders:
-            place_entry_orders(i, orders[i], close[i], holdings, rules)
+        if orders is not None:  # noqa: SIM102  (Numba prunes only a lone `is None` test)
+            if entry_orders:
+                place_entry_orders(i, orders[i], close[i], holdings, rules)
         if rules.fill_at_close:
             account, stats = run_batch(
                 i,
                 i,
-                orders[i],
+                row,
                 close[i],
                 holdings,
                 account,

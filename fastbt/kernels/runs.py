@@ -6,6 +6,15 @@ from fastbt.kernels.jit import kernel
 
 
 @kernel
+def all_defined(x):
+    """Whether no value of ``x`` is NaN (one pass, no temporary array)."""
+    for t in range(x.shape[0]):  # noqa: SIM110 (a generator is not compiled by Numba)
+        if np.isnan(x[t]):
+            return False
+    return True
+
+
+@kernel
 def defined_runs(defined):
     """``(starts, stops)`` of each maximal run of True values in ``defined``.
 

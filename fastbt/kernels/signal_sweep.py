@@ -4,6 +4,8 @@ Each set is one variant's entry and exit row of two read-only (variants x bars)
 tables, with its own ``sl``, ``tp`` and ``entry_offset``. A set runs ``simulate``
 without recording (its ``bar_step`` per bar, metrics streamed, no per-bar arrays),
 so a row equals ``fastbt.run(data, signals=...)`` of that variant by construction.
+With block statistics on, each set records its equity curve (one bars-long array per
+set at a time) and takes its blocks from it.
 Sets run in parallel on Numba threads.
 """
 
@@ -11,6 +13,7 @@ import numpy as np
 from numba import njit, prange
 
 from fastbt._numba_cache import CACHE_ENABLED
+from fastbt.kernels.blocks import equity_block_stats
 from fastbt.kernels.simulate import simulate
 from fastbt.kernels.sweep import metrics_width, with_levels
 
@@ -34,14 +37,18 @@ def sweep_signals(
     cash0,
     periods_per_year,
     relative,
+    ends,
+    blocks_out,
 ):
     """Metrics (sets x ``metrics_width(relative)``) for every set k: entry row
     ``entry_rows[k]``, exit row ``exit_rows[k]``, levels ``sl[k]``, ``tp[k]`` (NaN: off) and
-    ``entry_offset[k]`` (``relative`` as in ``simulate``)."""
+    ``entry_offset[k]`` (``relative`` as in ``simulate``); set k's block statistics (blocks
+    ending at ``ends[1:]``) go to ``blocks_out[k]`` (sets x S x 3; S = 0 when blocks are off)."""
     n_sets = entry_rows.shape[0]
+    record = blocks_out.shape[1] > 0
     out = np.empty((n_sets, metrics_width(relative)))
     for k in prange(n_sets):
-        out[k] = simulate(
+        metrics, equity, _, _, _ = simulate(
             open_,
             high,
             low,
@@ -51,7 +58,10 @@ def sweep_signals(
             cash0,
             with_levels(rules, sl[k], tp[k], entry_offset[k]),
             periods_per_year,
-            False,
+            record,
             relative,
-        )[0]
+        )
+        out[k] = metrics
+        if record:
+            equity_block_stats(equity, cash0, ends, blocks_out[k])
     return out

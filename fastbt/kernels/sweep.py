@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit, prange
 
 from fastbt._numba_cache import CACHE_ENABLED
+from fastbt.kernels.blocks import first_segment, segment_done
 from fastbt.kernels.indicators import prefix_sum, rsi, window_mean
 from fastbt.kernels.jit import inline_kernel, kernel
 from fastbt.kernels.metrics import (
@@ -97,10 +98,18 @@ def run_crossings(
     cash0,
     periods_per_year,
     relative,
+    ends,
+    blocks_out,
 ):
     """One backtest whose entry is ``entry_a`` crossing ``entry_b`` (above or below) and
     whose exit is ``exit_a`` crossing ``exit_b``; returns the metrics row (``relative`` as
-    in ``simulate``)."""
+    in ``simulate``).
+
+    The bars fall into segments ending at ``ends`` (``blocks.segment_ends``); at the end
+    of each segment but the first, that block's (count, mean, M2) of the bar returns goes
+    to row j-1 of ``blocks_out``, from the change of the running sums since the
+    segment began (one comparison per bar, no other per-bar work).
+    """
     n = close.shape[0]
     book = start_book(cash0)
     stops = no_stops()
@@ -111,6 +120,7 @@ def run_crossings(
     # Each series' previous value is carried over from the last bar (NaN before bar 0,
     # which never crosses).
     ea_prev = eb_prev = xa_prev = xb_prev = np.nan
+    segments = first_segment(ends)
     log = empty_log()  # closed trades are counted, not recorded
     for i in range(n):
         ea, eb = entry_a[i], entry_b[i]
@@ -139,6 +149,10 @@ def run_crossings(
                 rel, i == 0, bar_stats.prev_equity, equity, relative[0, i], relative[1, i]
             )
         bar_stats = bar_stats_add(bar_stats, equity, book.qty != 0.0)
+        if i + 1 == segments.end:
+            segments = segment_done(
+                segments, bar_stats.sum_r, bar_stats.sum_r2, ends, blocks_out, n
+            )
     return run_metrics(bar_stats, stats, rel, book, cash0, close, periods_per_year, relative)
 
 
@@ -173,10 +187,13 @@ def sweep_crossings(
     cash0,
     periods_per_year,
     relative,
+    ends,
+    blocks_out,
 ):
     """Metrics (sets x ``metrics_width(relative)``) for every set k, whose series are row
     ``*_rows[k]`` of the matching table and whose levels are ``sl[k]``, ``tp[k]`` (NaN:
-    off) and ``entry_offset[k]``."""
+    off) and ``entry_offset[k]``. Segments end at ``ends``; set k's block statistics go
+    to ``blocks_out[k]`` (sets x S x 3; S = 0 when blocks are off)."""
     n_sets = entry_a_rows.shape[0]
     out = np.empty((n_sets, metrics_width(relative)))
     for k in prange(n_sets):
@@ -195,5 +212,7 @@ def sweep_crossings(
             cash0,
             periods_per_year,
             relative,
+            ends,
+            blocks_out[k],
         )
     return out

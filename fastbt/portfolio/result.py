@@ -111,6 +111,11 @@ class PortfolioResult:
 
         return exports.portfolio_from_parquet(cls, directory)
 
+    def _repr_html_(self) -> str:
+        from fastbt.report.portfolio import portfolio_summary_html
+
+        return portfolio_summary_html(self)
+
     def __repr__(self) -> str:
         shown = ("total_return", "sharpe", "max_drawdown", "n_trades")
         metrics = ", ".join(

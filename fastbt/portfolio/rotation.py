@@ -107,3 +107,8 @@ def momentum_rotation(data, lookback: int = 126, top_k: int = 1, rebalance="M") 
         len(bars.symbols),
     )
     return pd.DataFrame(_momentum_fast(bars, values), index=bars.index, columns=list(bars.symbols))
+
+
+def is_cross_sectional(strategy) -> bool:
+    """Whether ``strategy`` names a built-in cross-sectional strategy."""
+    return isinstance(strategy, str) and strategy in CROSS_SECTIONAL

@@ -119,6 +119,7 @@ def trade_list(
         return [
             {
                 "number": start + k + 1,
+                "symbol": t.get("symbol", ""),  # portfolio trades name their symbol
                 "entry_time": _time(t["entry_time"], clock),
                 "entry_price": price.format(t["entry_price"]),
                 "exit_time": _time(t["exit_time"], clock),
@@ -388,16 +389,41 @@ def sweep_context(
     }
 
 
+def verdict_context(table: pd.DataFrame, verdict=None) -> list[dict]:
+    """The "Is the best set real?" section: per symbol, the verdict's facts and its PBO
+    chart (logit histogram, split winners in vs out of sample); empty for a sweep
+    without block statistics (``fastbt.sweep(..., blocks=16)``)."""
+    from fastbt.sweep.blocks import ATTR
+    from fastbt.sweep.verdict import sweep_verdict, verdict_facts
+
+    if verdict is None:
+        if ATTR not in table.attrs:
+            return []
+        verdict = sweep_verdict(table)
+    return [
+        {
+            "symbol": row.symbol,
+            "facts": verdict_facts(row),
+            "png": to_base64(verdict.pbo[row.symbol].plot()) if row.symbol in verdict.pbo else None,
+        }
+        for _, row in verdict.table.iterrows()
+    ]
+
+
 def render_sweep_html(
     table: pd.DataFrame,
     metric: str = "sharpe",
     top_n: int = 20,
     title: str | None = None,
     min_trades: int = MIN_TRADES,
+    verdict=None,
 ) -> str:
     """One self-contained HTML page reporting a sweep table; rankings count only the
-    sets with at least ``min_trades`` closed trades (0: every set)."""
+    sets with at least ``min_trades`` closed trades (0: every set). A sweep run with
+    ``blocks=`` also gets "Is the best set real?" (``verdict``: a ``SweepVerdict``
+    already computed, else computed here)."""
     context = sweep_context(table, metric, top_n, title, min_trades)
+    context["verdict"] = verdict_context(table, verdict)
     return _environment().get_template("sweep.html.j2").render(**context)
 
 

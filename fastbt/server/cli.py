@@ -12,6 +12,7 @@ import sys
 from fastbt.server.settings import (
     DEFAULT_MAX_BODY,
     DEFAULT_MAX_GRID,
+    DEFAULT_MAX_PORTFOLIO_CELLS,
     DEFAULT_MAX_QUEUED,
     DEFAULT_REPORT_CACHE,
     Settings,
@@ -32,6 +33,13 @@ def add_commands(commands) -> None:
         type=int,
         default=DEFAULT_MAX_GRID,
         help=f"most backtests (sets x symbols) per sweep (default {DEFAULT_MAX_GRID:,})",
+    )
+    serve.add_argument(
+        "--max-portfolio-cells",
+        type=int,
+        default=DEFAULT_MAX_PORTFOLIO_CELLS,
+        help="most symbols x bars per portfolio backtest "
+        f"(default {DEFAULT_MAX_PORTFOLIO_CELLS:,})",
     )
     serve.add_argument(
         "--max-body",
@@ -147,6 +155,7 @@ def command_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         max_grid=args.max_grid,
         max_body=args.max_body,
+        max_portfolio_cells=args.max_portfolio_cells,
         max_queued_per_user=args.max_queued_per_user,
         max_running_per_user=args.max_running_per_user,
         report_cache=args.report_cache,

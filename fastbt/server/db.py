@@ -72,6 +72,7 @@ class _Run:
     name: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     strategy: Mapped[str] = mapped_column(String(100))
+    rules: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # a rule strategy's JSON
     interval: Mapped[str] = mapped_column(String(8), default="1d")
     options: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
@@ -96,11 +97,19 @@ class Backtest(_Run, Base):
     n_bars: Mapped[int | None] = mapped_column(Integer, nullable=True)
     metrics: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     warnings: Mapped[list | None] = mapped_column(JSON, nullable=True)  # DataWarning texts
+    # Portfolios (docs/service.md): kind "portfolio" (NULL, in rows of older versions,
+    # means "single"), and the symbols, order_sequence, partial, align and weights flag.
+    kind: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    portfolio: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
     @property
     def data(self) -> str:
         """Where the bars come from: a symbol, or bars uploaded with the request."""
         return "symbol" if self.data_ref is None else "upload"
+
+    @property
+    def is_portfolio(self) -> bool:
+        return self.kind == "portfolio"
 
 
 class Sweep(_Run, Base):
@@ -164,7 +173,8 @@ class Database:
 
     def create_tables(self) -> None:
         """Create missing tables, and add the nullable columns newer versions added
-        (``Backtest.warnings``) to tables an older version created."""
+        (``Backtest.warnings``, ``kind``, ``portfolio``, ``rules``) to tables an older
+        version created."""
         # Another process may create them at the same moment: SQLite then says the
         # database is locked or the table exists, PostgreSQL that the table or its row
         # type exists. Each such failure means one more table exists, so try once more

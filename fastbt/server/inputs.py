@@ -15,8 +15,11 @@ import pandas as pd
 
 import fastbt
 from fastbt.data.samples import SAMPLE_INTERVALS, SAMPLES, check_sample_interval, read_sample
+from fastbt.rules import strategy_from_json
 from fastbt.server import data_warnings
-from fastbt.server.schemas import BacktestCreate, GridRange, SweepCreate
+from fastbt.server.invalid import InvalidInput
+from fastbt.server.rule_input import rule_strategy, stored_form
+from fastbt.server.schemas import BacktestCreate, GridRange, SweepCreate, plain_text
 from fastbt.storage import MarketStore, check_interval, check_symbol
 from fastbt.sweep.grid import expand_grid
 
@@ -25,19 +28,12 @@ DEFAULT_INTERVAL = "1d"  # of stored symbols, when a request names none
 _NAMED = re.compile(r"(?:parameter|grid) '(\w+)'")
 
 
-class InvalidInput(ValueError):
-    """A request field breaks a rule; ``loc`` says which (e.g. body.params.fast)."""
-
-    def __init__(self, loc: tuple, message: str):
-        super().__init__(message)
-        self.loc = loc
-
-
 @dataclass(frozen=True)
 class BacktestInput:
     """A checked backtest request: what the worker will run."""
 
     strategy: str
+    rules: dict | None  # the JSON form of a rule strategy sent with the request
     params: dict
     options: fastbt.RunOptions
     bars: pd.DataFrame
@@ -50,6 +46,7 @@ class SweepInput:
     """A checked sweep request: the grid as lists, the symbols, counts."""
 
     strategy: str
+    rules: dict | None  # the JSON form of a rule strategy sent with the request
     grid: dict
     symbols: list
     options: fastbt.RunOptions
@@ -79,12 +76,36 @@ def run_options(options: dict) -> fastbt.RunOptions:
     return resolved
 
 
-def strategy(name: str) -> fastbt.Strategy:
-    """The registered strategy ``name``; unknown names are located at body.strategy."""
+def strategy(value) -> fastbt.Strategy:
+    """The registered strategy named ``value``, or the rule strategy ``value`` is the
+    JSON form of (``fastbt.server.rule_input``); errors are located under body.strategy."""
+    if isinstance(value, dict):
+        return rule_strategy(value)
+    if not isinstance(value, str):
+        kind = "array" if isinstance(value, list) else type(value).__name__
+        raise InvalidInput(
+            ("body", "strategy"),
+            f"must be a strategy name (GET /strategies) or a rule strategy object "
+            f"(docs/service.md), not {kind} {value!r}"[:300],
+        )
     try:
-        return fastbt.get_strategy(name)
+        plain_text(value)
+        if len(value) > 100:
+            raise ValueError(f"a strategy name has at most 100 characters, got {len(value)}")
+        return fastbt.get_strategy(value)
     except ValueError as error:
         raise InvalidInput(("body", "strategy"), str(error)) from None
+
+
+def rules_of(spec: fastbt.Strategy, body) -> dict | None:
+    """The JSON form stored with a run whose request sent a rule strategy, else None."""
+    return stored_form(spec) if isinstance(body.strategy, dict) else None
+
+
+def run_strategy(name: str, rules: dict | None) -> str | fastbt.Strategy:
+    """What a worker runs for a stored run: its rule strategy rebuilt from the stored
+    JSON form, else the registered strategy's name."""
+    return name if rules is None else strategy_from_json(rules)
 
 
 def _located(error: ValueError, loc: tuple) -> InvalidInput:
@@ -188,8 +209,11 @@ def _params_error(error: ValueError, where: tuple) -> InvalidInput:
 
 def backtest(body: BacktestCreate, home: Path) -> BacktestInput:
     """Check a backtest request as ``fastbt.run`` would; return what to run."""
+    for name in ("weights", "order_sequence", "partial", "align"):
+        if getattr(body, name) is not None:
+            raise InvalidInput(("body", name), f"{name} applies to portfolios: give symbols")
     options = run_options(body.options)
-    spec = strategy(body.strategy)
+    spec = strategy(body.strategy or "ma_cross")
     interval = _interval(body.interval)
     if (body.symbol is None) == (body.bars is None):
         raise InvalidInput(("body", "symbol"), "give either a symbol or uploaded bars")
@@ -207,7 +231,7 @@ def backtest(body: BacktestCreate, home: Path) -> BacktestInput:
     except ValueError as error:
         raise _params_error(error, ("body", "params")) from None
     interval = bars.attrs.get("interval", interval or DEFAULT_INTERVAL)
-    return BacktestInput(spec.name, params, options, bars, interval, said)
+    return BacktestInput(spec.name, rules_of(spec, body), params, options, bars, interval, said)
 
 
 def _axis(name: str, values) -> list:
@@ -268,4 +292,4 @@ def sweep(body: SweepCreate, home: Path, max_grid: int) -> SweepInput:
             f"no valid parameter sets: all {sets.n_total} combinations break a rule of "
             f"strategy '{spec.name}' (see GET /strategies)",
         )
-    return SweepInput(spec.name, grid, names, options, len(sets))
+    return SweepInput(spec.name, rules_of(spec, body), grid, names, options, len(sets))

@@ -34,18 +34,55 @@ def _prepare(modules: tuple[str, ...]) -> None:
         importlib.import_module(module)
 
 
-def backtest_chart(result_dir: Path, chart_type: str) -> bytes:
+def _result(result_dir: Path, rules: dict | None):
+    """The stored result, with its rule strategy (sent as JSON) so a price chart draws
+    that strategy's indicators."""
+    import dataclasses
+
     import fastbt
+    from fastbt.rules import strategy_from_json
+
+    result = fastbt.Result.from_parquet(result_dir)
+    if rules is None:
+        return result
+    return dataclasses.replace(result, spec=strategy_from_json(rules))
+
+
+def backtest_chart(result_dir: Path, chart_type: str, rules: dict | None = None) -> bytes:
     from fastbt.report import chart_png
 
-    return chart_png(fastbt.Result.from_parquet(result_dir), chart_type)
+    return chart_png(_result(result_dir, rules), chart_type)
 
 
-def backtest_report(result_dir: Path, title: str) -> bytes:
-    import fastbt
+def backtest_report(result_dir: Path, title: str, rules: dict | None = None) -> bytes:
     from fastbt.report import render_html
 
-    return render_html(fastbt.Result.from_parquet(result_dir), title=title).encode()
+    return render_html(_result(result_dir, rules), title=title).encode()
+
+
+def portfolio_chart(result_dir: Path, chart_type: str) -> bytes:
+    import fastbt
+    from fastbt.report import to_png
+    from fastbt.report.portfolio import (
+        portfolio_drawdown_chart,
+        portfolio_equity_chart,
+        weights_chart,
+    )
+
+    charts = {
+        "equity": portfolio_equity_chart,
+        "drawdown": portfolio_drawdown_chart,
+        "weights": weights_chart,
+    }
+    return to_png(charts[chart_type](fastbt.PortfolioResult.from_parquet(result_dir)))
+
+
+def portfolio_report(result_dir: Path, title: str) -> bytes:
+    import fastbt
+    from fastbt.report.portfolio import render_portfolio_html
+
+    result = fastbt.PortfolioResult.from_parquet(result_dir)
+    return render_portfolio_html(result, title=title).encode()
 
 
 def sweep_report(table_dir: Path, metric: str, top_n: int, title: str) -> bytes:

@@ -10,16 +10,20 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SkipValidation,
     StrictFloat,
     StrictInt,
     field_validator,
 )
 
+from fastbt.indicators import INDICATORS
 from fastbt.options import finite_number
+from fastbt.rules.json_form import OPS
 
 Number = int | float
 Status = Literal["pending", "running", "completed", "failed"]
-ChartType = Literal["equity", "drawdown", "returns", "monthly", "price"]
+ChartType = Literal["equity", "drawdown", "returns", "monthly", "price", "weights"]
+PORTFOLIO_CHARTS = ("equity", "drawdown", "weights")  # the chart types a portfolio has
 
 _OPTIONS_DOC = (
     "Run options of fastbt.run: cash, commission, fixed_fee, slippage, fill "
@@ -41,7 +45,7 @@ _INTERVAL_DOC = (
 _DATE_DOC = "First/last bar to use (inclusive), e.g. 2010-01-01; empty: all bars."
 
 
-def _plain_text(text: str) -> str:
+def plain_text(text: str) -> str:
     """Text a database can store and an answer can encode: no NUL characters
     (PostgreSQL cannot store them) and no lone UTF-16 surrogates (not UTF-8)."""
     if "\x00" in text:
@@ -67,7 +71,7 @@ def _plain_value(value: Any) -> Any:
     """One option or parameter value: plain text, a plain number, true/false or null.
     (A list or object is no value of either; refused here, its nesting is never walked.)"""
     if isinstance(value, str):
-        return _plain_text(value)
+        return plain_text(value)
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int | float):
@@ -79,7 +83,7 @@ def _kind(value: Any) -> str:
     return "array" if isinstance(value, list) else "object"
 
 
-Text = Annotated[str, AfterValidator(_plain_text)]  # every string of a request
+Text = Annotated[str, AfterValidator(plain_text)]  # every string of a request
 Value = Annotated[Any, AfterValidator(_plain_value)]
 Values = dict[Text, Value]  # options and params: names to values, checked by the library
 # no true/false or "5" where a number belongs, and nothing a float cannot hold
@@ -88,6 +92,119 @@ StrictNumber = Annotated[StrictInt | StrictFloat, AfterValidator(_plain_number)]
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------- rule strategies
+# The JSON form of a rule strategy (fastbt.rules.strategy_to_json), described for the
+# OpenAPI schema only: a request's tree is checked by the library's own reader
+# (fastbt.server.rule_input), so its errors name the bad part's path exactly.
+
+RULE_EXAMPLE = {
+    "name": "my_bb",
+    "description": "buy below the lower band, sell back above the middle band",
+    "params": [
+        {"name": "window", "default": 20, "minimum": 2},
+        {"name": "k", "default": 2.0, "minimum": 0.5, "maximum": 4.0},
+    ],
+    "entry": {
+        "op": "crosses_below",
+        "args": [
+            {"price": "close"},
+            {
+                "indicator": "bbands",
+                "inputs": [{"price": "close"}],
+                "params": [{"param": "window"}, {"param": "k"}],
+                "output": "lower",
+            },
+        ],
+    },
+    "exit": {
+        "op": "crosses_above",
+        "args": [
+            {"price": "close"},
+            {
+                "indicator": "bbands",
+                "inputs": [{"price": "close"}],
+                "params": [{"param": "window"}, {"param": "k"}],
+                "output": "middle",
+            },
+        ],
+    },
+    "constraints": [],
+}
+
+
+class PriceNode(BaseModel):
+    """A bar column."""
+
+    price: Literal["open", "high", "low", "close", "volume"]
+
+
+class ParamNode(BaseModel):
+    """A parameter declared in the strategy's ``params``."""
+
+    param: str
+
+
+class IndicatorNode(BaseModel):
+    """An indicator over input series (price columns, numbers and arithmetic on them)."""
+
+    indicator: str = Field(description=f"one of: {', '.join(sorted(INDICATORS))}")
+    inputs: list["RuleNode"] = Field(description="the kind's input series, in its order")
+    params: list[float | ParamNode] = Field(
+        default_factory=list, description="the kind's parameters in order; missing: defaults"
+    )
+    output: str | None = Field(
+        None, description="for kinds with several outputs (bbands: upper, middle, lower)"
+    )
+
+
+class OpNode(BaseModel):
+    """An operator: arithmetic (+ - * / neg), comparisons (> < >= <=), crossings,
+    logic (& | ~) or ``shift`` (the value ``n`` >= 1 bars earlier)."""
+
+    op: Literal[OPS]
+    args: list["RuleNode"] = Field(min_length=1, max_length=2)
+    n: int | None = Field(None, ge=1, description="bars back, for shift only")
+
+
+RuleNode = Annotated[
+    float | PriceNode | ParamNode | IndicatorNode | OpNode,
+    Field(description="a number or one node object"),
+]
+IndicatorNode.model_rebuild()
+OpNode.model_rebuild()
+
+
+class RuleParam(BaseModel):
+    name: str = Field(description="a Python identifier")
+    default: float = Field(description="a whole number makes an integer parameter")
+    minimum: float | None = None
+    maximum: float | None = None
+    doc: str = ""
+
+
+class RuleStrategy(BaseModel):
+    """A rule strategy as JSON (``fastbt.rules.strategy_to_json``): entry and exit
+    conditions as expression trees, parameters with their ranges, constraints like
+    ``"fast < slow"``. Read without evaluating code (docs/service.md, "Rule strategies")."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [RULE_EXAMPLE]})
+
+    name: str = Field(max_length=100, description="not a registered strategy's name")
+    description: str = ""
+    params: list[RuleParam] = Field(default_factory=list)
+    entry: RuleNode
+    exit: RuleNode
+    constraints: list[str] = Field(default_factory=list)
+
+
+# Shown as "a name or a RuleStrategy" in the schema; fastbt.server.inputs.strategy checks it.
+StrategyField = SkipValidation[Text | RuleStrategy]
+_STRATEGY_DOC = (
+    "a registered strategy's name (GET /strategies), or a rule strategy as a JSON "
+    "expression tree (RuleStrategy; limits in docs/service.md)"
+)
 
 
 class Bars(_Body):
@@ -114,16 +231,70 @@ class BacktestCreate(_Body):
                     "params": {"fast": 10, "slow": 30},
                     "options": {"commission": 0.001},
                     "start": "2006-01-01",
-                }
+                },
+                {
+                    "name": "momentum rotation",
+                    "symbols": ["AAPL", "MSFT", "GOOG"],
+                    "strategy": "momentum_rotation",
+                    "params": {"lookback": 126, "top_k": 2, "rebalance": "M"},
+                    "options": {"commission": 0.001},
+                },
+                {
+                    "name": "60/40",
+                    "symbols": ["SPY", "TLT"],
+                    "weights": {
+                        "2020-01-02": {"SPY": 0.6, "TLT": 0.4},
+                        "2020-07-01": {"SPY": 0.6, "TLT": 0.4},
+                    },
+                    "order_sequence": "value",
+                    "partial": True,
+                },
+                {
+                    "name": "GOOG, my own Bollinger rules",
+                    "symbol": "GOOG",
+                    "strategy": RULE_EXAMPLE,
+                    "params": {"window": 30, "k": 2.5},
+                },
             ]
         }
     )
 
     name: Text = Field("", max_length=200)
     description: Text = Field("", max_length=5000)
-    strategy: Text = Field("ma_cross", max_length=100, description="see GET /strategies")
+    strategy: StrategyField | None = Field(
+        None,
+        description=_STRATEGY_DOC + "; default ma_cross. With symbols: momentum_rotation "
+        "(params lookback, top_k, rebalance) or a registered strategy run on every symbol",
+    )
     symbol: Text | None = Field(
         None, max_length=100, description="a symbol of GET /symbols (store or bundled sample)"
+    )
+    symbols: list[Text] | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="a portfolio: these symbols share one cash balance (instead of symbol); "
+        "give strategy or weights (docs/portfolios.md)",
+    )
+    weights: dict[Text, dict[Text, float | None]] | list[dict[Text, Text | float | None]] | None = (
+        Field(
+            None,
+            description="portfolio target weights instead of a strategy: timestamp -> "
+            "{symbol: weight}, or a list of rows {timestamp, symbol: weight, ...}. Each "
+            "timestamp a bar of the data, each symbol one of symbols, each weight in [0, 1]; "
+            "bars and symbols left out (or null) get no order",
+        )
+    )
+    order_sequence: Literal["value", "symbol"] | None = Field(
+        None, description="portfolio: order of a bar's orders (default value)"
+    )
+    partial: bool | None = Field(
+        None, description="portfolio: cut a buy to the cash left (default true) or skip it"
+    )
+    align: Literal["inner", "ffill"] | None = Field(
+        None,
+        description="portfolio: put the symbols on one timestamp index first (default: they "
+        "must share one)",
     )
     bars: Bars | None = Field(None, description="uploaded bars instead of a symbol")
     interval: Text | None = Field(None, max_length=8, description=_INTERVAL_DOC)
@@ -153,14 +324,20 @@ class SweepCreate(_Body):
                     "strategy": "ma_cross",
                     "grid": {"fast": {"start": 2, "stop": 50}, "slow": [50, 100, 150, 200]},
                     "options": {"commission": 0.001},
-                }
+                },
+                {
+                    "name": "my own Bollinger rules",
+                    "symbols": ["GOOG"],
+                    "strategy": RULE_EXAMPLE,
+                    "grid": {"window": {"start": 10, "stop": 60, "step": 5}, "k": [1.5, 2.0, 2.5]},
+                },
             ]
         }
     )
 
     name: Text = Field("", max_length=200)
     description: Text = Field("", max_length=5000)
-    strategy: Text = Field("ma_cross", max_length=100)
+    strategy: StrategyField = Field("ma_cross", description=_STRATEGY_DOC)
     symbols: list[Text] = Field(min_length=1, max_length=100)
     interval: Text | None = Field(None, max_length=8, description=_INTERVAL_DOC)
     grid: dict[Text, list[StrictNumber | None] | GridRange] = Field(
@@ -182,7 +359,12 @@ class _RunOut(BaseModel):
     id: int
     name: str
     description: str
-    strategy: str
+    strategy: str = Field(description="the strategy's name")
+    rules: dict[str, Any] | None = Field(
+        None,
+        description="the rule strategy sent with the request, as stored and run "
+        "(its JSON form); null for a registered strategy",
+    )
     interval: str
     options: dict[str, Any]
     status: Status
@@ -203,7 +385,13 @@ class _RunOut(BaseModel):
 
 class BacktestOut(_RunOut):
     params: dict[str, Any]
+    kind: Literal["single", "portfolio"] = Field(
+        description="single: one symbol (or uploaded bars); portfolio: symbols sharing cash"
+    )
     symbol: str | None
+    portfolio: dict[str, Any] | None = Field(
+        None, description="portfolio: symbols, order_sequence, partial, align, weights given"
+    )
     data: Literal["symbol", "upload"]
     start: str | None
     end: str | None
@@ -213,6 +401,11 @@ class BacktestOut(_RunOut):
         description="what the loader said about the bars, e.g. the repairs it made "
         "(timestamps sorted, duplicates dropped); empty when it had nothing to say"
     )
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _single_by_default(cls, value: str | None) -> str:
+        return value or "single"  # rows written before portfolios have no kind
 
     @field_validator("warnings", mode="before")
     @classmethod
@@ -246,6 +439,27 @@ class BacktestResults(BaseModel):
     equity: list[float | None]
     cash: list[float | None]
     position: list[float | None]
+
+
+class PortfolioResults(BaseModel):
+    """``PortfolioResult.to_dict()`` of a portfolio run plus its id, the trade table with
+    symbols (``trade_table``) and the weights held (symbol -> per-bar list on ``index``)."""
+
+    id: int
+    kind: Literal["portfolio"]
+    strategy: str
+    engine: str
+    symbols: list[str]
+    params: dict[str, Any]
+    options: dict[str, Any]
+    metrics: dict[str, Number | None]
+    trades: list[dict[str, Any]]
+    trade_table: list[dict[str, Any]]
+    index: list[str]
+    equity: list[float | None]
+    cash: list[float | None]
+    positions: list[list[float | None]]
+    weights: dict[str, list[float | None]]
 
 
 class Chart(BaseModel):

@@ -7,6 +7,7 @@ from fastbt.storage.location import fastbt_home
 
 DEFAULT_MAX_GRID = 100_000  # backtests per sweep (parameter sets x symbols)
 DEFAULT_MAX_BODY = 1 << 20  # bytes per request body
+DEFAULT_MAX_PORTFOLIO_CELLS = 2_000_000  # symbols x bars per portfolio backtest
 DEFAULT_MAX_QUEUED = 20  # waiting backtests (and, separately, sweeps) per user
 DEFAULT_REPORT_CACHE = 16  # rendered charts and reports kept per run
 
@@ -26,6 +27,7 @@ class Settings:
     a user may have ``max_queued_per_user`` backtests and as many sweeps waiting,
     and ``max_running_per_user`` backtests running (default: half the workers, at
     least one, so one user's runs always leave room for another's);
+    a portfolio backtest has at most ``max_portfolio_cells`` symbols x bars;
     ``report_cache`` rendered charts and reports are kept per run.
     """
 
@@ -34,13 +36,21 @@ class Settings:
     workers: int = 2
     max_grid: int = DEFAULT_MAX_GRID
     max_body: int = DEFAULT_MAX_BODY
+    max_portfolio_cells: int = DEFAULT_MAX_PORTFOLIO_CELLS
     max_queued_per_user: int = DEFAULT_MAX_QUEUED
     max_running_per_user: int | None = None  # None: half the workers, at least one
     report_cache: int = DEFAULT_REPORT_CACHE
     imports: tuple[str, ...] = ()  # modules imported first (they register strategies)
 
     def __post_init__(self):
-        limits = ("workers", "max_grid", "max_body", "max_queued_per_user", "report_cache")
+        limits = (
+            "workers",
+            "max_grid",
+            "max_body",
+            "max_portfolio_cells",
+            "max_queued_per_user",
+            "report_cache",
+        )
         for name in (*limits, "max_running_per_user"):
             value = getattr(self, name)
             if value is None and name == "max_running_per_user":

@@ -3,7 +3,9 @@
 ::
 
     backtests/<id>/input.parquet      uploaded bars (uploads only)
+    backtests/<id>/weights.parquet    a portfolio's target weights (weights portfolios only)
     backtests/<id>/result/            Result.to_parquet: result.json, series, trades, bars
+                                      (PortfolioResult.to_parquet for a portfolio)
     backtests/<id>/results.json       the answer of GET /backtests/<id>/results, encoded once
     backtests/<id>/cache/             rendered charts and the HTML report
     sweeps/<id>/cache/                the sweep's HTML reports (one per metric and top_n)
@@ -25,9 +27,29 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from fastbt.formatting import json_safe
 from fastbt.storage.files import read_parquet, replace_atomically, write_atomic, write_text_atomic
 from fastbt.sweep.export import SUMMARY_FILE
 from fastbt.sweep.results import part_ids
+
+
+def results_payload(result) -> dict:
+    """``result.to_dict()``; a portfolio's adds its kind, the trade table with symbols
+    and times (``trade_table``) and the weights held (symbol -> per-bar list)."""
+    payload = result.to_dict()
+    if not hasattr(result, "symbols"):
+        return payload
+    table = result.trades.astype(object)
+    for column in table.columns:
+        if pd.api.types.is_datetime64_any_dtype(result.trades[column]):
+            table[column] = [None if pd.isna(t) else t.isoformat() for t in table[column]]
+    weights = result.weights
+    return {
+        "kind": "portfolio",
+        **payload,
+        "trade_table": json_safe(table.to_dict("records")),
+        "weights": {str(s): json_safe(weights[s].tolist()) for s in weights.columns},
+    }
 
 
 def _mark_used(path: Path) -> None:
@@ -54,6 +76,9 @@ class RunFiles:
     def upload_path(self, run_id: int) -> Path:
         return self.backtest_dir(run_id) / "input.parquet"
 
+    def weights_path(self, run_id: int) -> Path:
+        return self.backtest_dir(run_id) / "weights.parquet"
+
     def result_dir(self, run_id: int) -> Path:
         return self.backtest_dir(run_id) / "result"
 
@@ -63,7 +88,7 @@ class RunFiles:
     def write_results(self, run_id: int, result) -> None:
         """Encode a finished result's JSON answer once (``Result.to_dict`` plus the id),
         so reading results costs a file read instead of a Parquet decode and encode."""
-        payload = json.dumps({"id": run_id, **result.to_dict()}, allow_nan=False)
+        payload = json.dumps({"id": run_id, **results_payload(result)}, allow_nan=False)
         write_text_atomic(self.results_path(run_id), payload)
 
     def table_dir(self, run_id: int) -> Path:

@@ -19,7 +19,7 @@ from sqlalchemy import update
 
 import fastbt
 from fastbt.formatting import json_safe
-from fastbt.server import inputs
+from fastbt.server import inputs, portfolio_inputs
 from fastbt.server.db import COMPLETED, FAILED, PENDING, RUNNING, Backtest, Database, Sweep, utcnow
 from fastbt.server.fair import FairQueue
 from fastbt.server.settings import Settings
@@ -29,6 +29,9 @@ from fastbt.sweep.chunks import plan_chunks
 log = logging.getLogger("fastbt.server")
 
 PROGRESS_STEPS = 20  # a sweep is cut into about this many chunks per symbol
+
+# Blocks of bars a sweep keeps per set for its verdict (PBO, DSR) in GET /sweeps/{id}.
+VERDICT_BLOCKS = 16
 
 
 def sweep_chunk_size(n_sets: int) -> int:
@@ -147,20 +150,34 @@ class Workers:
             bars = inputs.symbol_bars(row.symbol, row.interval, self.home)
         return inputs.sliced(bars, row.start, row.end)
 
+    def _run(self, row: Backtest):
+        """(result, number of bars) of a backtest or a portfolio backtest."""
+        if not row.is_portfolio:
+            bars = self.load_bars(row)
+            strategy = inputs.run_strategy(row.strategy, row.rules)
+            return fastbt.run(bars, strategy, **row.options, **row.params), len(bars)
+        settings = row.portfolio
+        bars, _ = portfolio_inputs.portfolio_bars(
+            settings["symbols"], row.interval, settings["align"], self.home
+        )
+        weights = None
+        if settings["weights"]:
+            weights = self.files.read_frame(self.files.weights_path(row.id))
+        return portfolio_inputs.run(row, bars, weights), len(bars.index)
+
     def _run_backtest(self, run_id: int) -> None:
         row = self._start(Backtest, run_id)
         if row is None:
             return
         try:
-            bars = self.load_bars(row)
-            result = fastbt.run(bars, row.strategy, **row.options, **row.params)
+            result, n_bars = self._run(row)
             result.to_parquet(self.files.result_dir(run_id))
             self.files.write_results(run_id, result)
         except Exception as error:
             self._finish(Backtest, run_id, FAILED, error=_error_text(error))
             return
         recorded = self._finish(
-            Backtest, run_id, COMPLETED, metrics=json_safe(result.metrics), n_bars=len(bars)
+            Backtest, run_id, COMPLETED, metrics=json_safe(result.metrics), n_bars=n_bars
         )
         if not recorded:
             self.files.delete_backtest(run_id)
@@ -186,9 +203,13 @@ class Workers:
             frames = {
                 s: inputs.symbol_bars(s, row.interval or None, self.home) for s in row.symbols
             }
+            # Block statistics whenever every symbol has enough bars, for the verdict.
+            blocks = (
+                VERDICT_BLOCKS if min(map(len, frames.values())) >= 2 * VERDICT_BLOCKS else None
+            )
             table = fastbt.sweep(
                 frames,
-                row.strategy,
+                inputs.run_strategy(row.strategy, row.rules),
                 inputs.grid_values(row.grid),
                 out=self.files.table_dir(run_id),
                 chunk_size=row.chunk_size,
@@ -196,7 +217,12 @@ class Workers:
                 seed=row.seed,
                 progress=False,
                 on_chunk=stop_if_deleted,
+                blocks=blocks,
                 **row.options,
+            )
+            summary = dict(table.attrs["sweep"])
+            summary["verdict"] = (
+                fastbt.sweep_verdict(table).table.to_dict(orient="records") if blocks else None
             )
         except Exception as error:
             # a failed sweep keeps no partial table; a deleted one keeps nothing at all
@@ -207,7 +233,7 @@ class Workers:
             Sweep,
             run_id,
             COMPLETED,
-            summary=json_safe(table.attrs["sweep"]),
+            summary=json_safe(summary),
             n_total=len(table),
             n_done=len(table),
             progress=1.0,

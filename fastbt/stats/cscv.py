@@ -17,6 +17,7 @@ from fastbt.stats.inputs import as_matrix
 from fastbt.stats.moments import sharpe_from_stats
 
 METRICS = ("sharpe", "mean")
+_SET_RANGES = 64  # contiguous ranges of sets the compiled passes share among threads
 _CHUNK_VALUES = 2_000_000  # split x column metrics per chunk (a few arrays of 16 MB)
 
 
@@ -66,6 +67,8 @@ def combine_block_stats(stats: np.ndarray, combos: np.ndarray | None = None) -> 
     ``M2 = sum (M2_b + n_b d_b^2) - (sum n_b d_b)^2 / n``. Block means sit close to p, so
     the subtraction loses nothing of note (tested against direct sums to 1e-12). The sums
     run in block order, so identical sets get identical bits (their ties stay ties).
+    A group whose blocks are all flat at one level (M2 0 and equal means: e.g. no trade,
+    every return 0) has M2 exactly 0, not the rounding left by the subtraction.
     """
     counts, means, m2 = stats[..., 0], stats[..., 1], stats[..., 2]
     pivot = (counts * means).sum(axis=0) / counts.sum(axis=0)
@@ -77,14 +80,18 @@ def combine_block_stats(stats: np.ndarray, combos: np.ndarray | None = None) -> 
     membership = np.zeros((len(combos), len(stats)), dtype=bool)
     membership[np.arange(len(combos))[:, None], combos] = True
     sums = np.zeros((3, len(combos), stats.shape[1]))
+    level = np.full((len(combos), stats.shape[1]), np.inf)  # inf: no block yet
+    flat = np.ones((len(combos), stats.shape[1]), dtype=bool)
     for block in range(len(stats)):  # block order, the same for every set
         chosen = membership[:, block : block + 1]
         for total, part in zip(sums, parts, strict=True):
             np.add(total, part[block], out=total, where=chosen)
+        same = (m2[block] == 0) & ((level == np.inf) | (level == means[block]))
+        flat &= ~chosen | same
+        level = np.where(chosen, means[block], level)
     count, shift, squares = sums
-    combined = np.stack(
-        [count, pivot + shift / count, np.maximum(squares - shift**2 / count, 0.0)], axis=-1
-    )
+    spread = np.where(flat, 0.0, np.maximum(squares - shift**2 / count, 0.0))
+    combined = np.stack([count, pivot + shift / count, spread], axis=-1)
     return combined[0] if every_block else combined
 
 
@@ -210,16 +217,8 @@ def pbo_from_block_stats(
     stats: np.ndarray, metric: str = "sharpe", n_trimmed: int = 0
 ) -> PBOResult:
     """PBO from an (S, N, 3) array of per-block (count, mean, M2), blocks in time order."""
-    if metric not in METRICS:
-        raise ValueError(f"metric must be one of {', '.join(METRICS)}; got {metric!r}")
-    stats = np.asarray(stats, dtype=float)
-    if stats.ndim != 3 or stats.shape[2] != 3:
-        raise ValueError(f"block statistics must have shape (S, N, 3); got {stats.shape}")
+    stats = _check_stats(stats, metric, 1)
     blocks, n_sets = stats.shape[:2]
-    if blocks < 2 or blocks % 2:
-        raise ValueError(f"the number of blocks must be even and >= 2; got {blocks}")
-    if n_sets < 2:
-        raise ValueError(f"PBO compares parameter sets: it needs at least 2 columns; got {n_sets}")
     # Two passes over column chunks keep memory at O(splits x chunk), whatever N is.
     chunks = _column_chunks(math.comb(blocks, blocks // 2), n_sets)
     winners, is_best, oos_best = _winners(stats, metric, chunks)
@@ -231,6 +230,14 @@ def pbo_from_block_stats(
         chunk_below, chunk_equal = _count_below_and_equal(out_sample, target)
         below += chunk_below
         equal += chunk_equal
+    return _pbo_result(winners, is_best, oos_best, below, equal, n_sets, blocks, metric, n_trimmed)
+
+
+def _pbo_result(
+    winners, is_best, oos_best, below, equal, n_sets, blocks, metric, n_trimmed
+) -> PBOResult:
+    """The verdict from each split's winner, its metric in and out of sample (NaN where
+    it has none), and the counts of sets below and equal to the latter out of sample."""
     omega = tie_averaged_rank(below, equal) / (n_sets + 1)
     logits = np.log(omega / (1.0 - omega))
     slope, intercept, r2 = _degradation_line(is_best, oos_best)
@@ -249,6 +256,55 @@ def pbo_from_block_stats(
         oos_metric=oos_best,
         winners=winners,
     )
+
+
+def _check_stats(stats: np.ndarray, metric: str, set_axis: int) -> np.ndarray:
+    """Block statistics as floats, with their shape, block count and metric checked."""
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {', '.join(METRICS)}; got {metric!r}")
+    stats = np.asarray(stats, dtype=float)
+    if stats.ndim != 3 or stats.shape[2] != 3:
+        layout = "(N, S, 3)" if set_axis == 0 else "(S, N, 3)"
+        raise ValueError(f"block statistics must have shape {layout}; got {stats.shape}")
+    blocks, n_sets = stats.shape[1 - set_axis], stats.shape[set_axis]
+    if blocks < 2 or blocks % 2:
+        raise ValueError(f"the number of blocks must be even and >= 2; got {blocks}")
+    if n_sets < 2:
+        raise ValueError(f"PBO compares parameter sets: it needs at least 2 columns; got {n_sets}")
+    return stats
+
+
+def _metric_value(values: np.ndarray, use_mean: bool) -> np.ndarray:
+    """The metric from the kernel's comparison value: the mean itself, or the Sharpe
+    ratio s from ``s |s|``; NaN for -inf (no spread)."""
+    if not use_mean:
+        values = np.sign(values) * np.sqrt(np.abs(values))
+    return np.where(np.isneginf(values), np.nan, values)
+
+
+def pbo_from_set_blocks(
+    set_stats: np.ndarray, metric: str = "sharpe", n_trimmed: int = 0, progress: bool = False
+) -> PBOResult:
+    """``pbo_from_block_stats`` for statistics laid out per set, (N, S, 3), as a sweep
+    keeps them, on the compiled kernel (``fastbt.kernels.cscv``): memory O(splits x
+    ``_SET_RANGES``) besides the input, whatever N is; the same result to rounding.
+    ``progress`` shows a bar over both passes."""
+    from fastbt.kernels.cscv import cscv_passes
+    from fastbt.progress import progress_bar
+
+    stats = np.ascontiguousarray(_check_stats(set_stats, metric, 0))
+    n_sets, blocks = stats.shape[:2]
+    if not (stats[:, :, 0] == stats[0, 0, 0]).all() or not stats[0, 0, 0] >= 2:
+        raise ValueError("block statistics must all count the same number (>= 2) of bars")
+    use_mean = metric == "mean"
+    with progress_bar(
+        total=2 * n_sets, unit="set", unit_scale=True, desc="PBO", disable=not progress
+    ) as bar:
+        winners, is_best, oos_best, below, equal = cscv_passes(
+            stats, use_mean, _SET_RANGES, bar.update
+        )
+    is_best, oos_best = (_metric_value(v, use_mean) for v in (is_best, oos_best))
+    return _pbo_result(winners, is_best, oos_best, below, equal, n_sets, blocks, metric, n_trimmed)
 
 
 def pbo(returns, blocks: int = 16, metric: str = "sharpe") -> PBOResult:

@@ -1,6 +1,11 @@
 """Strategy definitions and the name -> strategy registry."""
 
-from fastbt.strategies.registry import get_strategy, list_strategies, register_strategy
+from fastbt.strategies.registry import (
+    get_strategy,
+    import_strategies,
+    list_strategies,
+    register_strategy,
+)
 from fastbt.strategies.spec import Constraint, Indicator, Param, Strategy
 
 __all__ = [
@@ -9,6 +14,7 @@ __all__ = [
     "Param",
     "Strategy",
     "get_strategy",
+    "import_strategies",
     "list_strategies",
     "register_strategy",
 ]

@@ -111,7 +111,8 @@ class Strategy:
     that involve several parameters or the data length. ``sweep_inputs``, when
     given, lets sweeps run the strategy on the fused kernel (see fastbt.sweep).
     ``indicators(open, high, low, close, volume, *values) -> list[Indicator]``, when
-    given, is what price charts draw beside the trades.
+    given, is what price charts draw beside the trades. ``rules``: the rule
+    definition of a strategy made by ``Strategy.from_rules`` (None otherwise).
     """
 
     name: str
@@ -122,6 +123,21 @@ class Strategy:
     constraints: tuple[Constraint, ...] = ()
     sweep_inputs: Callable | None = None
     indicators: Callable | None = None
+    rules: object = None
+
+    @classmethod
+    def from_rules(cls, name: str, *, entry, exit, constraints=(), description: str = ""):
+        """A strategy from entry and exit rules (``fastbt.rules``; docs/strategies.md)."""
+        from fastbt.rules import strategy
+
+        return strategy(
+            name, entry=entry, exit=exit, constraints=constraints, description=description
+        )
+
+    @property
+    def fused(self) -> bool:
+        """Whether sweeps run it on a fused kernel (rule strategies and ``sweep_inputs``)."""
+        return self.sweep_inputs is not None or self.rules is not None
 
     @property
     def defaults(self) -> dict:

@@ -10,9 +10,11 @@ from fastbt.sweep.export import (
     sweep_to_parquet,
 )
 from fastbt.sweep.grid import Grid, expand_grid
+from fastbt.sweep.verdict import SweepVerdict, sweep_verdict
 
 __all__ = [
     "Grid",
+    "SweepVerdict",
     "best",
     "expand_grid",
     "load_sweep",
@@ -22,5 +24,6 @@ __all__ = [
     "sweep_to_csv",
     "sweep_to_json",
     "sweep_to_parquet",
+    "sweep_verdict",
     "top",
 ]

@@ -12,10 +12,14 @@ from fastbt.errors import SweepError
 from fastbt.kernels.metrics import BENCHMARK_METRICS, COUNT_METRICS, METRIC_NAMES
 from fastbt.options import RunOptions
 from fastbt.periods import infer_periods_per_year
+from fastbt.portfolio.rotation import is_cross_sectional
 from fastbt.progress import progress_bar
 from fastbt.relative import benchmark_prices, is_series, relative_rows, risk_free_label
+from fastbt.stats.cscv import check_blocks
 from fastbt.strategies import get_strategy
 from fastbt.strategies.external import VARIANT, check_source, signals_strategy
+from fastbt.sweep.blocks import ATTR as BLOCKS_ATTR
+from fastbt.sweep.blocks import BlockCollector, read_blocks, write_blocks
 from fastbt.sweep.chunks import plan_chunks, run_chunk
 from fastbt.sweep.execute import check_backend, prefer_in_process, run_tasks
 from fastbt.sweep.export import write_summary
@@ -75,6 +79,16 @@ def _rows(chunk, metrics: np.ndarray, params: dict, periods: float, names) -> pd
     return pd.DataFrame(rows)
 
 
+def resolve_chunk_size(chunk_size: int | None, out, resume: bool) -> int:
+    """The chunk size given, else the stored sweep's when resuming, else the default."""
+    if chunk_size is None and out is not None and resume:
+        chunk_size = stored_chunk_size(out)
+    size = DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size
+    if size <= 0:
+        raise ValueError(f"chunk_size must be positive, got {size}")
+    return size
+
+
 def _check_level_dimensions(grid: dict, run_options: dict) -> None:
     """A level swept in ``grid`` must not also be given as a run option: which would apply?"""
     defaults = RunOptions()
@@ -117,6 +131,7 @@ def sweep(
     grid: dict | None = None,
     *,
     signals=None,
+    portfolio: bool = False,
     n_jobs: int = -1,
     backend: str = "loky",
     scheduler=None,
@@ -132,6 +147,7 @@ def sweep(
     on_chunk=None,
     risk_free=0.0,
     benchmark=None,
+    blocks: int | None = None,
     **run_options,
 ) -> pd.DataFrame:
     """Backtest every parameter set of ``grid`` on every symbol; one row per pair.
@@ -156,9 +172,59 @@ def sweep(
     ``on_chunk(done, total)``, if given, is called in this thread after each finished
     chunk with the sets done and to do in this call; an exception it raises stops the
     sweep (a service uses it to cancel one).
+    ``blocks=S`` (an even number >= 2, e.g. 16) also keeps, per set, the (count, mean,
+    M2) of its bar returns on each of S equal blocks of bars (the oldest ``n_bars mod S``
+    bars left out) at no per-bar cost: ``table.attrs["blocks"]`` (a ``SweepBlocks``,
+    saved with ``out=``), which ``fastbt.sweep_verdict`` turns into PBO and the DSR.
+    ``portfolio=True`` (implied by ``strategy="momentum_rotation"``) runs every set as
+    one portfolio over all the symbols, sharing one cash balance: one row per set with
+    the portfolio metrics (docs/sweeps.md, "Portfolio sweeps").
     """
     started = time.perf_counter()
     check_backend(backend, scheduler)
+    if portfolio or is_cross_sectional(strategy):
+        from fastbt.sweep.portfolio import sweep_portfolio
+
+        if signals is not None:
+            raise ValueError(
+                "signals= sweeps one symbol's signal variants; a portfolio sweep takes a "
+                "strategy and its grid"
+            )
+        if benchmark is not None or not (is_series(risk_free) or risk_free == 0.0):
+            raise ValueError(
+                "risk_free= and benchmark= are not available for portfolio sweeps yet; "
+                "run fastbt.run_portfolio on the chosen sets and compare its equity"
+            )
+        if blocks is not None:
+            raise ValueError(
+                "blocks= is not available for portfolio sweeps (the block statistics are "
+                "per symbol, a portfolio set has one shared equity); sweep the symbols "
+                "one by one (portfolio=False) to get blocks and fastbt.sweep_verdict"
+            )
+        where = {"interval": interval, "store": store}
+        load_options = (load_options or {}) | {k: v for k, v in where.items() if v is not None}
+
+        execution = {
+            "n_jobs": n_jobs,
+            "backend": backend,
+            "scheduler": scheduler,
+            "out": out,
+            "resume": resume,
+            "progress": progress,
+            "on_chunk": on_chunk,
+        }
+        return sweep_portfolio(
+            data,
+            strategy,
+            grid,
+            started=started,
+            chunk_size=resolve_chunk_size(chunk_size, out, resume),
+            sample=sample,
+            seed=seed,
+            load_options=load_options,
+            execution=execution,
+            **run_options,
+        )
     options = RunOptions.resolve(risk_free=risk_free_label(risk_free), **run_options)
     check_source(strategy, signals, {})
     grid = {} if grid is None else grid
@@ -168,6 +234,12 @@ def sweep(
         spec, grid = _signals_spec(signals, frames, grid)
     symbols = list(frames)
     n_bars = min(len(f) for f in frames.values())
+    if blocks is not None:
+        for symbol, frame in frames.items():
+            try:
+                check_blocks(len(frame), blocks)
+            except ValueError as error:
+                raise ValueError(f"{symbol}: {error}") from None
     _check_level_dimensions(grid, run_options)
     sets = expand_grid(spec, grid, n_bars, sample=sample, seed=seed, options=options)
     if len(sets) == 0:
@@ -175,11 +247,7 @@ def sweep(
             f"no valid parameter sets: all {sets.n_total} combinations break a rule of "
             f"strategy '{spec.name}' (see `fastbt strategies`)"
         )
-    if chunk_size is None and out is not None and resume:
-        chunk_size = stored_chunk_size(out)
-    size = DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size
-    if size <= 0:
-        raise ValueError(f"chunk_size must be positive, got {size}")
+    size = resolve_chunk_size(chunk_size, out, resume)
     chunks = plan_chunks(symbols, len(sets), size)
     shown = sets.columns if signals is None else labelled_columns(spec.signals, sets.columns)
     arrays = {s: bar_arrays(f) for s, f in frames.items()}
@@ -192,36 +260,96 @@ def sweep(
         if benchmark is not None:
             prices = benchmark_prices(benchmark, f.index, load_options or {})
         arrays[s]["relative"] = relative_rows(risk_free, prices, f.index, periods[s])
-    names = METRIC_NAMES + (BENCHMARK_METRICS if benchmark is not None else ())
+    fingerprint = {
+        "strategy": spec.name,
+        "sets": _sets_digest(sets.columns),
+        "options": options.as_dict(),
+        "data": {
+            s: [len(f), str(f.index[0]), str(f.index[-1]), float(f["close"].sum())]
+            for s, f in frames.items()
+        },
+    }
+    if signals is not None:
+        fingerprint["signals"] = signals_digest(spec.signals)
+    if benchmark is not None or is_series(risk_free):
+        fingerprint["relative"] = _sets_digest({s: a["relative"] for s, a in arrays.items()})
+
+    def task(c):
+        params = {k: v[c.start : c.stop] for k, v in sets.columns.items()}
+        return (c, arrays[c.symbol], spec, params, options, periods[c.symbol])
+
+    return run_sweep_chunks(
+        chunks,
+        task,
+        shown,
+        periods,
+        fingerprint,
+        bars_of={s: len(f) for s, f in frames.items()},
+        fused=spec.fused or signals is not None,
+        attrs={
+            "strategy": spec.name,
+            "symbols": symbols,
+            "options": options.as_dict(),
+            "n_sets": len(sets),
+            "n_invalid": sets.n_invalid,
+            "n_total": sets.n_total,
+            "sampled": sets.sampled,
+        },
+        started=started,
+        out=out,
+        resume=resume,
+        size=size,
+        progress=progress,
+        n_jobs=n_jobs,
+        backend=backend,
+        scheduler=scheduler,
+        on_chunk=on_chunk,
+        blocks=blocks,
+        names=METRIC_NAMES + (BENCHMARK_METRICS if benchmark is not None else ()),
+    )
+
+
+def run_sweep_chunks(
+    chunks: list,
+    task,
+    shown: dict,
+    periods: dict,
+    fingerprint: dict,
+    *,
+    bars_of: dict,
+    fused: bool,
+    attrs: dict,
+    started: float,
+    out,
+    resume: bool,
+    size: int,
+    progress: bool,
+    n_jobs: int,
+    backend: str,
+    scheduler,
+    on_chunk,
+    blocks: int | None = None,
+    names: tuple = METRIC_NAMES,
+) -> pd.DataFrame:
+    """Run the chunks not already in ``out`` (``task(chunk)``: the arguments of
+    ``run_chunk`` before ``blocks``), stream each finished one to ``out`` or keep it, and
+    return the table in chunk order with ``attrs["sweep"]`` (``attrs`` plus counts and
+    throughput) and, with ``blocks=S``, ``attrs["blocks"]`` (every chunk's block
+    statistics, read back from ``out`` for resumed chunks).
+    ``bars_of``/``periods``: bars and periods per year of each chunk's ``symbol``;
+    ``names``: the metrics' column names, in the kernels' order."""
     store = None
     if out is not None:
-        fingerprint = {
-            "strategy": spec.name,
-            "sets": _sets_digest(sets.columns),
-            "options": options.as_dict(),
-            "data": {
-                s: [len(f), str(f.index[0]), str(f.index[-1]), float(f["close"].sum())]
-                for s, f in frames.items()
-            },
-        }
-        if signals is not None:
-            fingerprint["signals"] = signals_digest(spec.signals)
-        if benchmark is not None or is_series(risk_free):
-            fingerprint["relative"] = _sets_digest({s: a["relative"] for s, a in arrays.items()})
+        if blocks is not None:
+            fingerprint = fingerprint | {"blocks": blocks}
         store = ResultsDir(out, fingerprint, size, len(chunks), resume)
     todo = [c for c in chunks if store is None or not store.done(c.chunk_id)]
-    tasks = [
-        (
-            c,
-            arrays[c.symbol],
-            spec,
-            {k: v[c.start : c.stop] for k, v in sets.columns.items()},
-            options,
-            periods[c.symbol],
-        )
-        for c in todo
-    ]
-    work = sum((c.stop - c.start) * len(frames[c.symbol]) for c in todo)
+    tasks = [(*task(c), blocks) for c in todo]
+    work = sum((c.stop - c.start) * bars_of[c.symbol] for c in todo)
+    collector = None
+    if blocks is not None:
+        n_trimmed = {s: bars_of[s] % blocks for s in dict.fromkeys(c.symbol for c in chunks)}
+        collector = BlockCollector(list(n_trimmed), attrs["n_sets"], blocks, n_trimmed)
     kept, failures = {}, []
     done, total = 0, sum(c.stop - c.start for c in todo)
     bar = progress_bar(
@@ -231,7 +359,7 @@ def sweep(
         desc="sweep",
         disable=not progress,
     )
-    in_process = prefer_in_process(spec.sweep_inputs is not None or signals is not None, work)
+    in_process = prefer_in_process(fused, work)
     try:
         for chunk, outcome in run_tasks(
             run_chunk,
@@ -244,7 +372,12 @@ def sweep(
             if isinstance(outcome, str):
                 failures.append(f"{chunk.describe()} failed: {outcome}")
                 continue
-            rows = _rows(chunk, outcome, shown, periods[chunk.symbol], names)
+            metrics, block_stats = outcome
+            rows = _rows(chunk, metrics, shown, periods[chunk.symbol], names)
+            if collector is not None:
+                collector.add(chunk, block_stats)
+                if store is not None:  # before the part: a finished part has its blocks
+                    write_blocks(out, chunk.chunk_id, block_stats)
             if store is not None:
                 store.write(chunk.chunk_id, rows)
             else:
@@ -269,17 +402,15 @@ def sweep(
             + "\n  ".join(failures)
         )
     parts = [kept[c.chunk_id] if c.chunk_id in kept else store.read(c.chunk_id) for c in chunks]
+    if collector is not None and store is not None:
+        computed_ids = {c.chunk_id for c in todo}
+        for chunk in chunks:
+            if chunk.chunk_id not in computed_ids:
+                collector.add(chunk, read_blocks(out, chunk.chunk_id))
     table = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     seconds = time.perf_counter() - started
     computed = total
-    table.attrs["sweep"] = {
-        "strategy": spec.name,
-        "symbols": symbols,
-        "options": options.as_dict(),
-        "n_sets": len(sets),
-        "n_invalid": sets.n_invalid,
-        "n_total": sets.n_total,
-        "sampled": sets.sampled,
+    table.attrs["sweep"] = attrs | {
         "n_rows": len(table),
         "n_resumed": len(chunks) - len(todo),
         "n_computed": computed,
@@ -287,6 +418,9 @@ def sweep(
         "sets_per_second": _rate(computed, seconds),
         "bar_evaluations_per_second": _rate(work, seconds),
     }
+    if collector is not None:
+        table.attrs["sweep"] |= {"blocks": int(blocks), "n_trimmed": n_trimmed}
+        table.attrs[BLOCKS_ATTR] = collector.finish()
     if store is not None:
         write_summary(table, out)
     return table

@@ -16,6 +16,8 @@ import pyarrow as pa
 from fastbt.formatting import json_default, json_safe
 from fastbt.kernels.metrics import COUNT_METRICS
 from fastbt.storage.files import StoreError, read_parquet, write_atomic, write_text_atomic
+from fastbt.sweep.blocks import ATTR as BLOCKS_ATTR
+from fastbt.sweep.blocks import load_blocks, save_blocks
 from fastbt.sweep.results import MANIFEST, PART_GLOB, part_path
 
 SUMMARY_FILE = "sweep.json"
@@ -35,10 +37,16 @@ def write_summary(table: pd.DataFrame, directory) -> None:
 
 
 def sweep_to_parquet(table: pd.DataFrame, directory) -> Path:
-    """Save a sweep table as ``part-000000.parquet`` + ``sweep.json`` in an empty directory."""
+    """Save a sweep table as ``part-000000.parquet`` + ``sweep.json`` in an empty directory
+    (and ``blocks-000000.npy`` when it has block statistics)."""
     path = _directory(directory)
     if path.exists() and any(path.iterdir()):
         raise ValueError(f"{path} is not empty; save a sweep into a new directory")
+    if BLOCKS_ATTR in table.attrs:
+        path.mkdir(parents=True, exist_ok=True)
+        save_blocks(table.attrs[BLOCKS_ATTR], path)
+        table = table.copy(deep=False)
+        table.attrs = {k: v for k, v in table.attrs.items() if k != BLOCKS_ATTR}
     write_atomic(pa.Table.from_pandas(table, preserve_index=False), part_path(path, 0))
     write_summary(table, path)
     return path
@@ -68,6 +76,9 @@ def load_sweep(directory) -> pd.DataFrame:
         raise ValueError(str(error)) from None
     table = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     table.attrs["sweep"] = summary
+    blocks = load_blocks(path, summary)
+    if blocks is not None:
+        table.attrs[BLOCKS_ATTR] = blocks
     return table
 
 

@@ -29,10 +29,17 @@ def _chunk_rows(side: np.ndarray, variants: np.ndarray) -> tuple[np.ndarray, np.
 
 
 def run_signal_sets(
-    bars: dict, table: SignalTable, params: dict, options: RunOptions, periods_per_year: float
+    bars: dict,
+    table: SignalTable,
+    params: dict,
+    options: RunOptions,
+    periods_per_year: float,
+    ends: np.ndarray,
+    blocks_out: np.ndarray,
 ) -> np.ndarray:
     """Metrics (sets x ``METRIC_NAMES``) of one chunk's sets: ``params`` holds each set's
-    ``variant`` and, where the grid varies them, ``sl``, ``tp`` and ``entry_offset``."""
+    ``variant`` and, where the grid varies them, ``sl``, ``tp`` and ``entry_offset``.
+    Segments end at ``ends``; ``blocks_out`` (sets x S x 3) gets the block statistics."""
     variants = np.ascontiguousarray(params[VARIANT], dtype=np.int64)
     entry, entry_rows = _chunk_rows(table.entry, variants)
     exit_, exit_rows = _chunk_rows(table.exit, variants)
@@ -54,6 +61,8 @@ def run_signal_sets(
         options.cash,
         periods_per_year,
         bars.get("relative"),
+        ends,
+        blocks_out,
     )
 
 

@@ -5,7 +5,8 @@ import argparse
 from pathlib import Path
 
 
-def add_walkforward_parser(commands) -> None:
+def add_walkforward_parser(commands) -> argparse.ArgumentParser:
+    """The ``walkforward`` subcommand's parser, added to ``commands``."""
     from fastbt import cli
 
     wf = commands.add_parser(
@@ -49,6 +50,7 @@ def add_walkforward_parser(commands) -> None:
     cli._add_store_option(wf)
     wf.add_argument("--csv", default=None, metavar="FILE.csv", help="write the window table")
     cli._add_report_options(wf)
+    return wf
 
 
 def command_walkforward(args: argparse.Namespace) -> int:

@@ -88,6 +88,7 @@ def on_segment(strategy: Strategy, history: dict, start: int, stop: int) -> Stra
         judged_on_full_history(strategy, len(history["close"])),
         reference=_no_reference,
         signals=partial(_segment_signals, strategy, history, start, stop),
+        rules=None,  # a rule kernel would compute its indicators on the segment alone
         sweep_inputs=None
         if strategy.sweep_inputs is None
         else partial(_segment_sweep_inputs, strategy, history["close"], start, stop),

@@ -67,6 +67,7 @@ def create_sweep(body: SweepCreate, user: UserId, db: Db, svc: Svc, response: Re
         name=body.name,
         description=body.description,
         strategy=checked.strategy,
+        rules=checked.rules,
         grid=body.model_dump()["grid"],
         symbols=checked.symbols,
         interval=body.interval or "",  # "": each symbol's own
