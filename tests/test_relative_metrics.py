@@ -175,6 +175,28 @@ def test_sweep_rows_equal_runs_with_rate_and_benchmark():
     assert plain["sharpe"].tolist() == table["sharpe"].tolist()
 
 
+def test_a_rule_sweep_with_blocks_and_a_benchmark_keeps_both():
+    """The generated rule kernels take the benchmark input and the block statistics in
+    one pass; each row equals its run, and the blocks equal those of a plain sweep."""
+    bars = fastbt.load("GOOG")
+    kwargs = {"risk_free": 0.02, "benchmark": bars["close"] ** 0.5}
+    grid = {"window": [20, 40], "k": [1.5, 2.0]}
+    table = fastbt.sweep(bars, "bb_revert", grid=grid, progress=False, blocks=4, **kwargs)
+    plain = fastbt.sweep(bars, "bb_revert", grid=grid, progress=False, blocks=4)
+    for row in table.itertuples():
+        run = fastbt.run(bars, "bb_revert", window=row.window, k=row.k, **kwargs)
+        for name in ("sharpe", "sortino", *BENCHMARK_METRICS):
+            assert getattr(row, name) == pytest.approx(run.metrics[name], rel=1e-12, nan_ok=True)
+    np.testing.assert_array_equal(
+        table.attrs["blocks"].stats["GOOG"], plain.attrs["blocks"].stats["GOOG"]
+    )
+
+
+def test_portfolio_sweeps_refuse_a_rate_or_benchmark():
+    with pytest.raises(ValueError, match="risk_free= and benchmark= are not available"):
+        fastbt.sweep(["GOOG", "AAPL"], "momentum_rotation", {"lookback": [20]}, risk_free=0.03)
+
+
 def test_cli_flags():
     completed = cli(
         "run", "GOOG", "-p", "fast=10", "-p", "slow=30", "--risk-free", "0.04",
