@@ -190,7 +190,7 @@ def sweep(
                 "signals= sweeps one symbol's signal variants; a portfolio sweep takes a "
                 "strategy and its grid"
             )
-        if benchmark is not None or not (is_series(risk_free) or risk_free == 0.0):
+        if benchmark is not None or is_series(risk_free) or risk_free != 0.0:
             raise ValueError(
                 "risk_free= and benchmark= are not available for portfolio sweeps yet; "
                 "run fastbt.run_portfolio on the chosen sets and compare its equity"
