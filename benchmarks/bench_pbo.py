@@ -94,10 +94,10 @@ def kernel_cost(repeats: int, before: str) -> list[str]:
     cases = {
         "before (no blocks argument)": lambda: old(*args),
         "blocks off": lambda: sweep_crossings(
-            *args, segment_ends(n, None), np.empty((len(fast), 0, 3))
+            *args, None, segment_ends(n, None), np.empty((len(fast), 0, 3))
         ),
         f"blocks={BLOCKS}": lambda: sweep_crossings(
-            *args, segment_ends(n, BLOCKS), np.empty((len(fast), BLOCKS, 3))
+            *args, None, segment_ends(n, BLOCKS), np.empty((len(fast), BLOCKS, 3))
         ),
     }
     reference = cases["before (no blocks argument)"]()

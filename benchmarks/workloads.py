@@ -78,6 +78,7 @@ class KernelInputs:
             rules,
             self.periods_per_year,
             record,
+            None,
         )
 
     def backtest(self, **options):

@@ -134,6 +134,18 @@ def _add_execution_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--close-at-end", action="store_true")
     parser.add_argument("--periods-per-year", type=float, default=None)
+    parser.add_argument(
+        "--risk-free",
+        type=float,
+        default=0.0,
+        help="annual risk-free rate for Sharpe and Sortino (0.04 = 4%%)",
+    )
+    parser.add_argument(
+        "--benchmark",
+        default=None,
+        metavar="SYMBOL",
+        help="symbol or file on the same bars: adds alpha, beta, ... (docs/metrics.md)",
+    )
     _add_v2_options(parser)
 
 
@@ -449,16 +461,34 @@ def _execution_options(args: argparse.Namespace) -> dict:
     given = {name: getattr(args, name) for name in ("fill", *_V2_OPTIONS)}
     if args.whole_units is not None:
         given["fractional"] = not args.whole_units
-    return dict(
-        cash=args.cash,
-        commission=args.commission,
-        fixed_fee=args.fixed_fee,
-        slippage=args.slippage,
-        size=args.size,
-        size_type=args.size_type,
-        close_at_end=args.close_at_end,
-        periods_per_year=args.periods_per_year,
-    ) | {name: value for name, value in given.items() if value is not None}
+    return (
+        dict(
+            cash=args.cash,
+            commission=args.commission,
+            fixed_fee=args.fixed_fee,
+            slippage=args.slippage,
+            size=args.size,
+            size_type=args.size_type,
+            close_at_end=args.close_at_end,
+            periods_per_year=args.periods_per_year,
+            risk_free=args.risk_free,
+        )
+        | {name: value for name, value in given.items() if value is not None}
+        | _benchmark(args)
+    )
+
+
+def _benchmark(args: argparse.Namespace) -> dict:
+    """``{"benchmark": bars}`` for --benchmark, loaded like the data (same interval,
+    store and options); empty without it."""
+    if args.benchmark is None:
+        return {}
+    import fastbt
+
+    bars = fastbt.load(
+        args.benchmark, interval=args.interval, store=args.store, **_load_options(args)
+    )
+    return {"benchmark": bars}
 
 
 def _report(result, as_json: bool) -> None:

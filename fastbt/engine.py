@@ -11,12 +11,14 @@ from fastbt.compare import compare_results
 from fastbt.data.load import load
 from fastbt.data.validate import bar_arrays
 from fastbt.errors import RunWarning, VerificationError
-from fastbt.kernels.metrics import COUNT_METRICS, METRIC_NAMES
+from fastbt.kernels.metrics import BENCHMARK_METRICS, COUNT_METRICS, METRIC_NAMES
 from fastbt.kernels.rules import EXIT_REASONS
 from fastbt.kernels.simulate import TRADE_FIELDS, simulate
 from fastbt.options import RunOptions
 from fastbt.periods import infer_periods_per_year
 from fastbt.reference.engine import run_reference
+from fastbt.reference.metrics import relative_metrics
+from fastbt.relative import benchmark_prices, relative_rows, risk_free_label
 from fastbt.result import Result, trades_frame
 from fastbt.strategies import Strategy, get_strategy
 from fastbt.strategies.external import NOT_VERIFIABLE, check_source, signals_strategy
@@ -26,11 +28,18 @@ ENGINES = ("fast", "reference")
 
 
 def simulate_strategy(
-    arrays: dict, strategy: Strategy, values, options: RunOptions, periods: float, record: bool
+    arrays: dict,
+    strategy: Strategy,
+    values,
+    options: RunOptions,
+    periods: float,
+    record: bool,
+    relative: np.ndarray | None = None,
 ):
     """The strategy's signal function on ``bar_arrays``, its output checked (length, dtype,
     shape: the kernel must never read past the signals), then ``simulate`` (its outputs).
-    Sweeps of strategies without a fused kernel run through here too."""
+    Sweeps of strategies without a fused kernel run through here too. ``relative``: see
+    ``fastbt.relative.relative_rows``."""
     columns = [arrays[c] for c in ("open", "high", "low", "close", "volume")]
     entry, exit_ = checked_signals(
         strategy.signals(*columns, *values),
@@ -48,14 +57,18 @@ def simulate_strategy(
         options.rules(),
         periods,
         record,
+        relative,
     )
 
 
-def _run_fast(bars, strategy: Strategy, params: dict, options: RunOptions, periods: float):
+def _run_fast(
+    bars, strategy: Strategy, params: dict, options: RunOptions, periods: float, relative
+):
     metrics, equity, cash, position, trades = simulate_strategy(
-        bar_arrays(bars), strategy, params.values(), options, periods, True
+        bar_arrays(bars), strategy, params.values(), options, periods, True, relative
     )
-    values = {name: float(v) for name, v in zip(METRIC_NAMES, metrics, strict=True)}
+    names = METRIC_NAMES if relative is None else METRIC_NAMES + BENCHMARK_METRICS
+    values = {name: float(v) for name, v in zip(names, metrics, strict=True)}
     return values, equity, cash, position, trades
 
 
@@ -78,12 +91,17 @@ def _raw_trade(trade) -> dict:
     }
 
 
-def _run_reference(bars, strategy: Strategy, params: dict, options: RunOptions, periods: float):
+def _run_reference(
+    bars, strategy: Strategy, params: dict, options: RunOptions, periods: float, relative
+):
     run = run_reference(bars, strategy.reference(**params), options, periods)
     rows = np.array(
         [[_raw_trade(t)[name] for name in TRADE_FIELDS] for t in run.trades], dtype="float64"
     ).reshape(-1, len(TRADE_FIELDS))
     values = {name: float(run.metrics[name]) for name in METRIC_NAMES}
+    if relative is not None:
+        equity = pd.Series(run.equity, index=bars.index)
+        values |= relative_metrics(equity, options.cash, periods, relative[0], relative[1])
     return values, run.equity, run.cash, run.position, rows
 
 
@@ -146,6 +164,8 @@ def run(
     entry_expiry: int | None = None,
     reversal_fee: str | None = None,
     on_ruin: str | None = None,
+    risk_free=0.0,
+    benchmark=None,
     like: str | None = None,
     engine: str = "fast",
     load_options: dict | None = None,
@@ -161,7 +181,11 @@ def run(
     None here) to that peer's behaviour, and any switch given explicitly overrides it.
     ``engine="reference"``
     runs the slow bar-by-bar engine instead of the Numba kernels. ``load_options``
-    are keyword arguments of ``fastbt.load`` (dayfirst=, symbol=, adjust=, ...).
+    are keyword arguments of ``fastbt.load`` (dayfirst=, symbol=, adjust=, ...); they
+    load ``benchmark`` too. ``risk_free`` (an annual rate, or a Series of them on the
+    bars' index) enters Sharpe and Sortino; ``benchmark`` (a symbol or file, a Series of
+    prices or a bars frame, on the bars' index) adds the metrics of
+    ``BENCHMARK_METRICS`` (docs/metrics.md).
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
@@ -192,6 +216,7 @@ def run(
         entry_expiry=entry_expiry,
         reversal_fee=reversal_fee,
         on_ruin=on_ruin,
+        risk_free=risk_free_label(risk_free),
     )
     check_source(strategy, signals, params, engine)
     spec = get_strategy(strategy) if signals is None else None
@@ -200,8 +225,16 @@ def run(
         spec = signals_strategy(signals, bars.index, many=False)
     values = spec.resolve(params, len(bars))
     periods = options.periods_per_year or infer_periods_per_year(bars.index)
+    prices = None
+    if benchmark is not None:
+        prices = benchmark_prices(benchmark, bars.index, load_options or {})
+    relative = relative_rows(risk_free, prices, bars.index, periods)
     runner = _run_fast if engine == "fast" else _run_reference
-    metrics, equity, cash_held, position, trades = runner(bars, spec, values, options, periods)
+    metrics, equity, cash_held, position, trades = runner(
+        bars, spec, values, options, periods, relative
+    )
+    if benchmark is None:
+        metrics = {k: v for k, v in metrics.items() if k not in BENCHMARK_METRICS}
     for name in COUNT_METRICS:
         metrics[name] = int(metrics[name])
     metrics["periods_per_year"] = periods
@@ -221,6 +254,8 @@ def run(
         engine=engine,
         bars=bars,
         spec=spec,
+        # The benchmark's prices, for the equity chart (not saved with the result).
+        extra={} if prices is None else {"benchmark": pd.Series(prices, index=index)},
     )
 
 

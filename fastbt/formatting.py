@@ -15,6 +15,8 @@ _PERCENT = {
     "avg_trade_return",
     "best_trade_return",
     "worst_trade_return",
+    "alpha",
+    "tracking_error",
 }
 _MONEY = {"total_fees", "expectancy"}
 
@@ -65,8 +67,8 @@ METRIC_DESCRIPTIONS = {
     "total_return": "final equity / starting cash - 1",
     "cagr": "compound annual growth rate (years = bars / periods per year)",
     "volatility": "annualised standard deviation of bar returns",
-    "sharpe": "annualised mean / standard deviation of bar returns (no risk-free rate)",
-    "sortino": "like Sharpe, with downside deviation only",
+    "sharpe": "annualised mean / standard deviation of bar returns over the risk-free rate",
+    "sortino": "like Sharpe, with the downside deviation (below the risk-free rate) only",
     "max_drawdown": "largest fall of equity from a running peak",
     "max_drawdown_bars": "longest stretch of bars below a previous peak",
     "calmar": "CAGR / max drawdown",
@@ -89,6 +91,13 @@ METRIC_DESCRIPTIONS = {
     "n_expired": "entry orders that expired unfilled",
     "skew": "skewness of bar returns (biased moments; 0 for a symmetric spread)",
     "kurtosis": "kurtosis of bar returns (biased moments, not excess; normal = 3)",
+    "alpha": "annualised return not explained by the benchmark (Jensen's alpha)",
+    "beta": "OLS slope of bar returns on the benchmark's",
+    "tracking_error": "annualised standard deviation of return - benchmark return",
+    "information_ratio": "annualised mean / standard deviation of return - benchmark return",
+    "correlation": "correlation of bar returns with the benchmark's",
+    "up_capture": "strategy / benchmark return on bars the benchmark rose",
+    "down_capture": "strategy / benchmark return on bars the benchmark fell",
 }
 
 

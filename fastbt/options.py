@@ -103,7 +103,8 @@ def _expiry(value) -> int | None:
 class RunOptions:
     """How orders fill and are sized, and how metrics are annualised: every rule of
     docs/execution.md, resolved. ``periods_per_year`` None means "infer from the bar
-    spacing"; ``like`` records the peer preset the values came from (apply one with
+    spacing"; ``risk_free`` is the annual risk-free rate, or ``"series"`` when a per-bar
+    series was given to the run (docs/metrics.md); ``like`` records the peer preset the values came from (apply one with
     ``RunOptions.resolve(like=...)``).
     """
 
@@ -132,6 +133,7 @@ class RunOptions:
     entry_expiry: int | None = None
     reversal_fee: str = "per_leg"
     on_ruin: str = "liquidate"
+    risk_free: float | str = 0.0
     like: str | None = None
 
     @classmethod
@@ -180,6 +182,14 @@ class RunOptions:
             if value <= 0:
                 raise ValueError(f"periods_per_year must be positive, got {value:g}")
             object.__setattr__(self, "periods_per_year", value)
+
+        if self.risk_free != "series":  # "series": a per-bar series was given to the run
+            rate = finite_number("risk_free", self.risk_free)
+            if rate < 0:
+                raise ValueError(
+                    f"risk_free must not be negative (an annual rate; 0.04 is 4%), got {rate:g}"
+                )
+            object.__setattr__(self, "risk_free", rate)
 
     def rules(self):
         """The options as the kernels' ``Rules`` named tuple (codes of ``fastbt.kernels.rules``;

@@ -29,9 +29,9 @@ close = np.linspace(10.0, 20.0, 50)
 rules = fastbt.RunOptions().rules()
 for name, call in [
     ("simulate", lambda: simulate(close, close, close, close, np.zeros(49, np.bool_),
-                                  np.zeros(50, np.bool_), 1e4, rules, 252.0, True)),
+                                  np.zeros(50, np.bool_), 1e4, rules, 252.0, True, None)),
     ("run_crossings", lambda: run_crossings(close, close, close, close, close[:49], close, True,
-                                            close, close, False, rules, 1e4, 252.0,
+                                            close, close, False, rules, 1e4, 252.0, None,
                                             np.array([50]), np.empty((0, 3)))),
 ]:
     try:
@@ -71,7 +71,7 @@ for symbol in ("GOOG", "EURUSD", "BTCUSD"):
             args = (arrays["open"], arrays["high"], arrays["low"], arrays["close"], x.entry_a,
                     x.entry_a_rows, x.entry_b, x.entry_b_rows, x.entry_above, x.exit_a,
                     x.exit_a_rows, x.exit_b, x.exit_b_rows, x.exit_above, *levels, o.rules(),
-                    o.cash, 252.0)
+                    o.cash, 252.0, None)
             n_sets, n_bars = len(x.entry_a_rows), len(arrays["close"])
             for blocks in (None, 4):
                 ends = segment_ends(n_bars, blocks)

@@ -396,6 +396,16 @@ def test_listing_pages_own_runs(bob):
         ),
         ({"symbol": "GOOG", "options": {"sl": 1.5}}, ["body", "options", "sl"], "below 1"),
         ({"symbol": "GOOG", "options": {"tp": -0.1}}, ["body", "options", "tp"], "above 0"),
+        (
+            {"symbol": "GOOG", "options": {"risk_free": -0.01}},
+            ["body", "options", "risk_free"],
+            "not be negative",
+        ),
+        (
+            {"symbol": "GOOG", "options": {"risk_free": "series"}},
+            ["body", "options", "risk_free"],
+            "must be a number",
+        ),
         ({"symbol": "GOOG", "options": {"trail": "yes"}}, ["body", "options", "trail"], "True"),
         (
             {"symbol": "GOOG", "options": {"entry_expiry": 2.5}},

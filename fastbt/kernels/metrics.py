@@ -41,6 +41,18 @@ METRIC_NAMES = (
 )
 
 N_METRICS = len(METRIC_NAMES)
+# Metrics against a benchmark (docs/metrics.md): computed only when one is given, and
+# then after METRIC_NAMES in the kernels' metrics row.
+BENCHMARK_METRICS = (
+    "alpha",
+    "beta",
+    "tracking_error",
+    "information_ratio",
+    "correlation",
+    "up_capture",
+    "down_capture",
+)
+N_BENCHMARK_METRICS = len(BENCHMARK_METRICS)
 # Metrics that are counts (whole numbers), reported as ints.
 COUNT_METRICS = frozenset(
     {
@@ -80,6 +92,30 @@ BarStats = namedtuple(
         "s2",
         "s3",
         "s4",
+    ),
+)
+# Per bar, only when a risk-free series or a benchmark is given: sums of the excess
+# return x = r - f (f the bar's risk-free rate; its spread from dx = x - x[0], so that a
+# constant x, as with no trades, has exactly 0 spread) and of the benchmark return b, and
+# the cross sums with the strategy's return r (r = 0 on a bar whose equity did not change).
+RelStats = namedtuple(
+    "RelStats",
+    (
+        "sum_f",
+        "sum_x",
+        "x_shift",
+        "sum_dx",
+        "sum_dx2",
+        "sum_neg_x2",
+        "sum_b",
+        "sum_b2",
+        "sum_rb",
+        "sum_d",
+        "sum_d2",
+        "sum_r_up",
+        "sum_b_up",
+        "sum_r_down",
+        "sum_b_down",
     ),
 )
 # Per closed trade.
@@ -188,6 +224,43 @@ def bar_stats_add(stats, equity, exposed):
 
 
 @inline_kernel
+def rel_stats_start():
+    """Relative statistics before the first bar."""
+    return RelStats(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+@inline_kernel
+def rel_stats_add(stats, first, prev_equity, equity, f, b):
+    """Fold one bar (``first``: bar 0) into the relative statistics: ``f`` its risk-free
+    rate, ``b`` the benchmark's return (scalars: the caller reads its arrays)."""
+    r = equity / prev_equity - 1.0 if equity != prev_equity else 0.0
+    x = r - f
+    shift = x if first else stats.x_shift
+    dx = x - shift
+    d = r - b
+    sum_neg_x2 = stats.sum_neg_x2 + x * x if x < 0.0 else stats.sum_neg_x2
+    up = b > 0.0
+    down = b < 0.0
+    return RelStats(
+        stats.sum_f + f,
+        stats.sum_x + x,
+        shift,
+        stats.sum_dx + dx,
+        stats.sum_dx2 + dx * dx,
+        sum_neg_x2,
+        stats.sum_b + b,
+        stats.sum_b2 + b * b,
+        stats.sum_rb + r * b,
+        stats.sum_d + d,
+        stats.sum_d2 + d * d,
+        stats.sum_r_up + r if up else stats.sum_r_up,
+        stats.sum_b_up + b if up else stats.sum_b_up,
+        stats.sum_r_down + r if down else stats.sum_r_down,
+        stats.sum_b_down + b if down else stats.sum_b_down,
+    )
+
+
+@inline_kernel
 def longest_underwater(stats):
     """Most consecutive bars below the running peak, the stretch still open at the end included."""
     return max(stats.max_run, stats.bars - 1.0 - stats.top)
@@ -233,6 +306,46 @@ def _ratio(numerator, denominator):
     if denominator == 0.0:
         return np.nan
     return numerator / denominator
+
+
+@kernel
+def _sample_variance(total, squares, n):
+    """``(sum(v^2) - sum(v)^2 / n) / (n - 1)`` floored at 0; NaN when n < 2."""
+    if n < 2.0:
+        return np.nan
+    return max((squares - total * total / n) / (n - 1.0), 0.0)
+
+
+@kernel
+def relative_finish(metrics, bar_stats, rel, periods_per_year):
+    """``metrics`` (``METRIC_NAMES``) with Sharpe and Sortino of the excess returns (kept
+    as they are when every rate is 0: then x = r), followed by ``BENCHMARK_METRICS``."""
+    n = bar_stats.bars
+    root_p = math.sqrt(periods_per_year)
+    out = np.full(N_METRICS + N_BENCHMARK_METRICS, np.nan)
+    out[:N_METRICS] = metrics
+    mean_x = rel.sum_x / n
+    if rel.sum_f != 0.0:
+        std_x = math.sqrt(_sample_variance(rel.sum_dx, rel.sum_dx2, n))
+        out[3] = _ratio(mean_x, std_x) * root_p
+        out[4] = _ratio(mean_x, math.sqrt(rel.sum_neg_x2 / n)) * root_p
+    var_r = _sample_variance(bar_stats.sum_r, bar_stats.sum_r2, n)
+    var_b = _sample_variance(rel.sum_b, rel.sum_b2, n)
+    var_d = _sample_variance(rel.sum_d, rel.sum_d2, n)
+    cov = np.nan
+    if n >= 2.0:
+        cov = (rel.sum_rb - bar_stats.sum_r * rel.sum_b / n) / (n - 1.0)
+    beta = _ratio(cov, var_b)
+    std_d = math.sqrt(var_d)
+    k = N_METRICS
+    out[k] = (mean_x - beta * (rel.sum_b - rel.sum_f) / n) * periods_per_year
+    out[k + 1] = beta
+    out[k + 2] = std_d * root_p
+    out[k + 3] = _ratio(rel.sum_d / n, std_d) * root_p
+    out[k + 4] = _ratio(cov, math.sqrt(var_r * var_b))
+    out[k + 5] = _ratio(rel.sum_r_up, rel.sum_b_up)
+    out[k + 6] = _ratio(rel.sum_r_down, rel.sum_b_down)
+    return out
 
 
 @kernel

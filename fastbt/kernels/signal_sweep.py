@@ -14,9 +14,8 @@ from numba import njit, prange
 
 from fastbt._numba_cache import CACHE_ENABLED
 from fastbt.kernels.blocks import equity_block_stats
-from fastbt.kernels.metrics import N_METRICS
 from fastbt.kernels.simulate import simulate
-from fastbt.kernels.sweep import with_levels
+from fastbt.kernels.sweep import metrics_width, with_levels
 
 parallel_kernel = njit(cache=CACHE_ENABLED, nogil=True, error_model="numpy", parallel=True)
 
@@ -37,16 +36,17 @@ def sweep_signals(
     rules,
     cash0,
     periods_per_year,
+    relative,
     ends,
     blocks_out,
 ):
-    """Metrics (sets x ``N_METRICS``) for every set k: entry row ``entry_rows[k]``, exit
-    row ``exit_rows[k]``, levels ``sl[k]``, ``tp[k]`` (NaN: off) and ``entry_offset[k]``;
-    set k's block statistics (blocks ending at ``ends[1:]``) go to ``blocks_out[k]``
-    (sets x S x 3; S = 0 when blocks are off)."""
+    """Metrics (sets x ``metrics_width(relative)``) for every set k: entry row
+    ``entry_rows[k]``, exit row ``exit_rows[k]``, levels ``sl[k]``, ``tp[k]`` (NaN: off) and
+    ``entry_offset[k]`` (``relative`` as in ``simulate``); set k's block statistics (blocks
+    ending at ``ends[1:]``) go to ``blocks_out[k]`` (sets x S x 3; S = 0 when blocks are off)."""
     n_sets = entry_rows.shape[0]
     record = blocks_out.shape[1] > 0
-    out = np.empty((n_sets, N_METRICS))
+    out = np.empty((n_sets, metrics_width(relative)))
     for k in prange(n_sets):
         metrics, equity, _, _, _ = simulate(
             open_,
@@ -59,6 +59,7 @@ def sweep_signals(
             with_levels(rules, sl[k], tp[k], entry_offset[k]),
             periods_per_year,
             record,
+            relative,
         )
         out[k] = metrics
         if record:

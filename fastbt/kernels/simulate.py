@@ -29,6 +29,9 @@ from fastbt.kernels.metrics import (
     bar_stats_add,
     bar_stats_start,
     metrics_finish,
+    rel_stats_add,
+    rel_stats_start,
+    relative_finish,
     trade_stats_add,
     trade_stats_start,
 )
@@ -240,9 +243,10 @@ def _store_row(trades, row, trade):
 
 
 @inline_kernel
-def run_metrics(bar_stats, stats, book, cash0, close, periods_per_year):
-    """The metrics row of a finished run (single runs and sweep sets alike)."""
-    return metrics_finish(
+def run_metrics(bar_stats, stats, rel, book, cash0, close, periods_per_year, relative):
+    """The metrics row of a finished run (single runs and sweep sets alike): ``METRIC_NAMES``,
+    then ``BENCHMARK_METRICS`` when ``relative`` is given."""
+    metrics = metrics_finish(
         bar_stats,
         stats,
         cash0,
@@ -253,29 +257,41 @@ def run_metrics(bar_stats, stats, book, cash0, close, periods_per_year):
         book.n_skipped,
         book.n_expired,
     )
+    if relative is not None:
+        return relative_finish(metrics, bar_stats, rel, periods_per_year)
+    return metrics
 
 
 @kernel
-def simulate(open_, high, low, close, entry, exit_, cash0, rules, periods_per_year, record):
+def simulate(
+    open_, high, low, close, entry, exit_, cash0, rules, periods_per_year, record, relative
+):
     """Run one backtest under ``rules`` (a ``Rules``); return
     ``(metrics, equity, cash, position, trades)``.
 
     ``metrics`` follows ``METRIC_NAMES``. With ``record`` false the per-bar arrays
     have length 0 and ``trades`` has 0 rows; the metrics are the same either way.
     ``trades`` rows follow ``TRADE_FIELDS``; a position still open at the end is
-    the last row, with ``exit_bar`` -1 and NaN exit fields.
+    the last row, with ``exit_bar`` -1 and NaN exit fields. ``relative``: None, or a
+    (2, bars) array of each bar's risk-free rate and benchmark return; then Sharpe and
+    Sortino use the excess returns and ``metrics`` ends with ``BENCHMARK_METRICS``. Being
+    None compiles that work out of the loop.
     """
     # Two compiled loops: without recording (None), the trade rows bar_step hands
     # back are dead code and cost nothing per bar.
     if record:
         return _simulate(
-            open_, high, low, close, entry, exit_, cash0, rules, periods_per_year, True
+            open_, high, low, close, entry, exit_, cash0, rules, periods_per_year, True, relative
         )
-    return _simulate(open_, high, low, close, entry, exit_, cash0, rules, periods_per_year, None)
+    return _simulate(
+        open_, high, low, close, entry, exit_, cash0, rules, periods_per_year, None, relative
+    )
 
 
 @kernel
-def _simulate(open_, high, low, close, entry, exit_, cash0, rules, periods_per_year, recording):
+def _simulate(
+    open_, high, low, close, entry, exit_, cash0, rules, periods_per_year, recording, relative
+):
     """``simulate``; ``recording`` is True or None, a type so that Numba compiles the
     recording code in or out."""
     n = close.shape[0]
@@ -296,6 +312,7 @@ def _simulate(open_, high, low, close, entry, exit_, cash0, rules, periods_per_y
     order = no_order()
     bar_stats = bar_stats_start(cash0)
     stats = trade_stats_start()
+    rel = rel_stats_start()
     n_recorded = 0
     log = empty_log()
     for i in range(n):
@@ -315,6 +332,10 @@ def _simulate(open_, high, low, close, entry, exit_, cash0, rules, periods_per_y
             stats,
             log,
         )
+        if relative is not None:  # pruned at compile time when None
+            rel = rel_stats_add(
+                rel, i == 0, bar_stats.prev_equity, equity, relative[0, i], relative[1, i]
+            )
         bar_stats = bar_stats_add(bar_stats, equity, book.qty != 0.0)
         if recording is not None:
             new = int(stats.trades) - n_recorded  # trades closed on this bar: 0, 1 or 2
@@ -337,5 +358,5 @@ def _simulate(open_, high, low, close, entry, exit_, cash0, rules, periods_per_y
         trades[rows, 9] = 1.0 if book.qty > 0.0 else -1.0
         rows += 1
 
-    metrics = run_metrics(bar_stats, stats, book, cash0, close, periods_per_year)
+    metrics = run_metrics(bar_stats, stats, rel, book, cash0, close, periods_per_year, relative)
     return metrics, equity_out, cash_out, position_out, trades[:rows].copy()

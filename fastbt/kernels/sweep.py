@@ -17,9 +17,12 @@ from fastbt.kernels.blocks import first_segment, segment_done
 from fastbt.kernels.indicators import prefix_sum, rsi, window_mean
 from fastbt.kernels.jit import inline_kernel, kernel
 from fastbt.kernels.metrics import (
+    N_BENCHMARK_METRICS,
     N_METRICS,
     bar_stats_add,
     bar_stats_start,
+    rel_stats_add,
+    rel_stats_start,
     trade_stats_start,
 )
 from fastbt.kernels.rules import Rules
@@ -94,11 +97,13 @@ def run_crossings(
     rules,
     cash0,
     periods_per_year,
+    relative,
     ends,
     blocks_out,
 ):
     """One backtest whose entry is ``entry_a`` crossing ``entry_b`` (above or below) and
-    whose exit is ``exit_a`` crossing ``exit_b``; returns the metrics row.
+    whose exit is ``exit_a`` crossing ``exit_b``; returns the metrics row (``relative`` as
+    in ``simulate``).
 
     The bars fall into segments ending at ``ends`` (``blocks.segment_ends``); at the end
     of each segment but the first, that block's (count, mean, M2) of the bar returns goes
@@ -111,6 +116,7 @@ def run_crossings(
     order = no_order()
     bar_stats = bar_stats_start(cash0)
     stats = trade_stats_start()
+    rel = rel_stats_start()
     # Each series' previous value is carried over from the last bar (NaN before bar 0,
     # which never crosses).
     ea_prev = eb_prev = xa_prev = xb_prev = np.nan
@@ -138,12 +144,24 @@ def run_crossings(
             stats,
             log,
         )
+        if relative is not None:  # pruned at compile time when None
+            rel = rel_stats_add(
+                rel, i == 0, bar_stats.prev_equity, equity, relative[0, i], relative[1, i]
+            )
         bar_stats = bar_stats_add(bar_stats, equity, book.qty != 0.0)
         if i + 1 == segments.end:
             segments = segment_done(
                 segments, bar_stats.sum_r, bar_stats.sum_r2, ends, blocks_out, n
             )
-    return run_metrics(bar_stats, stats, book, cash0, close, periods_per_year)
+    return run_metrics(bar_stats, stats, rel, book, cash0, close, periods_per_year, relative)
+
+
+@inline_kernel
+def metrics_width(relative):
+    """Length of a metrics row: with ``relative`` the benchmark metrics follow."""
+    if relative is not None:
+        return N_METRICS + N_BENCHMARK_METRICS
+    return N_METRICS
 
 
 @parallel_kernel
@@ -168,15 +186,16 @@ def sweep_crossings(
     rules,
     cash0,
     periods_per_year,
+    relative,
     ends,
     blocks_out,
 ):
-    """Metrics (sets x ``N_METRICS``) for every set k, whose series are row
+    """Metrics (sets x ``metrics_width(relative)``) for every set k, whose series are row
     ``*_rows[k]`` of the matching table and whose levels are ``sl[k]``, ``tp[k]`` (NaN:
     off) and ``entry_offset[k]``. Segments end at ``ends``; set k's block statistics go
     to ``blocks_out[k]`` (sets x S x 3; S = 0 when blocks are off)."""
     n_sets = entry_a_rows.shape[0]
-    out = np.empty((n_sets, N_METRICS))
+    out = np.empty((n_sets, metrics_width(relative)))
     for k in prange(n_sets):
         out[k] = run_crossings(
             open_,
@@ -192,6 +211,7 @@ def sweep_crossings(
             with_levels(rules, sl[k], tp[k], entry_offset[k]),
             cash0,
             periods_per_year,
+            relative,
             ends,
             blocks_out[k],
         )

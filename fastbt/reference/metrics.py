@@ -95,3 +95,39 @@ def trade_metrics(closed_pnl: pd.Series, closed_returns: pd.Series) -> dict:
         "expectancy": closed_pnl.mean(),
         "sqn": _ratio(math.sqrt(n) * closed_pnl.mean(), pnl_std) if n >= 2 else nan,
     }
+
+
+def relative_metrics(
+    equity: pd.Series, cash0: float, periods_per_year: float, rf: np.ndarray, bench: np.ndarray
+) -> dict:
+    """Sharpe and Sortino of the excess returns ``r - rf`` and the benchmark metrics against
+    the benchmark's bar returns ``bench`` (per-bar arrays), straight from the definitions."""
+    previous = equity.shift(1, fill_value=cash0)
+    r = (equity / previous - 1.0).where(equity != previous, 0.0).to_numpy()
+    x = r - rf
+    d = r - bench
+    n = len(r)
+    root_p = math.sqrt(periods_per_year)
+    nan = math.nan
+    # std is shift-invariant; taking x[0] off first gives exactly 0 for a constant x.
+    std_x = np.std(x - x[0], ddof=1) if n >= 2 else nan
+    downside = math.sqrt(np.mean(np.minimum(x, 0.0) ** 2))
+    cov = np.sum((r - r.mean()) * (bench - bench.mean())) / (n - 1) if n >= 2 else nan
+    var_b = np.var(bench, ddof=1) if n >= 2 else nan
+    var_r = np.var(r, ddof=1) if n >= 2 else nan
+    beta = _ratio(cov, var_b)
+    std_d = np.std(d, ddof=1) if n >= 2 else nan
+    up, down = bench > 0, bench < 0
+    excess = {  # with every rate 0, x is r and equity_metrics has them already
+        "sharpe": _ratio(x.mean(), std_x) * root_p,
+        "sortino": _ratio(x.mean(), downside) * root_p,
+    }
+    return (excess if rf.any() else {}) | {
+        "alpha": (x.mean() - beta * np.mean(bench - rf)) * periods_per_year,
+        "beta": beta,
+        "tracking_error": std_d * root_p,
+        "information_ratio": _ratio(d.mean(), std_d) * root_p,
+        "correlation": _ratio(cov, math.sqrt(var_r * var_b)),
+        "up_capture": _ratio(r[up].sum(), bench[up].sum()),
+        "down_capture": _ratio(r[down].sum(), bench[down].sum()),
+    }

@@ -105,7 +105,8 @@ def _need_bars(result, chart: str) -> pd.DataFrame:
 
 @themed
 def equity_chart(result) -> Figure:
-    """Equity curve with buy-and-hold of the same starting cash and trade markers."""
+    """Equity curve with buy-and-hold of the same starting cash (and of the benchmark,
+    when the run had one) and trade markers."""
     figure, (ax,) = new_figure()
     equity = result.equity
     _draw_line(ax, equity, color=PALETTE["strategy"], lw=1.4, label="strategy")
@@ -113,6 +114,10 @@ def equity_chart(result) -> Figure:
         close = result.bars["close"]
         hold = result.options.cash * close / close.iloc[0]
         _draw_line(ax, hold, color=PALETTE["benchmark"], lw=1.0, ls="--", label="buy and hold")
+    benchmark = result.extra.get("benchmark")
+    if benchmark is not None:
+        held = result.options.cash * benchmark / benchmark.iloc[0]
+        _draw_line(ax, held, color=PALETTE["accent"], lw=1.0, label="benchmark")
     trades = result.trades
     values = equity.to_numpy()
     _trade_markers(

@@ -168,24 +168,27 @@ import numpy as np
 from numba import njit, prange
 
 from fastbt.kernels.blocks import first_segment, segment_done
-from fastbt.kernels.metrics import N_METRICS, bar_stats_add, bar_stats_start, trade_stats_start
+from fastbt.kernels.metrics import (
+    bar_stats_add, bar_stats_start, rel_stats_add, rel_stats_start, trade_stats_start,
+)
 from fastbt.kernels.simulate import (
     bar_step, empty_log, no_order, no_stops, run_metrics, start_book,
 )
-from fastbt.kernels.sweep import with_levels
+from fastbt.kernels.sweep import metrics_width, with_levels
 
 nan = np.nan
 
 
 @njit(cache={cache}, nogil=True, error_model="numpy")
-def run_set(open_, high, low, close, volume, {slots}rules, cash0, periods_per_year, ends,
-            blocks_out):
+def run_set(open_, high, low, close, volume, {slots}rules, cash0, periods_per_year, relative,
+            ends, blocks_out):
     n = close.shape[0]
     book = start_book(cash0)
     stops = no_stops()
     order = no_order()
     bar_stats = bar_stats_start(cash0)
     stats = trade_stats_start()
+    rel = rel_stats_start()
     log = empty_log()  # closed trades are counted, not recorded
     segments = first_segment(ends)  # block statistics: fastbt.kernels.blocks
 {start}    for i in range(n):
@@ -195,24 +198,28 @@ def run_set(open_, high, low, close, volume, {slots}rules, cash0, periods_per_ye
             i, n - 1, open_[i], high[i], low[i], close[i], entry, exit_, book, stops, order,
             rules, stats, log,
         )
+        if relative is not None:  # pruned at compile time when None
+            rel = rel_stats_add(
+                rel, i == 0, bar_stats.prev_equity, equity, relative[0, i], relative[1, i]
+            )
         bar_stats = bar_stats_add(bar_stats, equity, book.qty != 0.0)
         if i + 1 == segments.end:
             segments = segment_done(
                 segments, bar_stats.sum_r, bar_stats.sum_r2, ends, blocks_out, n
             )
-    return run_metrics(bar_stats, stats, book, cash0, close, periods_per_year)
+    return run_metrics(bar_stats, stats, rel, book, cash0, close, periods_per_year, relative)
 
 
 @njit(cache={cache}, nogil=True, error_model="numpy", parallel=True)
 def sweep(open_, high, low, close, volume, table, rows, scalars, sl, tp, entry_offset, rules,
-          cash0, periods_per_year, ends, blocks_out):
+          cash0, periods_per_year, relative, ends, blocks_out):
     n_sets = rows.shape[0]
-    out = np.empty((n_sets, N_METRICS))
+    out = np.empty((n_sets, metrics_width(relative)))
     for k in prange(n_sets):
         out[k] = run_set(
             open_, high, low, close, volume, {set_slots}
             with_levels(rules, sl[k], tp[k], entry_offset[k]), cash0, periods_per_year,
-            ends, blocks_out[k],
+            relative, ends, blocks_out[k],
         )
     return out
 '''
@@ -338,7 +345,8 @@ def sweep_arguments(
 ):
     """``(kernel, arguments)`` of the fused sweep of ``rules`` over the sets ``params``
     (one array per parameter, plus ``sl``/``tp``/``entry_offset`` where swept); segments
-    end at ``ends`` and set k's block statistics go to ``blocks_out[k]`` (S = 0: off)."""
+    end at ``ends`` and set k's block statistics go to ``blocks_out[k]`` (S = 0: off);
+    ``bars["relative"]``, if there, is the risk-free and benchmark input of the kernels."""
     n_sets = len(next(iter(params.values()))) if params else 1
     layout = plan(rules)
     table, rows = tables(layout.outputs, bars, params, n_sets)
@@ -348,7 +356,8 @@ def sweep_arguments(
     sl, tp, entry_offset = set_levels(params, run_rules, n_sets)
     prices = tuple(bars[c] for c in ("open", "high", "low", "close", "volume"))
     arguments = (*prices, table, rows, np.ascontiguousarray(scalars), sl, tp, entry_offset)
-    settings = (run_rules, options.cash, periods_per_year, ends, blocks_out)
+    relative = bars.get("relative")
+    settings = (run_rules, options.cash, periods_per_year, relative, ends, blocks_out)
     return compiled(layout.source), (*arguments, *settings)
 
 
@@ -361,7 +370,7 @@ def sweep_rules(
     ends: np.ndarray | None = None,
     blocks_out: np.ndarray | None = None,
 ):
-    """Metrics (sets x ``N_METRICS``) of a rule strategy for the parameter sets ``params``;
+    """Metrics (sets x ``metrics_width``) of a rule strategy for the parameter sets ``params``;
     with ``ends`` (``kernels.blocks.segment_ends``) and ``blocks_out`` (sets x S x 3), each
     set's block statistics too (default: none)."""
     if blocks_out is None:

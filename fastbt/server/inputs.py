@@ -64,10 +64,16 @@ def run_options(options: dict) -> fastbt.RunOptions:
             f"unknown run option(s): {', '.join(unknown)} (known: {', '.join(_OPTION_NAMES)})",
         )
     try:
-        return fastbt.RunOptions.resolve(**options)
+        resolved = fastbt.RunOptions.resolve(**options)
     except ValueError as error:
         name = str(error).split(" ", 1)[0]
         raise InvalidInput(("body", "options", name), str(error)) from None
+    if resolved.risk_free == "series":  # marks a per-bar series given to fastbt.run
+        raise InvalidInput(
+            ("body", "options", "risk_free"),
+            "risk_free must be a number here (an annual rate; 0.04 is 4%), got 'series'",
+        )
+    return resolved
 
 
 def strategy(value) -> fastbt.Strategy:

@@ -33,7 +33,8 @@ _OPTIONS_DOC = (
     "(fill|signal_close), stop_priority (open_first|sl_first), stop_slippage "
     "(sl_only|none|both), stop_bar_signals (honor|drop), stop_on_fill_bar, entry_order "
     "(market|limit|stop), entry_offset, entry_expiry (bars, null = until filled), "
-    "reversal_fee (per_leg|per_order), on_ruin (liquidate|continue); like "
+    "reversal_fee (per_leg|per_order), on_ruin (liquidate|continue); risk_free (annual "
+    "rate for Sharpe and Sortino, 0.04 = 4%); like "
     "(backtesting.py|vectorbt) applies a peer's preset, options given override it. "
     "Missing ones take their defaults (docs/execution.md, docs/peers.md)."
 )

@@ -106,8 +106,11 @@ def _first_difference(given: pd.Index, index: pd.DatetimeIndex, side: str) -> st
     return f"{side} ends at {given[n - 1] if n else 'nothing'}, the data continues from {index[n]}"
 
 
-def _check_index(given: pd.Index, index: pd.DatetimeIndex, side: str) -> None:
-    """A pandas signal's index must be the data's index itself: no silent alignment."""
+def _check_index(
+    given: pd.Index, index: pd.DatetimeIndex, side: str, what: str = "signals", fill: str = "False"
+) -> None:
+    """A pandas signal's (or other per-bar input's) index must be the data's index itself:
+    no silent alignment. ``what`` names the input in the error, ``fill`` the reindex hint."""
     if not isinstance(given, pd.DatetimeIndex):
         raise ValueError(
             f"the index of {side} is a {type(given).__name__}, not the data's timestamps; "
@@ -127,9 +130,9 @@ def _check_index(given: pd.Index, index: pd.DatetimeIndex, side: str) -> None:
         return
     raise ValueError(
         f"the index of {side} differs from the data's "
-        f"({_first_difference(given, index, side)}); signals are not aligned for you: "
+        f"({_first_difference(given, index, side)}); {what} are not aligned for you: "
         "build them on the loaded bars (fastbt.load(data).index, repaired and sorted) "
-        f"or align them yourself, e.g. {side}.reindex(bars.index, fill_value=False)"
+        f"or align them yourself, e.g. {side}.reindex(bars.index, fill_value={fill})"
     )
 
 

@@ -9,11 +9,12 @@ import pandas as pd
 from fastbt.data.load import load
 from fastbt.data.validate import bar_arrays
 from fastbt.errors import SweepError
-from fastbt.kernels.metrics import COUNT_METRICS, METRIC_NAMES
+from fastbt.kernels.metrics import BENCHMARK_METRICS, COUNT_METRICS, METRIC_NAMES
 from fastbt.options import RunOptions
 from fastbt.periods import infer_periods_per_year
 from fastbt.portfolio.rotation import is_cross_sectional
 from fastbt.progress import progress_bar
+from fastbt.relative import benchmark_prices, is_series, relative_rows, risk_free_label
 from fastbt.stats.cscv import check_blocks
 from fastbt.strategies import get_strategy
 from fastbt.strategies.external import VARIANT, check_source, signals_strategy
@@ -66,11 +67,12 @@ def _sets_digest(columns: dict) -> str:
     return digest.hexdigest()
 
 
-def _rows(chunk, metrics: np.ndarray, params: dict, periods: float) -> pd.DataFrame:
-    """One chunk's result rows: symbol, parameters, metrics."""
+def _rows(chunk, metrics: np.ndarray, params: dict, periods: float, names) -> pd.DataFrame:
+    """One chunk's result rows: symbol, parameters, metrics (``names``, in the kernels'
+    column order)."""
     rows = {"symbol": np.full(chunk.stop - chunk.start, chunk.symbol, dtype=object)}
     rows |= {name: values[chunk.start : chunk.stop] for name, values in params.items()}
-    for k, name in enumerate(METRIC_NAMES):
+    for k, name in enumerate(names):
         column = metrics[:, k]
         rows[name] = column.astype(np.int64) if name in COUNT_METRICS else column
     rows["periods_per_year"] = np.full(len(column), periods)
@@ -143,6 +145,8 @@ def sweep(
     store=None,
     load_options: dict | None = None,
     on_chunk=None,
+    risk_free=0.0,
+    benchmark=None,
     blocks: int | None = None,
     **run_options,
 ) -> pd.DataFrame:
@@ -158,7 +162,8 @@ def sweep(
     ``entry_offset``, and the table's ``signals`` column names each row's variant. Symbols are read from the market-data
     ``store`` (bars of ``interval``, default 1d) or the bundled samples; ``load_options``
     are keyword arguments of ``fastbt.load`` (dayfirst=, symbol=, ...). ``run_options`` are those of
-    ``fastbt.run`` and apply to every set; ``sl``, ``tp`` and ``entry_offset`` may
+    ``fastbt.run`` and apply to every set (``risk_free`` and ``benchmark`` too, on each
+    symbol's index; the benchmark columns follow the metrics); ``sl``, ``tp`` and ``entry_offset`` may
     instead be grid dimensions (None: off). ``out`` streams finished chunks to a
     Parquet directory; ``resume=True`` continues an interrupted sweep there.
     The table's ``attrs["sweep"]`` records counts and the throughput of this call:
@@ -184,6 +189,11 @@ def sweep(
             raise ValueError(
                 "signals= sweeps one symbol's signal variants; a portfolio sweep takes a "
                 "strategy and its grid"
+            )
+        if benchmark is not None or is_series(risk_free) or risk_free != 0.0:
+            raise ValueError(
+                "risk_free= and benchmark= are not available for portfolio sweeps yet; "
+                "run fastbt.run_portfolio on the chosen sets and compare its equity"
             )
         if blocks is not None:
             raise ValueError(
@@ -215,7 +225,7 @@ def sweep(
             execution=execution,
             **run_options,
         )
-    options = RunOptions.resolve(**run_options)
+    options = RunOptions.resolve(risk_free=risk_free_label(risk_free), **run_options)
     check_source(strategy, signals, {})
     grid = {} if grid is None else grid
     spec = get_strategy(strategy) if signals is None else None
@@ -244,6 +254,12 @@ def sweep(
     periods = {
         s: options.periods_per_year or infer_periods_per_year(f.index) for s, f in frames.items()
     }
+    # The kernels' optional per-bar input travels with each symbol's bar arrays.
+    for s, f in frames.items():
+        prices = None
+        if benchmark is not None:
+            prices = benchmark_prices(benchmark, f.index, load_options or {})
+        arrays[s]["relative"] = relative_rows(risk_free, prices, f.index, periods[s])
     fingerprint = {
         "strategy": spec.name,
         "sets": _sets_digest(sets.columns),
@@ -255,6 +271,8 @@ def sweep(
     }
     if signals is not None:
         fingerprint["signals"] = signals_digest(spec.signals)
+    if benchmark is not None or is_series(risk_free):
+        fingerprint["relative"] = _sets_digest({s: a["relative"] for s, a in arrays.items()})
 
     def task(c):
         params = {k: v[c.start : c.stop] for k, v in sets.columns.items()}
@@ -287,6 +305,7 @@ def sweep(
         scheduler=scheduler,
         on_chunk=on_chunk,
         blocks=blocks,
+        names=METRIC_NAMES + (BENCHMARK_METRICS if benchmark is not None else ()),
     )
 
 
@@ -310,13 +329,15 @@ def run_sweep_chunks(
     scheduler,
     on_chunk,
     blocks: int | None = None,
+    names: tuple = METRIC_NAMES,
 ) -> pd.DataFrame:
     """Run the chunks not already in ``out`` (``task(chunk)``: the arguments of
     ``run_chunk`` before ``blocks``), stream each finished one to ``out`` or keep it, and
     return the table in chunk order with ``attrs["sweep"]`` (``attrs`` plus counts and
     throughput) and, with ``blocks=S``, ``attrs["blocks"]`` (every chunk's block
     statistics, read back from ``out`` for resumed chunks).
-    ``bars_of``/``periods``: bars and periods per year of each chunk's ``symbol``."""
+    ``bars_of``/``periods``: bars and periods per year of each chunk's ``symbol``;
+    ``names``: the metrics' column names, in the kernels' order."""
     store = None
     if out is not None:
         if blocks is not None:
@@ -352,7 +373,7 @@ def run_sweep_chunks(
                 failures.append(f"{chunk.describe()} failed: {outcome}")
                 continue
             metrics, block_stats = outcome
-            rows = _rows(chunk, metrics, shown, periods[chunk.symbol])
+            rows = _rows(chunk, metrics, shown, periods[chunk.symbol], names)
             if collector is not None:
                 collector.add(chunk, block_stats)
                 if store is not None:  # before the part: a finished part has its blocks

@@ -7,7 +7,7 @@ import numpy as np
 
 from fastbt.engine import simulate_strategy
 from fastbt.kernels.blocks import equity_block_stats, segment_ends
-from fastbt.kernels.metrics import N_METRICS
+from fastbt.kernels.metrics import N_BENCHMARK_METRICS, N_METRICS
 from fastbt.kernels.sweep import sweep_crossings
 from fastbt.options import RunOptions
 from fastbt.rules.fused import sweep_rules
@@ -68,9 +68,12 @@ def run_sets(
     indicator tables, and signals given as arrays fused on their own table; any
     other strategy runs its signal function then the simulation, set by set.
     ``params`` may hold ``sl``, ``tp`` and ``entry_offset`` columns besides the
-    strategy's parameters. ``blocks_out`` (sets x S x 3), if given, receives each set's
-    per-block (count, mean, M2) of its bar returns (``kernels.blocks``).
+    strategy's parameters. ``bars["relative"]``, if there, is the kernels' per-bar
+    risk-free and benchmark input (``fastbt.relative.relative_rows``). ``blocks_out``
+    (sets x S x 3), if given, receives each set's per-block (count, mean, M2) of its bar
+    returns (``kernels.blocks``).
     """
+    relative = bars.get("relative")
     n_sets = len(next(iter(params.values()))) if params else 1
     blocks_out = no_blocks(n_sets) if blocks_out is None else blocks_out
     n_blocks = blocks_out.shape[1]
@@ -109,15 +112,16 @@ def run_sets(
             rules,
             options.cash,
             periods_per_year,
+            relative,
             ends,
             blocks_out,
         )
-    out = np.empty((n_sets, N_METRICS))
+    out = np.empty((n_sets, N_METRICS + (0 if relative is None else N_BENCHMARK_METRICS)))
     for k in range(n_sets):
         values = [params[name][k].item() for name in names]
         set_options = _set_options(options, params, k)
         out[k], equity, *_ = simulate_strategy(
-            bars, strategy, values, set_options, periods_per_year, n_blocks > 0
+            bars, strategy, values, set_options, periods_per_year, n_blocks > 0, relative
         )
         if n_blocks:
             equity_block_stats(equity, set_options.cash, ends, blocks_out[k])

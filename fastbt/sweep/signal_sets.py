@@ -60,6 +60,7 @@ def run_signal_sets(
         rules,
         options.cash,
         periods_per_year,
+        bars.get("relative"),
         ends,
         blocks_out,
     )
