@@ -166,7 +166,10 @@ def test_verify_disagreement_exits_1_with_the_differences(tmp_path):
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(tmp_path), str(Path(fastbt.__file__).parents[1])]),
+        },
     )
     assert completed.returncode == 1
     assert "Traceback" not in completed.stderr
