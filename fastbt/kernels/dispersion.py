@@ -9,35 +9,40 @@ the reference twins are in ``fastbt/reference/dispersion.py``.
 import numpy as np
 
 from fastbt.kernels.indicators import rolling_mean
-from fastbt.kernels.jit import inline_kernel, kernel
+from fastbt.kernels.jit import kernel
 
 
-@inline_kernel
-def window_deviation(x, t, window):
-    """``(shift, std)`` of ``x[t-window+1..t]`` around its newest value ``x[t]``.
+@kernel
+def window_deviations(x, window):
+    """``(shift, std)`` of every full window ``x[t-window+1..t]`` (index ``t - window + 1``)
+    around its newest value ``x[t]``.
 
     ``shift`` is the mean of ``x[k] - x[t]`` (so the window mean is ``x[t] + shift``)
-    and ``std`` the population standard deviation (divisor ``window``).
+    and ``std`` the population standard deviation (divisor ``window``). Each window's
+    two sums run oldest value first from 0.0; the loops step through the windows side
+    by side (one value of each per step), so every window gets the same operations in
+    the same order as summing it alone, and the CPU does many windows at once.
     """
-    newest = x[t]
-    total = 0.0
-    for k in range(t - window + 1, t + 1):
-        total = total + (x[k] - newest)
+    m = max(x.shape[0] - window + 1, 0)
+    newest = x[window - 1 :]
+    total = np.zeros(m)
+    for j in range(window):
+        for q in range(m):
+            total[q] = total[q] + (x[q + j] - newest[q])
     shift = total / window
-    squares = 0.0
-    for k in range(t - window + 1, t + 1):
-        d = (x[k] - newest) - shift
-        squares = squares + d * d
+    squares = np.zeros(m)
+    for j in range(window):
+        for q in range(m):
+            d = (x[q + j] - newest[q]) - shift[q]
+            squares[q] = squares[q] + d * d
     return shift, np.sqrt(squares / window)
 
 
 @kernel
 def rolling_std(x, window):
     """Population standard deviation of the last ``window`` values; NaN during warm-up."""
-    n = x.shape[0]
-    out = np.full(n, np.nan)
-    for t in range(window - 1, n):
-        out[t] = window_deviation(x, t, window)[1]
+    out = np.full(x.shape[0], np.nan)
+    out[window - 1 :] = window_deviations(x, window)[1]
     return out
 
 
@@ -48,8 +53,9 @@ def bbands(x, window, k):
     middle = rolling_mean(x, window)
     upper = np.full(n, np.nan)
     lower = np.full(n, np.nan)
+    std = window_deviations(x, window)[1]
     for t in range(window - 1, n):
-        spread = k * window_deviation(x, t, window)[1]
+        spread = k * std[t - window + 1]
         upper[t] = middle[t] + spread
         lower[t] = middle[t] - spread
     return middle, upper, lower
@@ -60,7 +66,8 @@ def zscore(x, window):
     """``(x[t] - mean) / std`` over the last ``window`` values, as ``-shift / std``; 0 when std is 0."""
     n = x.shape[0]
     out = np.full(n, np.nan)
+    shift, std = window_deviations(x, window)
     for t in range(window - 1, n):
-        shift, std = window_deviation(x, t, window)
-        out[t] = 0.0 if std == 0.0 else -shift / std
+        s, d = shift[t - window + 1], std[t - window + 1]
+        out[t] = 0.0 if d == 0.0 else -s / d
     return out

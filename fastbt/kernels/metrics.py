@@ -180,8 +180,7 @@ def bar_stats_add(stats, equity, exposed):
         r = equity / prev - 1.0
         sum_r += r
         sum_r2 += r * r
-        if r < 0.0:
-            sum_neg += r * r
+        sum_neg += r * r if r < 0.0 else 0.0  # + 0.0 keeps the bits (sum_neg is >= +0.0)
         if moves == 0.0:
             shift = r
         moves += 1.0
@@ -191,17 +190,17 @@ def bar_stats_add(stats, equity, exposed):
         s2 += d2
         s3 += d2 * d
         s4 += d2 * d2
-        if equity > peak:
-            max_dd = max(max_dd, 1.0 - trough / peak)
-            peak = equity
-            trough = equity
-        elif equity < trough:
-            trough = equity
-    if not equity < peak:
-        max_run = max(max_run, bars - top - 1.0)
-        top = bars
-    if exposed:
-        exposed_bars += 1.0
+        # Selects, not branches: whether a bar makes a new peak or a new trough is a coin
+        # toss the CPU mispredicts (a tenth of a fused sweep's time); the same values.
+        new_peak = equity > peak
+        dd = 1.0 - trough / peak
+        max_dd = max(max_dd, dd) if new_peak else max_dd
+        trough = equity if new_peak or equity < trough else trough
+        peak = equity if new_peak else peak
+    at_peak = not equity < peak
+    max_run = max(max_run, bars - top - 1.0) if at_peak else max_run
+    top = bars if at_peak else top
+    exposed_bars += 1.0 if exposed else 0.0
     return BarStats(
         bars + 1.0,
         equity,

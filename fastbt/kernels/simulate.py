@@ -177,6 +177,13 @@ def bar_step(i, last, open_, high, low, close, entry, exit_, book, stops, order,
     """
     if book.ruined:
         return book, stops, order, stats, 0.0, log
+    # A quiet bar (no signal, nothing pending, no live stops, not the last bar, equity
+    # above zero) goes through steps 1-6 changing nothing but the equity: most bars of a
+    # sweep are quiet, and returning here makes a fused sweep a third faster.
+    equity = book.cash + book.qty * close
+    idle = not (entry or exit_) and order.kind == NO_ORDER and i < stops.live_from
+    if idle and i < last and equity > 0.0:
+        return book, stops, order, stats, equity, log
     stop_filled = False
     # 1-2. Pending orders (a market order and an entry order are never both pending).
     if order.kind == MARKET:
