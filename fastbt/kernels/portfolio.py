@@ -41,7 +41,6 @@ from fastbt.kernels.rules import (
     EXIT_SL,
     EXIT_TP,
     LIMIT,
-    LONG,
     MARKET,
     STOP,
 )
@@ -84,8 +83,12 @@ Holdings = namedtuple(
         "order_signal_close",
     ),
 )
-# The shared account between orders.
-Account = namedtuple("Account", ("cash", "total_fees", "n_skipped", "n_expired"))
+# The shared account between orders. collateral: the cash backing the open shorts,
+# twice the sale value of each (its proceeds and as much again); n_shorts: how many
+# are open (the last one closed resets collateral to exactly 0).
+Account = namedtuple(
+    "Account", ("cash", "collateral", "n_shorts", "total_fees", "n_skipped", "n_expired")
+)
 
 
 @inline_kernel
@@ -132,22 +135,23 @@ def _side(qty):
 
 
 @inline_kernel
-def short_collateral(holdings, skip, rules):
-    """The cash that backs the open shorts but symbol ``skip``'s: twice each one's sale
-    value (its proceeds, and as much again as collateral). Long-only runs have no shorts
-    and skip the loop."""
-    locked = 0.0
-    if rules.direction != LONG:
-        for k in range(holdings.qty.shape[0]):
-            if k != skip and holdings.qty[k] < 0.0:
-                locked += 2.0 * (-holdings.qty[k]) * holdings.entry_price[k]
-    return locked
+def free_cash(account):
+    """The cash that may pay for, or back, a new position: the cash less the collateral
+    of the open shorts (all of it in a long-only run)."""
+    return account.cash - account.collateral
 
 
 @inline_kernel
-def free_cash(holdings, account, skip, rules):
-    """The cash that may pay for (or back) a new position of symbol ``skip``."""
-    return account.cash - short_collateral(holdings, skip, rules)
+def _skipped(account):
+    """The account with one more order skipped."""
+    return Account(
+        account.cash,
+        account.collateral,
+        account.n_shorts,
+        account.total_fees,
+        account.n_skipped + 1,
+        account.n_expired,
+    )
 
 
 @inline_kernel
@@ -163,10 +167,22 @@ def _book_open(holdings, account, k, side, bar, qty, fill, fee):
     holdings.qty[k] = side * (held + qty)
     holdings.entry_fee[k] += fee
     if side > 0:
-        cash = max(account.cash - (qty * fill + fee), 0.0)
-    else:
-        cash = account.cash + qty * fill - fee
-    return Account(cash, account.total_fees + fee, account.n_skipped, account.n_expired)
+        return Account(
+            max(account.cash - (qty * fill + fee), 0.0),
+            account.collateral,
+            account.n_shorts,
+            account.total_fees + fee,
+            account.n_skipped,
+            account.n_expired,
+        )
+    return Account(
+        account.cash + qty * fill - fee,
+        account.collateral + 2.0 * qty * fill,
+        account.n_shorts + (1 if held == 0.0 else 0),
+        account.total_fees + fee,
+        account.n_skipped,
+        account.n_expired,
+    )
 
 
 @inline_kernel
@@ -176,7 +192,7 @@ def open_units(holdings, account, k, side, bar, qty, price, slippage, rules, par
     cut to all the free cash (``partial``) or skipped."""
     fill = execution_price(price, slippage, side > 0)
     if qty > 0.0:
-        free = free_cash(holdings, account, k, rules)
+        free = free_cash(account)
         fee = fill_fee(fill, qty, rules.commission, rules.fixed_fee)
         if qty * fill + fee <= free * (1.0 + 1e-9):
             return _book_open(holdings, account, k, side, bar, qty, fill, fee)
@@ -187,7 +203,7 @@ def open_units(holdings, account, k, side, bar, qty, price, slippage, rules, par
             if qty > MIN_UNITS:
                 fee = fill_fee(fill, qty, rules.commission, rules.fixed_fee)
                 return _book_open(holdings, account, k, side, bar, qty, fill, fee)
-    return Account(account.cash, account.total_fees, account.n_skipped + 1, account.n_expired)
+    return _skipped(account)
 
 
 @inline_kernel
@@ -220,7 +236,8 @@ def _closed(holdings, account, k, bar, qty, fill, fee, reason):
         float(reason),
         float(k),
     )
-    if qty >= size:
+    emptied = qty >= size
+    if emptied:
         holdings.qty[k] = 0.0
         holdings.entry_price[k] = 0.0
         holdings.entry_fee[k] = 0.0
@@ -229,10 +246,26 @@ def _closed(holdings, account, k, bar, qty, fill, fee, reason):
         holdings.qty[k] = side * (size - qty)
         holdings.entry_fee[k] -= entry_fee
     if side > 0.0:
-        cash = account.cash + qty * fill - fee
-    else:
-        cash = account.cash - qty * fill - fee
-    return Account(cash, account.total_fees + fee, account.n_skipped, account.n_expired), trade
+        account = Account(
+            account.cash + qty * fill - fee,
+            account.collateral,
+            account.n_shorts,
+            account.total_fees + fee,
+            account.n_skipped,
+            account.n_expired,
+        )
+        return account, trade
+    n_shorts = account.n_shorts - (1 if emptied else 0)
+    collateral = account.collateral - 2.0 * qty * entry_price if n_shorts > 0 else 0.0
+    account = Account(
+        account.cash - qty * fill - fee,
+        collateral,
+        n_shorts,
+        account.total_fees + fee,
+        account.n_skipped,
+        account.n_expired,
+    )
+    return account, trade
 
 
 @inline_kernel
@@ -344,7 +377,7 @@ def _any_order(row):
 @inline_kernel
 def open_entry(holdings, account, k, side, bar, price, slippage, rules, partial):
     """A signal entry of ``side``: sized from the free cash now, then bought or sold short."""
-    qty = entry_units(free_cash(holdings, account, k, rules), side, price, slippage, rules)
+    qty = entry_units(free_cash(account), side, price, slippage, rules)
     return open_units(holdings, account, k, side, bar, qty, price, slippage, rules, partial)
 
 
@@ -378,7 +411,9 @@ def reverse(holdings, account, k, bar, price, rules, partial, out):
     c, fixed = rules.commission, rules.fixed_fee
     fill = execution_price(price, rules.slippage, side < 0)
     closed = abs(holdings.qty[k])
-    others = short_collateral(holdings, k, rules)
+    others = account.collateral  # the collateral of the other symbols' shorts
+    if side < 0:
+        others -= 2.0 * closed * holdings.entry_price[k]
     if side > 0:
         sizing_cash = account.cash + closed * fill * (1.0 - c) - others
     else:
@@ -400,9 +435,7 @@ def reverse(holdings, account, k, bar, price, rules, partial, out):
         holdings, account, k, bar, closed, fill, fill_fee(fill, closed, c, fixed), EXIT_REVERSE
     )
     stats = _record(trade, trades, stats, record)
-    return Account(
-        account.cash, account.total_fees, account.n_skipped + 1, account.n_expired
-    ), stats
+    return _skipped(account), stats
 
 
 @inline_kernel
@@ -489,7 +522,12 @@ def fill_entry_orders(bar, open_, high, low, holdings, account, rules, partial, 
         if bar > holdings.order_last_bar[k]:
             holdings.order_kind[k] = NO_ORDER
             account = Account(
-                account.cash, account.total_fees, account.n_skipped, account.n_expired + 1
+                account.cash,
+                account.collateral,
+                account.n_shorts,
+                account.total_fees,
+                account.n_skipped,
+                account.n_expired + 1,
             )
             continue
         side = holdings.order_side[k]
@@ -673,7 +711,7 @@ def portfolio_pass(
     trades = [_ROW_TYPE]
     trades.pop()
     holdings = start_holdings(n_symbols)
-    account = Account(cash0, 0.0, 0, 0)
+    account = Account(cash0, 0.0, 0, 0.0, 0, 0)
     bar_stats = bar_stats_start(cash0)
     stats = trade_stats_start()
     ruined = False
@@ -769,7 +807,7 @@ def portfolio_pass(
             account, stats = sell_all(
                 i, close[i], holdings, account, EXIT_RUIN, rules, (trades, stats, record)
             )
-            account = Account(0.0, account.total_fees, account.n_skipped, account.n_expired)
+            account = Account(0.0, 0.0, 0, account.total_fees, account.n_skipped, account.n_expired)
             equity = 0.0
             exposed = False
             ruined = True

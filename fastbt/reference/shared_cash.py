@@ -79,6 +79,8 @@ class SharedCash:
     stopped_on: list = field(init=False)  # per symbol: bar a stop last filled, -1 never
     entry_orders: list = field(init=False)  # per symbol: pending EntryOrder, or None
     trades: list = field(default_factory=list)
+    collateral: float = 0.0  # cash backing the open shorts: twice each one's sale value
+    n_shorts: int = 0
     total_fees: float = 0.0
     n_skipped: int = 0
     n_expired: int = 0
@@ -98,18 +100,10 @@ class SharedCash:
 
     # -- fills ----------------------------------------------------------------------
 
-    def short_collateral(self, skip: int) -> float:
-        """Cash backing the open shorts other than symbol ``skip``'s: twice each one's
-        sale value (the proceeds, and as much again as collateral)."""
-        locked = 0.0
-        for k, h in enumerate(self.holdings):
-            if k != skip and h.qty < 0.0:
-                locked += 2.0 * (-h.qty) * h.entry_price
-        return locked
-
-    def free_cash(self, k: int) -> float:
-        """The cash that may pay for, or back, a new position of symbol ``k``."""
-        return self.cash - self.short_collateral(k)
+    def free_cash(self) -> float:
+        """The cash that may pay for, or back, a new position: the cash less the
+        collateral of the open shorts (their proceeds, and as much again)."""
+        return self.cash - self.collateral
 
     def _book_open(
         self, k: int, side: str, bar: int, qty: float, exec_price: float, fee: float
@@ -125,8 +119,11 @@ class SharedCash:
         h.entry_fee += fee
         if side == LONG:
             self.cash = max(self.cash - (qty * exec_price + fee), 0.0)
-        else:  # a short sale's proceeds go to the cash
+        else:  # a short sale's proceeds go to the cash, and lock twice its value
             self.cash = self.cash + qty * exec_price - fee
+            self.collateral = self.collateral + 2.0 * qty * exec_price
+            if held == 0.0:
+                self.n_shorts += 1
         self.total_fees += fee
 
     def _exec(self, price: float, buying: bool, slippage=None) -> float:
@@ -139,7 +136,7 @@ class SharedCash:
         o = self.options
         exec_price = self._exec(price, side == LONG, slippage)
         if qty > 0.0:
-            free = self.free_cash(k)
+            free = self.free_cash()
             fee = self._fee(exec_price, qty)
             if qty * exec_price + fee <= free * (1.0 + 1e-9):
                 self._book_open(k, side, bar, qty, exec_price, fee)
@@ -178,7 +175,8 @@ class SharedCash:
                 exit_reason=reason,
             )
         )
-        if qty >= size:
+        emptied = qty >= size
+        if emptied:
             self.holdings[k] = Holding()
             self.stops[k] = None
         else:
@@ -186,8 +184,13 @@ class SharedCash:
             h.entry_fee -= entry_fee
         if direction == LONG:
             self.cash = self.cash + qty * exec_price - fee
-        else:  # a cover pays, whatever the cash left
+        else:  # a cover pays, whatever the cash left, and frees its collateral
             self.cash = self.cash - qty * exec_price - fee
+            self.n_shorts -= 1 if emptied else 0
+            if self.n_shorts > 0:
+                self.collateral = self.collateral - 2.0 * qty * entry_price
+            else:
+                self.collateral = 0.0
         self.total_fees += fee
 
     def close(self, k: int, bar: int, qty: float, price: float, reason: str, slippage=None):
@@ -267,7 +270,7 @@ class SharedCash:
             k,
             side,
             bar,
-            self.entry_units(side, price, self.free_cash(k), slippage),
+            self.entry_units(side, price, self.free_cash(), slippage),
             price,
             slippage,
         )
@@ -285,7 +288,9 @@ class SharedCash:
             return
         c, fixed = o.commission, o.fixed_fee
         exec_price = self._exec(price, new_side == LONG)
-        others = self.short_collateral(k)
+        others = self.collateral  # the collateral of the other symbols' shorts
+        if new_side == LONG:
+            others -= 2.0 * closed * h.entry_price
         if new_side == SHORT:  # S = (cash + L*exec*(1-c) - F) / (exec*(1+c))
             sizing_cash = self.cash + closed * exec_price * (1.0 - c) - others
         else:  # S = (cash - F)/(1+c)/exec - L
@@ -477,7 +482,8 @@ def run_shared_cash(
         value = book.equity(closes)  # 6.
         if value <= 0.0 and options.on_ruin == "liquidate":
             book.close_all(i, closes, "ruin")
-            book.cash = 0.0
+            book.cash = book.collateral = 0.0
+            book.n_shorts = 0
             value = 0.0
             ruined = True
         equity.append(value)
