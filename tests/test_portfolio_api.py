@@ -219,10 +219,15 @@ def test_values_weights_and_contribution():
         ({"strategy": "ma_cross", "weights": "W"}, "give either weights="),
         ({"weights": "W", "size_type": "percent"}, "size_type must be 'target_percent'"),
         ({"strategy": "ma_cross", "size_type": "target_percent"}, "needs weights="),
-        ({"weights": "W", "sl": 0.1}, "sl: stops and entry orders apply to strategy portfolios"),
-        ({"weights": "W", "entry_order": "limit"}, "entry_order: stops and entry orders apply"),
-        ({"strategy": "ma_cross", "reversal_fee": "per_order"}, "reversal_fee: not available"),
-        ({"strategy": "ma_cross", "direction": "both"}, "direction: not available for portfolios"),
+        ({"weights": "W", "sl": 0.1}, "sl: shorts, reversals, stops and entry orders apply"),
+        ({"weights": "W", "entry_order": "limit"}, "entry_order: shorts, reversals, stops"),
+        ({"weights": "W", "direction": "both"}, "direction: .*not to target weights .*long-only"),
+        ({"weights": "W", "reversal_fee": "per_order"}, "reversal_fee: .*not to target weights"),
+        (
+            {"strategy": "momentum_rotation", "direction": "short"},
+            "direction: .*not to target weights",
+        ),
+        ({"strategy": "ma_cross", "direction": "sideways"}, "direction must be one of"),
         ({"weights": "W", "order_sequence": "auto"}, "order_sequence must be one of value, symbol"),
         ({"weights": "W", "partial": 1}, "partial must be True or False"),
         ({"weights": "W", "lookback": 3}, "unknown option.*lookback"),
@@ -305,10 +310,19 @@ def test_verify_portfolio_names_every_difference(monkeypatch):
             "stop_bar_signals": "drop",
             "stop_anchor": "signal_close",
         },
+        {"direction": "both", "commission": 0.001, "fixed_fee": 1.0, "size": 0.7},
+        {"direction": "both", "reversal_fee": "per_order", "fixed_fee": 2.0, "commission": 0.002},
+        {"direction": "both", "fill": "close", "sl": 0.03, "tp": 0.05, "slippage": 0.001},
+        {"direction": "short", "sl": 0.04, "trail": True, "close_at_end": True},
+        {"direction": "short", "entry_order": "limit", "entry_offset": 0.01, "entry_expiry": 3},
+        {"direction": "both", "entry_order": "stop", "entry_offset": 0.005, "tp": 0.02},
+        {"direction": "both", "size_type": "units", "size": 5, "fractional": False},
+        {"direction": "both", "like": "vectorbt", "fixed_fee": 1.0, "commission": 0.001},
     ],
 )
 def test_single_symbol_strategy_portfolio_equals_the_single_run(options):
-    """One symbol, one strategy: the portfolio is the single run, stops included."""
+    """One symbol, one strategy: the portfolio is the single run, stops, shorts and
+    reversals included."""
     bars = fastbt.load("GOOG")
     single = fastbt.run(bars, "ma_cross", fast=5, slow=20, **options)
     portfolio = fastbt.run_portfolio({"GOOG": bars}, "ma_cross", fast=5, slow=20, **options)
@@ -317,6 +331,8 @@ def test_single_symbol_strategy_portfolio_equals_the_single_run(options):
         assert single.metrics["n_stop_exits"] > 5
     if "entry_expiry" in options:
         assert single.metrics["n_expired"] > 5
+    if "direction" in options:
+        assert single.metrics["n_short_trades"] > 5
     np.testing.assert_allclose(portfolio.equity, single.equity, rtol=1e-9)
     np.testing.assert_allclose(portfolio.positions["GOOG"], single.position, rtol=1e-9)
     columns = ["entry_bar", "exit_bar", "status", "exit_reason", "direction"]

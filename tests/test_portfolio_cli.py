@@ -51,6 +51,16 @@ def test_weights_file_on_rebalance_rows_only(files, tmp_path, capsys):
     assert capsys.readouterr().out.startswith(repr(expected))
 
 
+def test_strategy_portfolio_both_directions(files, capsys):
+    argv = ["portfolio", *files, "-s", "ma_cross", "-p", "fast=5", "-p", "slow=20"]
+    assert cli.main([*argv, "--direction", "both", "--reversal-fee", "per_order"]) == 0
+    expected = fastbt.run_portfolio(
+        DATA, "ma_cross", fast=5, slow=20, direction="both", reversal_fee="per_order"
+    )
+    assert expected.metrics["n_short_trades"] > 0
+    assert capsys.readouterr().out.startswith(repr(expected))
+
+
 def _bad_weights(tmp_path):
     weights = fastbt.rebalance({"SYN000": 0.5}, DATA, every="M").dropna()
     unknown = weights.rename(columns={"SYN002": "XYZ"})
@@ -82,7 +92,7 @@ def test_bad_weights_file_is_one_line_exit_2(files, tmp_path, capsys, case):
         ([], "give -s STRATEGY"),
         (["-s", "ma_cross", "--rebalance", "M"], "--rebalance applies to -s momentum_rotation"),
         (["-s", "momentum_rotation", "--size", "0.5"], "size does not apply"),
-        (["-s", "ma_cross", "--direction", "both"], "direction: not available"),
+        (["-s", "momentum_rotation", "--direction", "both"], "not to target weights"),
     ],
 )
 def test_bad_arguments_are_one_line_exit_2(files, capsys, extra, message):

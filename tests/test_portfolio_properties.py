@@ -1,6 +1,6 @@
 """Fast == reference for portfolios under hypothesis: random universes, weights with
 NaNs and zeros (symbols going flat), fees, slippage and every portfolio option; and
-signal portfolios of a built-in strategy on every symbol."""
+signal portfolios of a built-in strategy on every symbol, long, short or both ways."""
 
 import numpy as np
 import pandas as pd
@@ -109,7 +109,11 @@ def test_signal_portfolio_fast_equals_reference(draw, data, run_options):
             },
         )
     )
-    kwargs = run_options | stops | {"size": size, "size_type": size_type}
+    sides = {
+        "direction": draw.draw(st.sampled_from(["long", "short", "both"])),
+        "reversal_fee": draw.draw(st.sampled_from(["per_leg", "per_order"])),
+    }
+    kwargs = run_options | stops | sides | {"size": size, "size_type": size_type}
     args = {"strategy": "ma_cross", "fast": fast_window, "slow": slow_window}
     fast = fastbt.run_portfolio(data, engine="fast", **args, **kwargs)
     reference = fastbt.run_portfolio(data, engine="reference", **args, **kwargs)

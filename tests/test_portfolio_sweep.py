@@ -46,14 +46,19 @@ def test_momentum_rotation_rows_equal_run_portfolio(options):
         assert_row_is_run(row, result)
 
 
-def test_signal_strategy_rows_equal_run_portfolio():
+@pytest.mark.parametrize(
+    "options", [{"size": 0.3}, {"size": 0.3, "direction": "both", "reversal_fee": "per_order"}]
+)
+def test_signal_strategy_rows_equal_run_portfolio(options):
     grid = {"fast": [3, 8], "slow": [20, 50], "sl": [None, 0.05]}
-    table = fastbt.sweep(DATA, "ma_cross", grid, portfolio=True, progress=False, size=0.3)
+    table = fastbt.sweep(DATA, "ma_cross", grid, portfolio=True, progress=False, **options)
     assert len(table) == 8
+    if "direction" in options:
+        assert (table["n_short_trades"] > 0).all()
     for _, row in table.iterrows():
         sl = None if math.isnan(row["sl"]) else row["sl"]
         result = fastbt.run_portfolio(
-            DATA, "ma_cross", fast=int(row["fast"]), slow=int(row["slow"]), size=0.3, sl=sl
+            DATA, "ma_cross", fast=int(row["fast"]), slow=int(row["slow"]), sl=sl, **options
         )
         assert_row_is_run(row, result)
 
@@ -85,7 +90,7 @@ def test_invalid_sets_are_dropped_and_counted():
         ("momentum_rotation", {"grid": {"rebalance": ["Y"]}}, "rebalance schedule must be"),
         ("momentum_rotation", {"grid": {"sl": [0.1]}}, "stops do not apply"),
         ("momentum_rotation", {"size": 0.5}, "size: not available"),
-        ("ma_cross", {"portfolio": True, "direction": "both"}, "direction: not available"),
+        ("momentum_rotation", {"direction": "both"}, "direction: not available"),
         ("ma_cross", {"portfolio": True, "order_sequence": "random"}, "order_sequence must be"),
         ("momentum_rotation", {"grid": {"lookback": [400]}}, "no valid parameter sets"),
     ],

@@ -134,20 +134,30 @@ def test_weights_as_object_and_as_rows_equal_run_portfolio(alice):
         assert len(got["trade_table"]) == len(expected.trades)
 
 
-def test_per_symbol_strategy_and_order_sequence(alice):
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"size": 0.3, "sl": 0.05},
+        {"size": 0.3, "direction": "both", "reversal_fee": "per_order", "fixed_fee": 1.0},
+    ],
+)
+def test_per_symbol_strategy_and_order_sequence(alice, options):
     body = {
         "symbols": SYMBOLS,
         "strategy": "ma_cross",
         "params": {"fast": 5, "slow": 20},
-        "options": {"size": 0.3, "sl": 0.05},
+        "options": options,
         "order_sequence": "symbol",
     }
     expected = fastbt.run_portfolio(
-        FRAMES, "ma_cross", fast=5, slow=20, size=0.3, sl=0.05, order_sequence="symbol"
+        FRAMES, "ma_cross", fast=5, slow=20, order_sequence="symbol", **options
     )
+    if "direction" in options:
+        assert expected.metrics["n_short_trades"] > 0
     row = _completed(alice, body)
     got = alice.get(f"/backtests/{row['id']}/results").json()
     _same(got["equity"], expected.equity.tolist())
+    assert len(got["trade_table"]) == len(expected.trades)
 
 
 def _refused(client, body: dict) -> list:
@@ -175,7 +185,7 @@ def _first_day(symbol_row: dict) -> dict:
         ({"symbols": ["AAA", "AAA"]}, ["body", "symbols", 1], "twice"),
         ({"symbol": "AAA"}, ["body", "symbol"], "not both"),
         ({"start": "2020-01-01"}, ["body", "start"], "single backtests"),
-        ({"options": {"direction": "short"}}, ["body", "options", "direction"], "portfolios"),
+        ({"options": {"direction": "short"}}, ["body", "options", "direction"], "long-only"),
         ({"options": {"size": 0.5}}, ["body", "options", "size"], "target weights"),
         ({"options": {"commission": -1}}, ["body", "options", "commission"], "commission"),
     ],

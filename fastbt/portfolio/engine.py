@@ -27,10 +27,11 @@ from fastbt.strategies.signal_output import checked_signals
 
 ENGINES = ("fast", "reference")
 ORDER_SEQUENCES = ("value", "symbol")
-# Single-run options that portfolios do not have in this version (long-only, market orders).
-NOT_FOR_PORTFOLIOS = ("direction", "reversal_fee")
-# Stops and entry orders (docs/execution.md) apply to the symbols of strategy portfolios.
+# Shorts and reversals, stops and entry orders (docs/execution.md) apply to the symbols
+# of strategy portfolios; target weights are long-only market orders.
 SIGNAL_OPTIONS = (
+    "direction",
+    "reversal_fee",
     "sl",
     "tp",
     "trail",
@@ -159,7 +160,7 @@ def _raw_rows(trades: list) -> np.ndarray:
                 math.nan if still_open else t.exit_fee,
                 math.nan if still_open else t.pnl,
                 math.nan if still_open else t.trade_return,
-                1.0,
+                1.0 if t.direction == "long" else -1.0,
                 math.nan if still_open else EXIT_REASONS.index(t.exit_reason),
                 t.symbol,
             ]
@@ -194,17 +195,12 @@ def _orders(strategy, weights, params: dict, bars: Universe, engine: str):
 def _options(params: dict, targets: bool, **given) -> RunOptions:
     """The run options, with the stop options taken out of ``params`` (strategy
     portfolios only); options portfolios do not have are refused."""
-    unsupported = [name for name in NOT_FOR_PORTFOLIOS if name in params]
-    if unsupported:
-        raise ValueError(
-            f"{', '.join(unsupported)}: not available for portfolios in this version "
-            "(portfolios are long-only with market orders; docs/portfolios.md); leave it out"
-        )
     signal_options = {name: params.pop(name) for name in SIGNAL_OPTIONS if name in params}
     if targets and signal_options:
         raise ValueError(
-            f"{', '.join(signal_options)}: stops and entry orders apply to strategy portfolios, "
-            "not to target weights; leave them out or use strategy="
+            f"{', '.join(signal_options)}: shorts, reversals, stops and entry orders apply to "
+            "strategy portfolios, not to target weights (they are long-only); leave them out "
+            "or use strategy="
         )
     return RunOptions.resolve(**given, **signal_options)
 
@@ -240,8 +236,9 @@ def run_portfolio(
     a ``strategy`` run on every symbol with ``params`` (sized with ``size`` of the
     shared cash, or units), or the cross-sectional ``strategy="momentum_rotation"``.
     ``order_sequence`` ("value" or "symbol") and ``partial`` say how a batch of orders
-    executes; the stop options of ``fastbt.run`` (``sl``, ``tp``, ``trail``, ...) apply
-    to each position of a strategy portfolio. ``engine="reference"`` runs the
+    executes; ``direction``, ``reversal_fee`` and the stop and entry-order options of
+    ``fastbt.run`` (``sl``, ``tp``, ``trail``, ...) apply to each symbol of a strategy
+    portfolio (shorts backed by the shared cash: docs/portfolios.md). ``engine="reference"`` runs the
     bar-by-bar twin.
     """
     if engine not in ENGINES:

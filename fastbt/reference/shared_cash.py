@@ -3,7 +3,8 @@
 
 Written from the rules, not for speed: each bar reads its orders (a weights row, or
 each symbol's signals from its own reference strategy), forms the batch, sorts it
-and executes the orders one by one. Every formula follows the rules' order of
+and executes the orders one by one. A short holds negative units; the cash backing
+open shorts (twice their sale value) pays for no new position. Every formula follows the rules' order of
 operations, so the kernel (written from the same rules) gives the same bits.
 """
 
@@ -16,7 +17,7 @@ import pandas as pd
 from fastbt.options import RunOptions
 from fastbt.reference.entry_orders import EntryOrder
 from fastbt.reference.metrics import equity_metrics, trade_metrics
-from fastbt.reference.portfolio import LONG
+from fastbt.reference.portfolio import LONG, SHORT, SIGN
 from fastbt.reference.stops import Stops
 
 MIN_UNITS = 1e-8
@@ -24,7 +25,8 @@ MIN_UNITS = 1e-8
 
 @dataclass
 class Holding:
-    """One symbol's position: units, average entry price, entry fees, first buy's bar."""
+    """One symbol's position: units (negative when short), average entry price, entry
+    fees, the bar of its first fill."""
 
     qty: float = 0.0
     entry_price: float = 0.0
@@ -34,9 +36,11 @@ class Holding:
 
 @dataclass
 class SellTrade:
-    """One trade row: a sell at the position's average entry price, or an open position."""
+    """One trade row: a sell or cover at the position's average entry price, or an open
+    position."""
 
     symbol: int
+    direction: str
     entry_bar: int
     entry_price: float
     qty: float
@@ -51,12 +55,14 @@ class SellTrade:
 
 @dataclass
 class Order:
-    """One order of a batch: ``units`` > 0 buys, < 0 sells, None is a signal entry
-    sized at its turn; ``estimate`` orders the batch."""
+    """One order of a batch: ``units`` > 0 buys, < 0 sells (target weights); for a
+    signal, ``target`` is the side the position goes to (1, -1, 0), its opening leg sized
+    at its turn. ``estimate`` orders the batch."""
 
     symbol: int
     units: float | None
     estimate: float
+    target: int = 0
 
 
 @dataclass
@@ -73,6 +79,8 @@ class SharedCash:
     stopped_on: list = field(init=False)  # per symbol: bar a stop last filled, -1 never
     entry_orders: list = field(init=False)  # per symbol: pending EntryOrder, or None
     trades: list = field(default_factory=list)
+    collateral: float = 0.0  # cash backing the open shorts: twice each one's sale value
+    n_shorts: int = 0
     total_fees: float = 0.0
     n_skipped: int = 0
     n_expired: int = 0
@@ -92,49 +100,69 @@ class SharedCash:
 
     # -- fills ----------------------------------------------------------------------
 
-    def _book_buy(self, k: int, bar: int, qty: float, exec_price: float, fee: float) -> None:
+    def free_cash(self) -> float:
+        """The cash that may pay for, or back, a new position: the cash less the
+        collateral of the open shorts (their proceeds, and as much again)."""
+        return self.cash - self.collateral
+
+    def _book_open(
+        self, k: int, side: str, bar: int, qty: float, exec_price: float, fee: float
+    ) -> None:
         h = self.holdings[k]
-        if h.qty == 0.0:
+        held = abs(h.qty)
+        if held == 0.0:
             h.entry_bar = bar
             h.entry_price = exec_price
-        else:  # the average over the position's buys
-            h.entry_price = (h.entry_price * h.qty + qty * exec_price) / (h.qty + qty)
-        h.qty = h.qty + qty
+        else:  # the average over the position's fills
+            h.entry_price = (h.entry_price * held + qty * exec_price) / (held + qty)
+        h.qty = SIGN[side] * (held + qty)
         h.entry_fee += fee
-        self.cash = max(self.cash - (qty * exec_price + fee), 0.0)
+        if side == LONG:
+            self.cash = max(self.cash - (qty * exec_price + fee), 0.0)
+        else:  # a short sale's proceeds go to the cash, and lock twice its value
+            self.cash = self.cash + qty * exec_price - fee
+            self.collateral = self.collateral + 2.0 * qty * exec_price
+            if held == 0.0:
+                self.n_shorts += 1
         self.total_fees += fee
 
-    def buy(self, k: int, bar: int, qty: float, price: float, slippage=None) -> None:
-        """In full if the cash left pays for it, else cut to all the cash (``partial``)
-        or skipped (``n_skipped``)."""
+    def _exec(self, price: float, buying: bool, slippage=None) -> float:
+        s = self.options.slippage if slippage is None else slippage
+        return price * (1.0 + s) if buying else price * (1.0 - s)
+
+    def open(self, k: int, side: str, bar: int, qty: float, price: float, slippage=None) -> None:
+        """Buy (LONG) or sell short (SHORT): in full if the free cash pays for or backs it,
+        else cut to all the free cash (``partial``) or skipped (``n_skipped``)."""
         o = self.options
-        exec_price = price * (1.0 + (o.slippage if slippage is None else slippage))
+        exec_price = self._exec(price, side == LONG, slippage)
         if qty > 0.0:
+            free = self.free_cash()
             fee = self._fee(exec_price, qty)
-            if qty * exec_price + fee <= self.cash * (1.0 + 1e-9):
-                self._book_buy(k, bar, qty, exec_price, fee)
+            if qty * exec_price + fee <= free * (1.0 + 1e-9):
+                self._book_open(k, side, bar, qty, exec_price, fee)
                 return
             if self.partial:
-                qty = self._whole(((self.cash - o.fixed_fee) / (1.0 + o.commission)) / exec_price)
+                qty = self._whole(((free - o.fixed_fee) / (1.0 + o.commission)) / exec_price)
                 if qty > MIN_UNITS:
-                    self._book_buy(k, bar, qty, exec_price, self._fee(exec_price, qty))
+                    self._book_open(k, side, bar, qty, exec_price, self._fee(exec_price, qty))
                     return
         self.n_skipped += 1
 
-    def sell(self, k: int, bar: int, qty: float, price: float, reason: str, slippage=None) -> None:
-        """Always executes; writes one trade row at the average entry price. A sell that
-        empties the position resets it and drops its stops."""
+    def _book_close(
+        self, k: int, bar: int, qty: float, exec_price: float, fee: float, reason: str
+    ) -> None:
+        """Take ``qty`` units off the position; one trade row at the average entry price.
+        Emptying the position resets it and drops its stops."""
         h = self.holdings[k]
-        if slippage is None:
-            slippage = self.options.slippage
-        exec_price = price * (1.0 - slippage)
-        fee = self._fee(exec_price, qty)
+        direction = LONG if h.qty > 0.0 else SHORT
+        size = abs(h.qty)
         entry_price = h.entry_price
-        entry_fee = h.entry_fee * qty / h.qty
-        pnl = qty * (exec_price - entry_price) - (entry_fee + fee)
+        entry_fee = h.entry_fee * qty / size
+        pnl = SIGN[direction] * qty * (exec_price - entry_price) - (entry_fee + fee)
         self.trades.append(
             SellTrade(
                 symbol=k,
+                direction=direction,
                 entry_bar=h.entry_bar,
                 entry_price=entry_price,
                 qty=qty,
@@ -147,19 +175,33 @@ class SharedCash:
                 exit_reason=reason,
             )
         )
-        if qty >= h.qty:
+        emptied = qty >= size
+        if emptied:
             self.holdings[k] = Holding()
             self.stops[k] = None
         else:
-            h.qty = h.qty - qty
+            h.qty = SIGN[direction] * (size - qty)
             h.entry_fee -= entry_fee
-        self.cash = self.cash + qty * exec_price - fee
+        if direction == LONG:
+            self.cash = self.cash + qty * exec_price - fee
+        else:  # a cover pays, whatever the cash left, and frees its collateral
+            self.cash = self.cash - qty * exec_price - fee
+            self.n_shorts -= 1 if emptied else 0
+            if self.n_shorts > 0:
+                self.collateral = self.collateral - 2.0 * qty * entry_price
+            else:
+                self.collateral = 0.0
         self.total_fees += fee
 
-    def sell_all(self, bar: int, prices: list, reason: str) -> None:
+    def close(self, k: int, bar: int, qty: float, price: float, reason: str, slippage=None):
+        """Sell ``qty`` units of a long or cover them of a short: always executes."""
+        exec_price = self._exec(price, self.holdings[k].qty < 0.0, slippage)
+        self._book_close(k, bar, qty, exec_price, self._fee(exec_price, qty), reason)
+
+    def close_all(self, bar: int, prices: list, reason: str) -> None:
         for k, h in enumerate(self.holdings):
-            if h.qty > 0.0:
-                self.sell(k, bar, h.qty, prices[k], reason)
+            if h.qty != 0.0:
+                self.close(k, bar, abs(h.qty), prices[k], reason)
 
     # -- one batch ------------------------------------------------------------------
 
@@ -180,29 +222,90 @@ class SharedCash:
                 orders.append(Order(k, units, w * value - h.qty * p))
         return orders
 
+    def signal_target(self, signal: float) -> int:
+        """The side a signal takes the position to: 1 long, -1 short, 0 flat (the table
+        of docs/execution.md, "Shorts and reversals")."""
+        direction = self.options.direction
+        if direction == "both":
+            return 1 if signal > 0 else -1
+        if signal > 0:
+            return 1 if direction == "long" else -1
+        return 0
+
     def signal_orders(self, signals: list, prices: list, decided_on: int) -> list:
-        """Entries while flat and exits while long (+1 entry, -1 exit, 0 nothing), decided
-        on bar ``decided_on``; with stop_bar_signals="drop" a symbol whose stop filled on
-        that bar is left out."""
+        """Each symbol whose signal (+1 entry, -1 exit, 0 nothing), decided on bar
+        ``decided_on``, moves its position to another side: an entry from flat, an exit,
+        or a reversal. From flat with limit or stop entries there is no market order;
+        with stop_bar_signals="drop" a symbol whose stop filled on that bar is left out.
+        The estimate is the close leg's ``-qty*p`` plus the opening leg's
+        ``side*size*cash`` (``side*size*p`` in units), cash before the batch."""
         o = self.options
         orders = []
         for k, (signal, h, p) in enumerate(zip(signals, self.holdings, prices, strict=True)):
+            if signal == 0:
+                continue
             if o.stop_bar_signals == "drop" and self.stopped_on[k] == decided_on:
                 continue
-            if signal > 0 and h.qty == 0.0 and o.entry_order == "market":
+            target = self.signal_target(signal)
+            held = 1 if h.qty > 0.0 else (-1 if h.qty < 0.0 else 0)
+            if target == held or (held == 0 and o.entry_order != "market"):
+                continue
+            estimate = -h.qty * p if held != 0 else 0.0
+            if target != 0:
                 per_unit = p if o.size_type == "units" else self.cash
-                orders.append(Order(k, None, o.size * per_unit))
-            elif signal < 0 and h.qty > 0.0:
-                orders.append(Order(k, -h.qty, -h.qty * p))
+                estimate += target * (o.size * per_unit)
+            orders.append(Order(k, None, estimate, target))
         return orders
 
-    def entry_units(self, price: float, slippage=None) -> float:
-        """A signal entry's size from the cash now (v1 sizing)."""
+    def entry_units(self, side: str, price: float, free: float, slippage=None) -> float:
+        """A signal entry's size from the free cash (v1 sizing at the side's exec price)."""
         o = self.options
         if o.size_type == "units":
             return self._whole(o.size)
-        exec_price = price * (1.0 + (o.slippage if slippage is None else slippage))
-        return self._whole((o.size * self.cash - o.fixed_fee) / (exec_price * (1.0 + o.commission)))
+        exec_price = self._exec(price, side == LONG, slippage)
+        return self._whole((o.size * free - o.fixed_fee) / (exec_price * (1.0 + o.commission)))
+
+    def open_entry(self, k: int, side: str, bar: int, price: float, slippage=None) -> None:
+        self.open(
+            k,
+            side,
+            bar,
+            self.entry_units(side, price, self.free_cash(), slippage),
+            price,
+            slippage,
+        )
+
+    def reverse(self, k: int, bar: int, price: float) -> None:
+        """Close the position and open the opposite one (docs/execution.md, "Shorts and
+        reversals"); the new leg is sized from the free cash."""
+        o = self.options
+        h = self.holdings[k]
+        new_side = SHORT if h.qty > 0.0 else LONG
+        closed = abs(h.qty)
+        if o.reversal_fee == "per_leg":
+            self.close(k, bar, closed, price, "reverse")
+            self.open_entry(k, new_side, bar, price)
+            return
+        c, fixed = o.commission, o.fixed_fee
+        exec_price = self._exec(price, new_side == LONG)
+        others = self.collateral  # the collateral of the other symbols' shorts
+        if new_side == LONG:
+            others -= 2.0 * closed * h.entry_price
+        if new_side == SHORT:  # S = (cash + L*exec*(1-c) - F) / (exec*(1+c))
+            sizing_cash = self.cash + closed * exec_price * (1.0 - c) - others
+        else:  # S = (cash - F)/(1+c)/exec - L
+            sizing_cash = self.cash - closed * exec_price * (1.0 + c) - others
+        qty = self.entry_units(new_side, price, sizing_cash)
+        if qty > 0.0:
+            total_fee = fixed + c * exec_price * (closed + qty)
+            open_fee = total_fee * qty / (closed + qty)
+            if qty * exec_price + open_fee <= sizing_cash * (1.0 + 1e-9):
+                close_fee = total_fee * closed / (closed + qty)
+                self._book_close(k, bar, closed, exec_price, close_fee, "reverse")
+                self._book_open(k, new_side, bar, qty, exec_price, open_fee)
+                return
+        self._book_close(k, bar, closed, exec_price, self._fee(exec_price, closed), "reverse")
+        self.n_skipped += 1
 
     def execute(
         self, bar: int, orders: list, prices: list, signal_closes: list, live_from: int
@@ -214,23 +317,30 @@ class SharedCash:
             orders = sorted(orders, key=lambda order: order.estimate)
         for order in orders:
             k = order.symbol
-            if order.units is not None and order.units < 0.0:
-                self.sell(k, bar, -order.units, prices[k], "signal")
-            elif order.units is not None:
-                self.buy(k, bar, order.units, prices[k])
+            if order.units is not None:
+                if order.units < 0.0:
+                    self.close(k, bar, -order.units, prices[k], "signal")
+                else:
+                    self.open(k, LONG, bar, order.units, prices[k])
+                continue
+            h = self.holdings[k]
+            if h.qty == 0.0:
+                self.open_entry(k, LONG if order.target > 0 else SHORT, bar, prices[k])
+            elif order.target == 0:
+                self.close(k, bar, abs(h.qty), prices[k], "signal")
+                continue
             else:
-                self.buy(k, bar, self.entry_units(prices[k]), prices[k])
-                if self.holdings[k].qty > 0.0:
-                    self._arm(
-                        k, prices[k] * (1.0 + self.options.slippage), signal_closes[k], live_from
-                    )
+                self.reverse(k, bar, prices[k])
+            h = self.holdings[k]
+            if h.qty != 0.0:
+                self._arm(k, h.entry_price, signal_closes[k], live_from)
 
     def _arm(self, k: int, fill: float, signal_close: float, live_from: int) -> None:
         o = self.options
         if o.sl is None and o.tp is None:
             return
         self.stops[k] = Stops(
-            direction=LONG,
+            direction=LONG if self.holdings[k].qty > 0.0 else SHORT,
             anchor=signal_close if o.stop_anchor == "signal_close" else fill,
             live_from=live_from,
             sl=o.sl,
@@ -255,36 +365,42 @@ class SharedCash:
                 continue
             self.entry_orders[k] = None
             slippage = o.slippage if order.slipped else 0.0
-            self.buy(k, bar, self.entry_units(price, slippage), price, slippage)
+            self.open_entry(k, order.direction, bar, price, slippage)
             if self.holdings[k].qty == 0.0:
                 continue
-            self._arm(k, price * (1.0 + slippage), order.signal_close, bar + 1)
+            self._arm(k, self.holdings[k].entry_price, order.signal_close, bar + 1)
             stops = self.stops[k]
             if order.kind == "stop" and stops is not None:
                 take = stops.stop_entry_take_profit(opens[k], highs[k], lows[k])
                 if take is not None:
                     tp_slippage = o.slippage if o.stop_slippage == "both" else 0.0
-                    self.sell(k, bar, self.holdings[k].qty, take, "tp", tp_slippage)
+                    self.close(k, bar, abs(self.holdings[k].qty), take, "tp", tp_slippage)
                     self.stopped_on[k] = bar
 
     def place_entry_orders(self, bar: int, signals: list, closes: list) -> None:
-        """Step 4 with limit or stop entries: from flat, an entry places (or replaces) the
-        symbol's order, an exit cancels it."""
+        """Step 4 with limit or stop entries: from flat, a signal that leads to a position
+        places (or replaces) the symbol's order, one that leads to none cancels it."""
         o = self.options
         for k, signal in enumerate(signals):
             if signal == 0 or self.holdings[k].qty != 0.0:
                 continue
             if o.stop_bar_signals == "drop" and self.stopped_on[k] == bar:
                 continue
-            if signal > 0:
+            target = self.signal_target(signal)
+            if target != 0:
                 self.entry_orders[k] = EntryOrder.place(
-                    LONG, o.entry_order, o.entry_offset, bar, closes[k], o.entry_expiry
+                    LONG if target > 0 else SHORT,
+                    o.entry_order,
+                    o.entry_offset,
+                    bar,
+                    closes[k],
+                    o.entry_expiry,
                 )
             else:
                 self.entry_orders[k] = None
 
     def check_stops(self, bar: int, opens: list, highs: list, lows: list, closes: list) -> None:
-        """Step 3, in symbol order: a live stop the bar reaches sells the position."""
+        """Step 3, in symbol order: a live stop the bar reaches closes the position."""
         o = self.options
         for k, stops in enumerate(self.stops):
             if stops is None or not stops.is_live(bar):
@@ -298,7 +414,8 @@ class SharedCash:
                 slipped = o.stop_slippage in ("sl_only", "both")
             else:
                 slipped = o.stop_slippage == "both"
-            self.sell(k, bar, self.holdings[k].qty, price, reason, o.slippage if slipped else 0.0)
+            slippage = o.slippage if slipped else 0.0
+            self.close(k, bar, abs(self.holdings[k].qty), price, reason, slippage)
             self.stopped_on[k] = bar
 
     def equity(self, closes: list) -> float:
@@ -361,19 +478,23 @@ def run_shared_cash(
         elif i < n - 1:
             pending = decided
         if options.close_at_end and i == n - 1:  # 5.
-            book.sell_all(i, closes, "end")
+            book.close_all(i, closes, "end")
         value = book.equity(closes)  # 6.
         if value <= 0.0 and options.on_ruin == "liquidate":
-            book.sell_all(i, closes, "ruin")
-            book.cash = 0.0
+            book.close_all(i, closes, "ruin")
+            book.cash = book.collateral = 0.0
+            book.n_shorts = 0
             value = 0.0
             ruined = True
         equity.append(value)
         cash.append(book.cash)
         positions.append([h.qty for h in book.holdings])
     for k, h in enumerate(book.holdings):
-        if h.qty > 0.0:
-            book.trades.append(SellTrade(k, h.entry_bar, h.entry_price, h.qty, h.entry_fee))
+        if h.qty != 0.0:
+            direction = LONG if h.qty > 0.0 else SHORT
+            book.trades.append(
+                SellTrade(k, direction, h.entry_bar, h.entry_price, abs(h.qty), h.entry_fee)
+            )
     positions = np.array(positions, dtype="float64").reshape(n, n_symbols)
     metrics = portfolio_metrics(
         np.array(equity), positions, close, book, options.cash, periods_per_year
@@ -398,8 +519,8 @@ def portfolio_metrics(equity, positions, close, book, cash0, periods_per_year) -
         pd.Series([t.trade_return for t in closed], dtype="float64"),
     )
     metrics["n_skipped"] = book.n_skipped
-    metrics["n_long_trades"] = len(closed)
-    metrics["n_short_trades"] = 0
+    metrics["n_long_trades"] = sum(t.direction == LONG for t in closed)
+    metrics["n_short_trades"] = sum(t.direction == SHORT for t in closed)
     metrics["n_stop_exits"] = sum(t.exit_reason in ("sl", "tp") for t in closed)
     metrics["n_expired"] = book.n_expired
     return metrics

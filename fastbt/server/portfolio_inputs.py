@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 import fastbt
-from fastbt.portfolio.engine import NOT_FOR_PORTFOLIOS, SIGNAL_OPTIONS
+from fastbt.portfolio.engine import SIGNAL_OPTIONS
 from fastbt.portfolio.rotation import CROSS_SECTIONAL
 from fastbt.portfolio.universe import Universe
 from fastbt.server import data_warnings, inputs
@@ -25,7 +25,7 @@ from fastbt.server.inputs import InvalidInput
 from fastbt.server.schemas import BacktestCreate
 
 _KEYWORDS = inspect.signature(fastbt.run_portfolio).parameters
-# run options a portfolio takes (stops and entry orders reach each symbol's position)
+# run options a portfolio takes (shorts, stops and entry orders reach each symbol's position)
 PORTFOLIO_OPTIONS = tuple(
     name
     for name, p in _KEYWORDS.items()
@@ -143,7 +143,7 @@ def weights_frame(weights, index: pd.DatetimeIndex, symbols) -> pd.DataFrame:
 def _options(options: dict, targets: bool) -> dict:
     """The run options a portfolio takes, their values checked by ``RunOptions``."""
     for name in options:
-        if name in NOT_FOR_PORTFOLIOS or name not in PORTFOLIO_OPTIONS:
+        if name not in PORTFOLIO_OPTIONS:
             raise InvalidInput(
                 ("body", "options", name),
                 f"{name}: not an option of portfolios (they take: {', '.join(PORTFOLIO_OPTIONS)})",
@@ -151,8 +151,8 @@ def _options(options: dict, targets: bool) -> dict:
         if targets and name in SIGNAL_OPTIONS:
             raise InvalidInput(
                 ("body", "options", name),
-                f"{name}: stops and entry orders apply to strategy portfolios, not to target "
-                "weights or momentum_rotation; leave it out",
+                f"{name}: shorts, reversals, stops and entry orders apply to strategy "
+                "portfolios, not to target weights or momentum_rotation (long-only); leave it out",
             )
     if targets and options.get("size", 1.0) != 1.0:
         raise InvalidInput(

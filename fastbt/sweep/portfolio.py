@@ -18,7 +18,6 @@ from fastbt.kernels.portfolio import simulate_portfolio
 from fastbt.kernels.rotation import momentum_ranks, sweep_rotation
 from fastbt.options import RunOptions
 from fastbt.portfolio.engine import (
-    NOT_FOR_PORTFOLIOS,
     ORDER_SEQUENCES,
     SIGNAL_OPTIONS,
     signal_array,
@@ -119,13 +118,13 @@ def _portfolio_options(run_options: dict, rotation: bool) -> tuple[RunOptions, s
         raise ValueError(f"order_sequence must be one of value, symbol, got {order_sequence!r}")
     if not isinstance(partial, bool):
         raise ValueError(f"partial must be True or False, got {partial!r}")
-    refused = [n for n in NOT_FOR_PORTFOLIOS if n in run_options]
+    refused = []
     if rotation:
-        refused += [n for n in (*SIGNAL_OPTIONS, "size", "size_type") if n in run_options]
+        refused = [n for n in (*SIGNAL_OPTIONS, "size", "size_type") if n in run_options]
     if refused:
         raise ValueError(
-            f"{', '.join(refused)}: not available for this portfolio sweep "
-            "(portfolios are long-only; target weights take no size, stops or entry orders; "
+            f"{', '.join(refused)}: not available for this portfolio sweep (target weights "
+            "are long-only and take no size, shorts, stops or entry orders; "
             "docs/portfolios.md); leave it out"
         )
     if run_options.get("size_type") == "target_percent":
