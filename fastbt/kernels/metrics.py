@@ -41,6 +41,9 @@ METRIC_NAMES = (
 )
 
 N_METRICS = len(METRIC_NAMES)
+# SQN needs a spread of the trades' pnl: one below this share of the mean pnl is
+# rounding noise (equal pnls summed in a different order), so SQN is NaN there.
+PNL_NOISE = 1e-9
 # Metrics against a benchmark (docs/metrics.md): computed only when one is given, and
 # then after METRIC_NAMES in the kernels' metrics row.
 BENCHMARK_METRICS = (
@@ -419,7 +422,8 @@ def metrics_finish(
         out[17] = t.pnl_mean
     if trades >= 2.0:
         pnl_std = math.sqrt(t.pnl_m2 / (trades - 1.0))
-        out[18] = _ratio(math.sqrt(trades) * t.pnl_mean, pnl_std)
+        if pnl_std > PNL_NOISE * abs(t.pnl_mean):
+            out[18] = math.sqrt(trades) * t.pnl_mean / pnl_std
     out[19] = n_skipped
     out[20] = t.longs
     out[21] = trades - t.longs

@@ -8,10 +8,24 @@ import math
 import numpy as np
 import pandas as pd
 
+from fastbt.kernels.metrics import PNL_NOISE
+
 
 def _ratio(numerator: float, denominator: float) -> float:
     """numerator / denominator, NaN when the denominator is zero."""
     return float("nan") if denominator == 0 else numerator / denominator
+
+
+def _sqn(closed_pnl: pd.Series) -> float:
+    """``sqrt(n) * mean / std`` of the closed pnls; NaN with fewer than 2 or a spread that
+    is rounding noise (``PNL_NOISE`` of the mean or less)."""
+    n = len(closed_pnl)
+    if n < 2:
+        return float("nan")
+    mean, std = closed_pnl.mean(), closed_pnl.std(ddof=1)
+    if not std > PNL_NOISE * abs(mean):
+        return float("nan")
+    return math.sqrt(n) * mean / std
 
 
 def longest_run(flags: pd.Series) -> int:
@@ -84,7 +98,6 @@ def trade_metrics(closed_pnl: pd.Series, closed_returns: pd.Series) -> dict:
         profit_factor = gross_profit / gross_loss
     else:
         profit_factor = math.inf if gross_profit > 0 else nan
-    pnl_std = closed_pnl.std(ddof=1) if n >= 2 else nan
     return {
         "n_trades": n,
         "win_rate": float((closed_pnl > 0).mean()),
@@ -93,7 +106,7 @@ def trade_metrics(closed_pnl: pd.Series, closed_returns: pd.Series) -> dict:
         "best_trade_return": closed_returns.max(),
         "worst_trade_return": closed_returns.min(),
         "expectancy": closed_pnl.mean(),
-        "sqn": _ratio(math.sqrt(n) * closed_pnl.mean(), pnl_std) if n >= 2 else nan,
+        "sqn": _sqn(closed_pnl),
     }
 
 
