@@ -233,17 +233,22 @@ def result_to_parquet(result, directory) -> Path:
     return path
 
 
+def read_metadata(meta: Path, what: str) -> dict:
+    """The JSON metadata file of a saved result directory; ``what`` names the kind of
+    result in the error for a missing or unreadable file."""
+    if not meta.is_file():
+        raise ValueError(f"{meta.parent}: no {meta.name}; not a saved fastbt {what}")
+    try:
+        return json.loads(meta.read_text())
+    except ValueError as error:
+        raise ValueError(f"{meta}: unreadable ({error})") from None
+
+
 def result_from_parquet(cls, directory):
     """Inverse of ``result_to_parquet``; clear errors for a missing or foreign directory."""
     path = Path(directory)
-    meta = path / META_FILE
-    if not meta.is_file():
-        raise ValueError(f"{path}: no {META_FILE}; not a saved fastbt result")
-    try:
-        payload = json.loads(meta.read_text())
-    except ValueError as error:
-        raise ValueError(f"{meta}: unreadable ({error})") from None
-    _check_format(payload, str(meta))
+    payload = read_metadata(path / META_FILE, "result")
+    _check_format(payload, str(path / META_FILE))
     try:
         series = read_parquet(path / "series.parquet").to_pandas()
         raw = read_parquet(path / "trades.parquet").to_pandas()

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from fastbt.exports import _metrics_from_json
+from fastbt.exports import _metrics_from_json, read_metadata
 from fastbt.formatting import json_safe
 from fastbt.options import RunOptions
 from fastbt.storage.files import StoreError, read_parquet, write_atomic, write_text_atomic
@@ -145,14 +145,8 @@ def portfolio_to_parquet(result, directory) -> Path:
 
 def portfolio_from_parquet(cls, directory):
     path = Path(directory)
-    meta = path / META_FILE
-    if not meta.is_file():
-        raise ValueError(f"{path}: no {META_FILE}; not a saved fastbt portfolio result")
-    try:
-        payload = json.loads(meta.read_text())
-    except ValueError as error:
-        raise ValueError(f"{meta}: unreadable ({error})") from None
-    _check(payload, str(meta))
+    payload = read_metadata(path / META_FILE, "portfolio result")
+    _check(payload, str(path / META_FILE))
     try:
         series = read_parquet(path / "series.parquet").to_pandas()
         positions = read_parquet(path / "positions.parquet").to_pandas().to_numpy("float64")
