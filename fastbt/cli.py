@@ -137,8 +137,8 @@ def _add_execution_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--risk-free",
         type=float,
-        default=0.0,
-        help="annual risk-free rate for Sharpe and Sortino (0.04 = 4%%)",
+        default=None,
+        help="annual risk-free rate for Sharpe and Sortino (0.04 = 4%%; default 0)",
     )
     parser.add_argument(
         "--benchmark",
@@ -458,7 +458,7 @@ _V2_OPTIONS = (
 def _execution_options(args: argparse.Namespace) -> dict:
     """Keyword arguments of fastbt.run / fastbt.sweep from the shared options; options
     not given are left out, so fastbt's defaults or the --like preset apply."""
-    given = {name: getattr(args, name) for name in ("fill", *_V2_OPTIONS)}
+    given = {name: getattr(args, name) for name in ("fill", "risk_free", *_V2_OPTIONS)}
     if args.whole_units is not None:
         given["fractional"] = not args.whole_units
     return (
@@ -471,7 +471,6 @@ def _execution_options(args: argparse.Namespace) -> dict:
             size_type=args.size_type,
             close_at_end=args.close_at_end,
             periods_per_year=args.periods_per_year,
-            risk_free=args.risk_free,
         )
         | {name: value for name, value in given.items() if value is not None}
         | _benchmark(args)

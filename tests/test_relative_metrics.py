@@ -179,12 +179,12 @@ def test_a_rule_sweep_with_blocks_and_a_benchmark_keeps_both():
     """The generated rule kernels take the benchmark input and the block statistics in
     one pass; each row equals its run, and the blocks equal those of a plain sweep."""
     bars = fastbt.load("GOOG")
-    kwargs = {"risk_free": 0.02, "benchmark": bars["close"] ** 0.5}
-    grid = {"window": [20, 40], "k": [1.5, 2.0]}
-    table = fastbt.sweep(bars, "bb_revert", grid=grid, progress=False, blocks=4, **kwargs)
-    plain = fastbt.sweep(bars, "bb_revert", grid=grid, progress=False, blocks=4)
+    kwargs = {"risk_free": 0.04, "benchmark": bars["close"] ** 0.5}
+    grid = {"fast": [5, 10], "slow": [30, 50]}
+    table = fastbt.sweep(bars, "ma_cross", grid=grid, progress=False, blocks=4, **kwargs)
+    plain = fastbt.sweep(bars, "ma_cross", grid=grid, progress=False, blocks=4)
     for row in table.itertuples():
-        run = fastbt.run(bars, "bb_revert", window=row.window, k=row.k, **kwargs)
+        run = fastbt.run(bars, "ma_cross", fast=row.fast, slow=row.slow, **kwargs)
         for name in ("sharpe", "sortino", *BENCHMARK_METRICS):
             assert getattr(row, name) == pytest.approx(run.metrics[name], rel=1e-12, nan_ok=True)
     np.testing.assert_array_equal(
