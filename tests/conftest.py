@@ -12,12 +12,3 @@ os.environ["FASTBT_HOME"] = tempfile.mkdtemp(prefix="fastbt-test-home-")
 settings.register_profile("default", max_examples=200, deadline=None)
 settings.register_profile("thorough", max_examples=2000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
-
-# Files whose tests compile the kernels afresh in processes of their own (minutes of
-# single-threaded work each): they run first, so that on the test workers of
-# `dev.py test` (pytest-xdist) they run beside the rest of the suite, not alone at its end.
-COMPILE_HEAVY_FILES = ("test_boundscheck.py", "test_numba_cache.py")
-
-
-def pytest_collection_modifyitems(items):
-    items.sort(key=lambda item: item.path.name not in COMPILE_HEAVY_FILES)
