@@ -3,6 +3,8 @@
     python3.11 dev.py demo    # create .venv if needed, then backtests, a sweep and HTML
                               # reports on the bundled data
     python3.11 dev.py test    # create .venv if needed, then lint and the test suite
+    python3.11 dev.py heavy   # the tests that compile every kernel afresh in processes of
+                              # their own (bounds-checked build, cache invalidation): ~10 min
     python3.11 dev.py bench   # benchmarks (pytest-benchmark), then the comparison script
                               # (extra arguments go to the script, e.g. --save)
     python3.11 dev.py cov     # kernel line coverage with NUMBA_DISABLE_JIT=1
@@ -45,10 +47,6 @@ def ensure_environment() -> None:
 # A file stays on one worker, so its fixtures (servers, stores) are built once.
 TEST_WORKERS = ("-n", "2", "--dist", "loadfile")
 
-# Test files whose tests compile the kernels afresh in processes of their own (a
-# bounds-checked build, a copy of the package): minutes of single-threaded work each.
-COMPILE_HEAVY_FILES = ("tests/test_boundscheck.py", "tests/test_numba_cache.py")
-
 # On a fresh clone the Numba cache is empty and the kernels nearly every test file
 # needs (a single run's simulation; the generated sweep kernels of ma_cross and rsi)
 # would be compiled by both workers, and by the CLI and server processes the tests
@@ -65,28 +63,6 @@ def run(*command: str, env: dict | None = None) -> int:
     return subprocess.run(command, cwd=ROOT, env={**os.environ, **(env or {})}).returncode
 
 
-def test(extra: list[str]) -> int:
-    """The test suite. The compile-heavy files run in a process of their own from the
-    start, beside the workers (pytest-xdist schedules the largest files first, so these
-    one-test files would otherwise start last and run alone for minutes at the end)."""
-    pytest = [str(BIN / "python"), "-m", "pytest"]
-    if extra:  # a chosen subset: run it as asked
-        return run(*pytest, *TEST_WORKERS, *extra)
-    heavy = subprocess.Popen(
-        [*pytest, "-q", *COMPILE_HEAVY_FILES],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    status = warm_up() or run(
-        *pytest, *TEST_WORKERS, *(f"--ignore={path}" for path in COMPILE_HEAVY_FILES)
-    )
-    output, _ = heavy.communicate()
-    print(output, end="", flush=True)
-    return status or heavy.returncode
-
-
 def warm_up() -> int:
     """Compile the shared kernels into the Numba cache (a few seconds when it is warm)."""
     processes = [subprocess.Popen([str(BIN / "python"), "-c", code], cwd=ROOT) for code in WARM_UP]
@@ -97,8 +73,11 @@ def main(argv: list[str]) -> int:
     jobs = {
         "demo": lambda extra: run(str(BIN / "fastbt"), "demo", *extra),
         "test": lambda extra: (
-            run(str(BIN / "ruff"), "check", "fastbt", "tests", "benchmarks") or test(extra)
+            run(str(BIN / "ruff"), "check", "fastbt", "tests", "benchmarks")
+            or warm_up()
+            or run(str(BIN / "python"), "-m", "pytest", *TEST_WORKERS, "-m", "not heavy", *extra)
         ),
+        "heavy": lambda extra: run(str(BIN / "python"), "-m", "pytest", "-m", "heavy", *extra),
         "bench": lambda extra: (
             run(str(BIN / "python"), "-m", "pytest", "benchmarks", *extra)
             or run(str(BIN / "python"), "benchmarks/bench_core.py", *extra)

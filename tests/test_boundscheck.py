@@ -97,7 +97,7 @@ print("ok")
 """
 
 
-@pytest.mark.slow
+@pytest.mark.heavy
 def test_kernels_stay_in_bounds_with_numba_boundscheck(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
     env |= {"NUMBA_BOUNDSCHECK": "1", "NUMBA_CACHE_DIR": str(tmp_path / "numba")}

@@ -144,7 +144,7 @@ def _fees(package_parent: Path) -> float:
     return float(completed.stdout)
 
 
-@pytest.mark.slow
+@pytest.mark.heavy
 def test_editing_a_helper_kernel_recompiles_the_kernels_that_call_it(tmp_path):
     """fills.fill_fee is called by simulate (and, through bar_step, by every sweep
     kernel), which lives in another file; Numba alone would keep its stale compiled code."""
